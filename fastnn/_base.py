@@ -1,0 +1,439 @@
+"""Estimator machinery shared by the fastnn networks.
+
+Validation, initialisation, the stochastic and L-BFGS training loops, early
+stopping, learning-rate schedules and verbose output follow scikit-learn's
+MLP code exactly; the arithmetic is the C engine's.  The estimator talks to
+the engine through a flat parameter buffer and gets back only numbers.
+"""
+import contextlib
+import os
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, shuffle
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from . import _engine
+from ._network import DenseLayout
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+
+def effective_n_threads(n_threads):
+    """Threads to use: None -> OpenMP's default (OMP_NUM_THREADS, or what
+    threadpoolctl limits it to), negative -> cpu_count + 1 + n_threads."""
+    cpus = os.cpu_count() or 1
+    if n_threads is None:
+        return max(1, min(_engine.max_threads(), cpus))
+    if n_threads < 0:
+        return max(1, cpus + 1 + n_threads)
+    return n_threads
+
+
+class BaseNetwork(BaseEstimator):
+    """Base class of the fastnn estimators; not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "n_threads": [None, Interval(Integral, None, -1, closed="right"),
+                      Interval(Integral, 1, None, closed="left")],
+    }
+
+    # ---- what a subclass provides -------------------------------------
+    def _validate_input(self, X, y, incremental, reset):
+        raise NotImplementedError
+
+    def _output_activation(self):
+        raise NotImplementedError
+
+    def _score(self, X, y, sample_weight=None):
+        raise NotImplementedError
+
+    def _predict(self, X, check_input=True):
+        raise NotImplementedError
+
+    # ---- threads --------------------------------------------------------
+    def _threads(self):
+        return effective_n_threads(self.n_threads)
+
+    def _blas_limit(self):
+        """Limit BLAS threads only when the user asked for a number."""
+        if self.n_threads is None:
+            return contextlib.nullcontext()
+        return threadpool_limits(limits=self._threads(), user_api="blas")
+
+    # ---- the network ------------------------------------------------------
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
+        return [int(s) for s in sizes]
+
+    def _layer_units(self):
+        return [c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]]
+
+    def _engine_net(self, units):
+        return _engine.DenseNet(units, self.activation, self.out_activation_,
+                                self._threads())
+
+    def _loss_scale(self):
+        # scikit-learn reports squared error averaged over outputs, while its
+        # gradient is that of the sum over outputs; keep both as it does.
+        return 1.0 / self.n_outputs_ if self.out_activation_ == "identity" else 1.0
+
+    def _init_coef(self, fan_in, fan_out, dtype):
+        # Glorot uniform, with scikit-learn's factor for the logistic.
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coef = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
+        intercept = self._random_state.uniform(-bound, bound, fan_out)
+        return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+
+    def _initialize(self, y, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation()
+        self.coefs_, self.intercepts_ = [], []
+        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+            coef, intercept = self._init_coef(fan_in, fan_out, dtype)
+            self.coefs_.append(coef)
+            self.intercepts_.append(intercept)
+        if self.solver in STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    # ---- fitting ------------------------------------------------------------
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        dtype = X.dtype
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        y = np.ascontiguousarray(y, dtype=dtype)
+        self.n_outputs_ = y.shape[1]
+        layer_units = [X.shape[1]] + hidden + [self.n_outputs_]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, dtype)
+
+        layout = DenseLayout(layer_units)
+        params = layout.pack(self.coefs_, self.intercepts_, dtype)
+        net = self._engine_net(layer_units)
+        Xe = self._engine_input(X, dtype)
+        with self._blas_limit():
+            if self.solver in STOCHASTIC_SOLVERS:
+                self._fit_stochastic(net, layout, params, X, Xe, y, sample_weight, incremental)
+            else:
+                self._fit_lbfgs(net, layout, params, Xe, y, sample_weight)
+        if not np.isfinite(params).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    @staticmethod
+    def _engine_input(X, dtype):
+        if hasattr(X, "tocsr"):
+            return _engine.CSRBatches(X, dtype)
+        return np.ascontiguousarray(X, dtype=dtype)
+
+    def _set_params_from(self, layout, params):
+        self.coefs_, self.intercepts_ = layout.views(params)
+
+    def _fit_lbfgs(self, net, layout, params, Xe, y, sample_weight):
+        dtype = params.dtype
+        sw = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype)
+        sw_sum = y.shape[0] if sw is None else float(sw.sum())
+        n_coefs, scale, alpha = layout.n_coefs, self._loss_scale(), self.alpha
+        grad = np.empty(layout.n_params, dtype=dtype)
+
+        def loss_grad(packed):
+            p = packed.astype(dtype)
+            grad[:] = 0
+            data_loss = net.loss_grad(p, grad, Xe, y, sw)
+            w = p[:n_coefs].astype(np.float64)
+            loss = (data_loss * scale + 0.5 * alpha * np.dot(w, w)) / sw_sum
+            g = grad.astype(np.float64)
+            g[:n_coefs] += alpha * w
+            g /= sw_sum
+            return loss, g
+
+        result = scipy.optimize.minimize(
+            loss_grad, params.astype(np.float64), method="L-BFGS-B", jac=True,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+        )
+        self.n_iter_ = min(result.nit, self.max_iter)
+        if result.status != 0:
+            warnings.warn(
+                "lbfgs failed to converge after %d iteration(s) (status=%d):\n%s\n"
+                "Increase the number of iterations to improve the convergence "
+                "(max_iter=%d)." % (self.n_iter_, result.status, result.message,
+                                    self.max_iter),
+                ConvergenceWarning,
+            )
+        self.loss_ = float(result.fun)
+        params[:] = result.x
+        self._set_params_from(layout, params)
+
+    def _early_stopping_split(self, X, y, sample_weight):
+        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+        parts = train_test_split(*arrays, random_state=self._random_state,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        X_train, X_val, y_train, y_val = parts[:4]
+        sw_train, sw_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        if is_classifier(self):
+            y_val = self._label_binarizer.inverse_transform(y_val)
+        return X_train, X_val, y_train, y_val, sw_train, sw_val
+
+    def _new_optimizer(self, n_params, dtype):
+        size = 2 * n_params if self.solver == "adam" else n_params
+        return {"solver": self.solver, "learning_rate": float(self.learning_rate_init),
+                "t": 0, "state": np.zeros(size, dtype=dtype)}
+
+    def _fit_stochastic(self, net, layout, params, X, Xe, y, sample_weight, incremental):
+        dtype = params.dtype
+        opt = getattr(self, "_optimizer", None)
+        if (not incremental or opt is None or opt["solver"] != self.solver
+                or opt["state"].dtype != dtype
+                or opt["state"].size != (2 if self.solver == "adam" else 1) * layout.n_params):
+            opt = self._optimizer = self._new_optimizer(layout.n_params, dtype)
+
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        if early_stopping:
+            X_train, X_val, y_train, y_val, sw_train, sw_val = self._early_stopping_split(
+                X, y, sample_weight)
+            Xe = self._engine_input(X_train, dtype)
+            y_train = np.ascontiguousarray(y_train, dtype=dtype)
+            self._best_params = params.copy()
+        else:
+            y_train, sw_train, X_val, y_val, sw_val = y, sample_weight, None, None, None
+        sw = None if sw_train is None else np.ascontiguousarray(sw_train, dtype=dtype)
+
+        n_samples = y_train.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn("Got `batch_size` less than 1 or larger than "
+                              "sample size. It is going to be clipped")
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        settings = {"solver": self.solver, "alpha": float(self.alpha),
+                    "momentum": float(self.momentum),
+                    "nesterov": bool(self.nesterovs_momentum),
+                    "beta_1": float(self.beta_1), "beta_2": float(self.beta_2),
+                    "epsilon": float(self.epsilon)}
+        sample_idx = np.arange(n_samples, dtype=np.int64)
+        last_finite = params.copy()
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                step = dict(settings, learning_rate=opt["learning_rate"], t=opt["t"])
+                try:
+                    total = net.train_epoch(params, np.empty_like(params), opt["state"],
+                                            Xe, y_train, sw, sample_idx, batch_size,
+                                            step, self._loss_scale())
+                finally:
+                    opt["t"] = step["t"]
+                self.n_iter_ += 1
+                self.loss_ = total / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                if np.isfinite(params).all():
+                    last_finite[:] = params
+
+                self._update_no_improvement_count(early_stopping, params, layout,
+                                                  X_val, y_val, sw_val)
+                if self.learning_rate == "invscaling" and self.solver == "sgd":
+                    opt["learning_rate"] = float(self.learning_rate_init) / (
+                        self.t_ + 1) ** self.power_t
+
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if early_stopping:
+                        msg = ("Validation score did not improve more than "
+                               "tol=%f for %d consecutive epochs."
+                               % (self.tol, self.n_iter_no_change))
+                    else:
+                        msg = ("Training loss did not improve more than tol=%f"
+                               " for %d consecutive epochs."
+                               % (self.tol, self.n_iter_no_change))
+                    if self._trigger_stopping(msg, opt):
+                        break
+                    self._no_improvement_count = 0
+
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        "Stochastic Optimizer: Maximum iterations (%d) "
+                        "reached and the optimization hasn't converged yet."
+                        % self.max_iter,
+                        ConvergenceWarning,
+                    )
+        except _engine.NonFiniteLoss:
+            # Keep the last finite weights; without early stopping to fall
+            # back on, say so the way scikit-learn does.
+            params[:] = last_finite
+            if not early_stopping:
+                self._set_params_from(layout, params)
+                raise ValueError(
+                    "Solver produced non-finite parameter weights. The input data "
+                    "may contain large values and need to be preprocessed.")
+            warnings.warn("The training loss became non-finite; training stopped "
+                          "and the best weights were kept.", ConvergenceWarning)
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+            if not np.isfinite(params).all():
+                params[:] = last_finite
+
+        if early_stopping:
+            params[:] = self._best_params
+        self._set_params_from(layout, params)
+
+    def _trigger_stopping(self, msg, opt):
+        """scikit-learn's rule: stop, except that sgd with the 'adaptive'
+        schedule divides its rate by 5 until it falls to 1e-6."""
+        if self.solver != "sgd" or self.learning_rate != "adaptive":
+            if self.verbose:
+                print(msg + " Stopping.")
+            return True
+        if opt["learning_rate"] <= 1e-6:
+            if self.verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        opt["learning_rate"] /= 5.0
+        if self.verbose:
+            print(msg + " Setting learning rate to %f" % opt["learning_rate"])
+        return False
+
+    def _update_no_improvement_count(self, early_stopping, params, layout, X_val,
+                                     y_val, sw_val):
+        if early_stopping:
+            self._set_params_from(layout, params)
+            score = self._score(X_val, y_val, sample_weight=sw_val)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print("Validation score: %f" % score)
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_params = params.copy()
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers
+            in regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                "%s is not stochastic." % self.solver)
+        return True
+
+    # ---- prediction ---------------------------------------------------------
+    def _forward_pass_fast(self, X, check_input=True):
+        """The network output for X (after the output activation)."""
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                              dtype=(np.float64, np.float32))
+        dtype = self.coefs_[0].dtype
+        units = self._layer_units()
+        params = DenseLayout(units).pack(self.coefs_, self.intercepts_, dtype)
+        with self._blas_limit():
+            return self._engine_net(units).forward(params, self._engine_input(X, dtype))
+
+    def _score_with_function(self, X, y, sample_weight, score_function):
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return score_function(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

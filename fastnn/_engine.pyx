@@ -1,0 +1,587 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Cython binding of the C engine.
+
+Owns the buffers a call needs, hands the C code scipy's BLAS, releases the
+GIL around every C call and turns a non-zero status into an exception.
+Python never loops over samples: the loops here are over mini-batches.
+"""
+import numpy as np
+
+from cpython.exc cimport PyErr_CheckSignals
+from libc.stdint cimport int32_t, int64_t
+from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+ctypedef fused real:
+    float
+    double
+
+cdef extern from "fastnn.h" nogil:
+    ctypedef enum fnn_status:
+        FNN_OK
+        FNN_ERR_ARG
+        FNN_ERR_NOMEM
+        FNN_ERR_NONFINITE
+    ctypedef enum fnn_activation:
+        pass
+    ctypedef enum fnn_output:
+        pass
+    ctypedef enum fnn_solver:
+        pass
+    ctypedef void (*fnn_sgemm_fn)(char*, char*, int*, int*, int*, float*,
+                                  float*, int*, float*, int*, float*, float*,
+                                  int*) noexcept nogil
+    ctypedef void (*fnn_dgemm_fn)(char*, char*, int*, int*, int*, double*,
+                                  double*, int*, double*, int*, double*,
+                                  double*, int*) noexcept nogil
+    ctypedef struct fnn_ctx:
+        int n_threads
+        fnn_sgemm_fn sgemm
+        fnn_dgemm_fn dgemm
+    ctypedef struct fnn_csr:
+        const void *data
+        const int32_t *indptr
+        const int32_t *indices
+    ctypedef struct fnn_mlp:
+        int n_layers
+        const int64_t *units
+        fnn_activation activation
+        fnn_output output
+    ctypedef struct fnn_optim:
+        fnn_solver solver
+        double learning_rate
+        double alpha
+        double momentum
+        int nesterov
+        double beta_1, beta_2, epsilon
+        int64_t t
+
+    int FNN_MAX_LAYERS
+    int fnn_max_threads()
+    int fnn_has_openmp()
+    int64_t fnn_mlp_n_params(const fnn_mlp *net)
+    int64_t fnn_mlp_n_coefs(const fnn_mlp *net)
+    int64_t fnn_mlp_workspace_size(const fnn_mlp *net, int64_t n)
+    int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params)
+    fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
+                                    int64_t *src_pos, const int32_t *indptr,
+                                    const int32_t *indices,
+                                    const int64_t *rows, int64_t n)
+
+    # float and double twins of every kernel
+    fnn_status fnn_gemm_f32(int, int, int64_t, int64_t, int64_t, float,
+                            const float*, int64_t, const float*, int64_t,
+                            float, float*, int64_t, const fnn_ctx*)
+    fnn_status fnn_gemm_f64(int, int, int64_t, int64_t, int64_t, double,
+                            const double*, int64_t, const double*, int64_t,
+                            double, double*, int64_t, const fnn_ctx*)
+    fnn_status fnn_dense_forward_f32(float*, const float*, const float*,
+                                     const float*, int64_t, int64_t, int64_t,
+                                     const fnn_ctx*)
+    fnn_status fnn_dense_forward_f64(double*, const double*, const double*,
+                                     const double*, int64_t, int64_t, int64_t,
+                                     const fnn_ctx*)
+    fnn_status fnn_dense_backward_f32(float*, float*, float*, const float*,
+                                      const float*, const float*, int64_t,
+                                      int64_t, int64_t, const fnn_ctx*)
+    fnn_status fnn_dense_backward_f64(double*, double*, double*,
+                                      const double*, const double*,
+                                      const double*, int64_t, int64_t,
+                                      int64_t, const fnn_ctx*)
+    fnn_status fnn_activation_forward_f32(float*, int64_t, fnn_activation,
+                                          const fnn_ctx*)
+    fnn_status fnn_activation_forward_f64(double*, int64_t, fnn_activation,
+                                          const fnn_ctx*)
+    fnn_status fnn_activation_backward_f32(float*, const float*, const float*,
+                                           int64_t, fnn_activation,
+                                           const fnn_ctx*)
+    fnn_status fnn_activation_backward_f64(double*, const double*,
+                                           const double*, int64_t,
+                                           fnn_activation, const fnn_ctx*)
+    fnn_status fnn_output_forward_f32(float*, int64_t, int64_t, fnn_output,
+                                      const fnn_ctx*)
+    fnn_status fnn_output_forward_f64(double*, int64_t, int64_t, fnn_output,
+                                      const fnn_ctx*)
+    fnn_status fnn_loss_f32(double*, float*, const float*, const float*,
+                            const float*, int64_t, int64_t, fnn_output,
+                            const fnn_ctx*)
+    fnn_status fnn_loss_f64(double*, double*, const double*, const double*,
+                            const double*, int64_t, int64_t, fnn_output,
+                            const fnn_ctx*)
+    fnn_status fnn_optim_step_f32(float*, float*, double*, const float*,
+                                  int64_t, int64_t, double, fnn_optim*,
+                                  const fnn_ctx*)
+    fnn_status fnn_optim_step_f64(double*, double*, double*, const double*,
+                                  int64_t, int64_t, double, fnn_optim*,
+                                  const fnn_ctx*)
+    fnn_status fnn_gather_rows_f32(float*, const float*, const int64_t*,
+                                   int64_t, int64_t, const fnn_ctx*)
+    fnn_status fnn_gather_rows_f64(double*, const double*, const int64_t*,
+                                   int64_t, int64_t, const fnn_ctx*)
+    fnn_status fnn_gather_values_f32(float*, const float*, const int64_t*,
+                                     int64_t)
+    fnn_status fnn_gather_values_f64(double*, const double*, const int64_t*,
+                                     int64_t)
+    fnn_status fnn_mlp_forward_f32(float*, float*, const float*, const float*,
+                                   const fnn_csr*, int64_t, const fnn_mlp*,
+                                   const fnn_ctx*)
+    fnn_status fnn_mlp_forward_f64(double*, double*, const double*,
+                                   const double*, const fnn_csr*, int64_t,
+                                   const fnn_mlp*, const fnn_ctx*)
+    fnn_status fnn_mlp_loss_grad_f32(double*, float*, float*, const float*,
+                                     const float*, const fnn_csr*,
+                                     const float*, const float*, int64_t,
+                                     const fnn_mlp*, const fnn_ctx*)
+    fnn_status fnn_mlp_loss_grad_f64(double*, double*, double*,
+                                     const double*, const double*,
+                                     const fnn_csr*, const double*,
+                                     const double*, int64_t, const fnn_mlp*,
+                                     const fnn_ctx*)
+    fnn_status fnn_mlp_train_step_f32(double*, double*, float*, float*,
+                                      float*, float*, const float*,
+                                      const fnn_csr*, const float*,
+                                      const float*, int64_t, double,
+                                      const fnn_mlp*, fnn_optim*,
+                                      const fnn_ctx*)
+    fnn_status fnn_mlp_train_step_f64(double*, double*, double*, double*,
+                                      double*, double*, const double*,
+                                      const fnn_csr*, const double*,
+                                      const double*, int64_t, double,
+                                      const fnn_mlp*, fnn_optim*,
+                                      const fnn_ctx*)
+    fnn_status fnn_ref_dense_forward_f32(float*, const float*, const float*,
+                                         const float*, int64_t, int64_t,
+                                         int64_t)
+    fnn_status fnn_ref_dense_forward_f64(double*, const double*,
+                                         const double*, const double*,
+                                         int64_t, int64_t, int64_t)
+    fnn_status fnn_ref_dense_backward_f32(float*, float*, float*,
+                                          const float*, const float*,
+                                          const float*, int64_t, int64_t,
+                                          int64_t)
+    fnn_status fnn_ref_dense_backward_f64(double*, double*, double*,
+                                          const double*, const double*,
+                                          const double*, int64_t, int64_t,
+                                          int64_t)
+    fnn_status fnn_ref_activation_forward_f32(float*, int64_t, fnn_activation)
+    fnn_status fnn_ref_activation_forward_f64(double*, int64_t,
+                                              fnn_activation)
+    fnn_status fnn_ref_activation_backward_f32(float*, const float*,
+                                               const float*, int64_t,
+                                               fnn_activation)
+    fnn_status fnn_ref_activation_backward_f64(double*, const double*,
+                                               const double*, int64_t,
+                                               fnn_activation)
+
+
+ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3}
+OUTPUTS = {"identity": 0, "logistic": 1, "softmax": 2, "exp": 3}
+SOLVERS = {"sgd": 0, "adam": 1}
+
+# Rows per chunk when predicting or computing a full-batch gradient: keeps
+# the workspace small without making the GEMMs thin.
+CHUNK_ROWS = 4096
+
+
+class NonFiniteLoss(FloatingPointError):
+    """The training loss became NaN or infinite; parameters were kept."""
+
+
+def has_openmp():
+    """True when the engine was compiled with OpenMP."""
+    return bool(fnn_has_openmp())
+
+
+def max_threads():
+    """Threads OpenMP uses by default here (1 in a serial build)."""
+    return fnn_max_threads()
+
+
+cdef check(fnn_status status):
+    if status == FNN_OK:
+        return
+    if status == FNN_ERR_NONFINITE:
+        raise NonFiniteLoss("the training loss is not finite")
+    if status == FNN_ERR_NOMEM:
+        raise MemoryError("fastnn engine: out of memory")
+    raise ValueError("fastnn engine: invalid argument (status %d)" % status)
+
+
+cdef fnn_ctx make_ctx(int n_threads):
+    cdef fnn_ctx ctx
+    ctx.n_threads = max(1, n_threads)
+    ctx.sgemm = <fnn_sgemm_fn>sgemm
+    ctx.dgemm = <fnn_dgemm_fn>dgemm
+    return ctx
+
+
+cdef fnn_optim make_optim(dict opt) except *:
+    # opt holds the solver's settings by their scikit-learn names, plus the
+    # current learning rate and adam's step count t.
+    cdef fnn_optim o
+    o.solver = <fnn_solver>SOLVERS[opt["solver"]]
+    o.learning_rate = opt["learning_rate"]
+    o.alpha = opt["alpha"]
+    o.momentum = opt["momentum"]
+    o.nesterov = opt["nesterov"]
+    o.beta_1 = opt["beta_1"]
+    o.beta_2 = opt["beta_2"]
+    o.epsilon = opt["epsilon"]
+    o.t = opt["t"]
+    return o
+
+
+cdef class CSRBatches:
+    """A CSR matrix (float data, int32 indices) ready for the engine."""
+    cdef readonly object data, indices, indptr
+
+    def __init__(self, X, dtype):
+        X = X.tocsr()
+        if X.nnz > np.iinfo(np.int32).max:
+            raise ValueError("sparse input with more than 2**31 stored values "
+                             "is not supported")
+        self.data = np.ascontiguousarray(X.data, dtype=dtype)
+        self.indices = np.ascontiguousarray(X.indices, dtype=np.int32)
+        self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int32)
+
+
+cdef class DenseNet:
+    """A dense stack as the engine sees it: layer widths, activation, output
+    and thread count.  Parameters live outside, in one flat buffer."""
+    cdef fnn_mlp net
+    cdef fnn_ctx ctx
+    cdef object units  # keeps the int64 array that net.units points into
+    cdef readonly int64_t n_params, n_coefs
+
+    def __init__(self, units, activation, output, int n_threads=1):
+        units = np.ascontiguousarray(units, dtype=np.int64)
+        if units.ndim != 1 or units.shape[0] < 2 or (units < 1).any():
+            raise ValueError("layer widths must be at least 1, got %r"
+                             % (list(units),))
+        if units.shape[0] - 1 > FNN_MAX_LAYERS:
+            raise ValueError("at most %d layers are supported" % FNN_MAX_LAYERS)
+        self.units = units
+        cdef int64_t[::1] u = units
+        self.net.n_layers = units.shape[0] - 1
+        self.net.units = &u[0]
+        self.net.activation = <fnn_activation>ACTIVATIONS[activation]
+        self.net.output = <fnn_output>OUTPUTS[output]
+        self.ctx = make_ctx(n_threads)
+        self.n_params = fnn_mlp_n_params(&self.net)
+        self.n_coefs = fnn_mlp_n_coefs(&self.net)
+
+    def __reduce__(self):
+        raise TypeError("DenseNet is rebuilt from the estimator, not pickled")
+
+    def workspace(self, int64_t n_rows, dtype):
+        return np.empty(fnn_mlp_workspace_size(&self.net, n_rows), dtype=dtype)
+
+    def forward(self, const real[::1] params, X):
+        """Network output for every row of X (dense 2-D array or CSRBatches)."""
+        cdef int64_t n = X.shape[0] if not isinstance(X, CSRBatches) \
+            else X.indptr.shape[0] - 1
+        dtype = np.float32 if real is float else np.float64
+        out = np.empty((n, self.units[len(self.units) - 1]), dtype=dtype)
+        cdef real[:, ::1] P = out
+        cdef real[::1] work = self.workspace(min(n, CHUNK_ROWS), dtype)
+        cdef int64_t start, stop
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(n, start + CHUNK_ROWS)
+            self._chunk(&P[start, 0], &work[0], &params[0], X, start, stop,
+                        NULL, NULL, NULL)
+        return out
+
+    def loss_grad(self, const real[::1] params, real[::1] grad, X, const real[:, ::1] Y,
+                  sw):
+        """Summed data loss over all rows; its gradient is added to grad."""
+        cdef int64_t n = Y.shape[0]
+        dtype = np.float32 if real is float else np.float64
+        cdef real[::1] work = self.workspace(min(n, CHUNK_ROWS), dtype)
+        cdef const real[::1] w = sw if sw is not None else None
+        cdef double total = 0, part = 0
+        cdef int64_t start, stop
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(n, start + CHUNK_ROWS)
+            self._chunk(NULL, &work[0], &params[0], X, start, stop, &part,
+                        &grad[0], &Y[start, 0],
+                        &w[start] if w is not None else NULL)
+            total += part
+        return total
+
+    cdef _chunk(self, real *P, real *work, const real *params, X,
+                int64_t start, int64_t stop, double *loss, real *grad,
+                const real *Y, const real *sw=NULL):
+        # Rows [start, stop) of X: forward into P, or loss (+ grad) with Y.
+        cdef fnn_csr csr
+        cdef const fnn_csr *xs = NULL
+        cdef const real *x = NULL
+        cdef const real[:, ::1] Xd
+        cdef const real[::1] data
+        cdef const int32_t[::1] indices
+        cdef int32_t[::1] indptr
+        cdef fnn_status s
+        if isinstance(X, CSRBatches):
+            data = X.data
+            indices = X.indices
+            indptr = X.indptr[start:stop + 1] - X.indptr[start]
+            csr.data = &data[X.indptr[start]] if data.shape[0] else NULL
+            csr.indices = &indices[X.indptr[start]] if indices.shape[0] else NULL
+            csr.indptr = &indptr[0]
+            xs = &csr
+        else:
+            Xd = X
+            x = &Xd[start, 0]
+        with nogil:
+            if Y == NULL:
+                if real is float:
+                    s = fnn_mlp_forward_f32(P, work, params, x, xs,
+                                            stop - start, &self.net, &self.ctx)
+                else:
+                    s = fnn_mlp_forward_f64(P, work, params, x, xs,
+                                            stop - start, &self.net, &self.ctx)
+            else:
+                if real is float:
+                    s = fnn_mlp_loss_grad_f32(loss, grad, work, params, x, xs,
+                                              Y, sw, stop - start, &self.net,
+                                              &self.ctx)
+                else:
+                    s = fnn_mlp_loss_grad_f64(loss, grad, work, params, x, xs,
+                                              Y, sw, stop - start, &self.net,
+                                              &self.ctx)
+        check(s)
+
+    def train_epoch(self, real[::1] params, real[::1] grad, real[::1] state,
+                    X, const real[:, ::1] Y, sw, const int64_t[::1] order,
+                    int64_t batch_size, dict opt, double loss_scale):
+        """One pass over the rows in `order`, one optimizer step per batch.
+
+        Returns (sum over batches of batch loss * batch rows, adam step
+        count).  A batch loss is scikit-learn's: the data loss divided by the
+        batch's weight sum (times loss_scale), plus the L2 penalty.
+        """
+        cdef int64_t n = order.shape[0], K = Y.shape[1], C = self.units[0]
+        cdef int64_t start, nb, i
+        dtype = np.float32 if real is float else np.float64
+        cdef fnn_optim o = make_optim(opt)
+        if state.shape[0] != fnn_optim_state_size(&o, self.n_params):
+            raise ValueError("optimizer state has the wrong size")
+        if params.shape[0] != self.n_params or grad.shape[0] != self.n_params:
+            raise ValueError("parameter buffer has the wrong size")
+        batch_size = max(1, min(batch_size, n))
+        cdef real[::1] work = self.workspace(batch_size, dtype)
+        cdef real[:, ::1] Yb = np.empty((batch_size, K), dtype=dtype)
+        cdef const real[::1] w = sw if sw is not None else None
+        cdef real[::1] wb = np.empty(batch_size, dtype=dtype)
+        cdef const real *wp = NULL
+        cdef double loss = 0, sq = 0, sw_sum, total = 0
+        cdef fnn_status s = FNN_OK
+
+        # Dense input: the batch rows are copied into one block.
+        cdef const real[:, ::1] Xd
+        cdef real[:, ::1] Xb
+        # Sparse input: the batch's CSR structure and values are gathered.
+        cdef fnn_csr csr
+        cdef const fnn_csr *xs = NULL
+        cdef real[::1] vals
+        cdef const real[::1] src_vals
+        cdef int32_t[::1] bptr, bind
+        cdef const int32_t[::1] src_ind, src_ptr
+        cdef int64_t[::1] pos
+        sparse = isinstance(X, CSRBatches)
+        if sparse:
+            src_vals = X.data
+            src_ind = X.indices
+            src_ptr = X.indptr
+            row_nnz = np.diff(X.indptr)[np.asarray(order)]
+            most = int(np.add.reduceat(row_nnz, np.arange(0, n, batch_size)).max()) \
+                if n else 0
+            vals = np.empty(max(most, 1), dtype=dtype)
+            bind = np.empty(max(most, 1), dtype=np.int32)
+            pos = np.empty(max(most, 1), dtype=np.int64)
+            bptr = np.empty(batch_size + 1, dtype=np.int32)
+            csr.data = &vals[0]
+            csr.indices = &bind[0]
+            csr.indptr = &bptr[0]
+            xs = &csr
+        else:
+            Xd = X
+            Xb = np.empty((batch_size, C), dtype=dtype)
+
+        for start in range(0, n, batch_size):
+            nb = min(batch_size, n - start)
+            with nogil:
+                if sparse:
+                    s = fnn_gather_csr_index(&bptr[0], &bind[0], &pos[0],
+                                             &src_ptr[0], &src_ind[0] if src_ind.shape[0] else NULL,
+                                             &order[start], nb)
+                    if s == FNN_OK:
+                        if real is float:
+                            fnn_gather_values_f32(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
+                                                  &pos[0], bptr[nb])
+                        else:
+                            fnn_gather_values_f64(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
+                                                  &pos[0], bptr[nb])
+                else:
+                    if real is float:
+                        s = fnn_gather_rows_f32(&Xb[0, 0], &Xd[0, 0], &order[start],
+                                                nb, C, &self.ctx)
+                    else:
+                        s = fnn_gather_rows_f64(&Xb[0, 0], &Xd[0, 0], &order[start],
+                                                nb, C, &self.ctx)
+                if real is float:
+                    fnn_gather_rows_f32(&Yb[0, 0], &Y[0, 0], &order[start], nb,
+                                        K, &self.ctx)
+                else:
+                    fnn_gather_rows_f64(&Yb[0, 0], &Y[0, 0], &order[start], nb,
+                                        K, &self.ctx)
+                sw_sum = nb
+                wp = NULL
+                if w is not None:
+                    sw_sum = 0
+                    for i in range(nb):
+                        wb[i] = w[order[start + i]]
+                        sw_sum += wb[i]
+                    wp = &wb[0]
+                if s == FNN_OK and not (sw_sum > 0):
+                    # All-zero weights: nothing to learn from this batch.
+                    loss = 0
+                    sq = 0
+                elif s == FNN_OK:
+                    if real is float:
+                        s = fnn_mlp_train_step_f32(
+                            &loss, &sq, &params[0], &grad[0], &state[0],
+                            &work[0], NULL if sparse else &Xb[0, 0], xs,
+                            &Yb[0, 0], wp, nb, sw_sum, &self.net, &o,
+                            &self.ctx)
+                    else:
+                        s = fnn_mlp_train_step_f64(
+                            &loss, &sq, &params[0], &grad[0], &state[0],
+                            &work[0], NULL if sparse else &Xb[0, 0], xs,
+                            &Yb[0, 0], wp, nb, sw_sum, &self.net, &o,
+                            &self.ctx)
+            opt["t"] = o.t
+            check(s)
+            if sw_sum > 0:
+                total += (loss * loss_scale + 0.5 * o.alpha * sq) / sw_sum * nb
+            if PyErr_CheckSignals() != 0:
+                raise KeyboardInterrupt
+        return total
+
+
+# ---- single kernels, for the tests -------------------------------------
+
+def dense_forward(const real[:, ::1] X, const real[:, ::1] W, const real[::1] b, int n_threads=1,
+                  bint reference=False):
+    cdef int64_t N = X.shape[0], C = X.shape[1], OC = W.shape[1]
+    dtype = np.float32 if real is float else np.float64
+    Y = np.empty((N, OC), dtype=dtype)
+    cdef real[:, ::1] y = Y
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_dense_forward_f32(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC) \
+                if reference else \
+                fnn_dense_forward_f32(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC, &ctx)
+        else:
+            s = fnn_ref_dense_forward_f64(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC) \
+                if reference else \
+                fnn_dense_forward_f64(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC, &ctx)
+    check(s)
+    return Y
+
+
+def dense_backward(real[:, ::1] dX, real[:, ::1] dW, real[::1] db,
+                   const real[:, ::1] dY, const real[:, ::1] X, const real[:, ::1] W,
+                   int n_threads=1, bint reference=False):
+    """dX is overwritten, dW and db accumulate (the engine's rule)."""
+    cdef int64_t N = X.shape[0], C = X.shape[1], OC = W.shape[1]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_dense_backward_f32(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC) \
+                if reference else \
+                fnn_dense_backward_f32(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC, &ctx)
+        else:
+            s = fnn_ref_dense_backward_f64(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC) \
+                if reference else \
+                fnn_dense_backward_f64(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC, &ctx)
+    check(s)
+
+
+def activation_forward(real[::1] A, str activation, int n_threads=1,
+                       bint reference=False):
+    """A is overwritten by f(A)."""
+    cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef int64_t n = A.shape[0]
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_activation_forward_f32(&A[0], n, act) if reference \
+                else fnn_activation_forward_f32(&A[0], n, act, &ctx)
+        else:
+            s = fnn_ref_activation_forward_f64(&A[0], n, act) if reference \
+                else fnn_activation_forward_f64(&A[0], n, act, &ctx)
+    check(s)
+
+
+def activation_backward(real[::1] dZ, const real[::1] dA, const real[::1] A,
+                        str activation, int n_threads=1, bint reference=False):
+    cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef int64_t n = A.shape[0]
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_activation_backward_f32(&dZ[0], &dA[0], &A[0], n, act) if reference \
+                else fnn_activation_backward_f32(&dZ[0], &dA[0], &A[0], n, act, &ctx)
+        else:
+            s = fnn_ref_activation_backward_f64(&dZ[0], &dA[0], &A[0], n, act) if reference \
+                else fnn_activation_backward_f64(&dZ[0], &dA[0], &A[0], n, act, &ctx)
+    check(s)
+
+
+def output_loss(real[:, ::1] Z, const real[:, ::1] Y, sw, str output,
+                int n_threads=1):
+    """Applies the output activation to Z in place; returns (summed loss,
+    gradient with respect to the logits)."""
+    cdef int64_t N = Z.shape[0], K = Z.shape[1]
+    cdef fnn_output out = <fnn_output>OUTPUTS[output]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef const real[::1] w = sw if sw is not None else None
+    cdef const real *wp = &w[0] if w is not None else NULL
+    dtype = np.float32 if real is float else np.float64
+    dZ = np.empty((N, K), dtype=dtype)
+    cdef real[:, ::1] d = dZ
+    cdef double loss = 0
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_output_forward_f32(&Z[0, 0], N, K, out, &ctx)
+            if s == FNN_OK:
+                s = fnn_loss_f32(&loss, &d[0, 0], &Z[0, 0], &Y[0, 0], wp, N, K, out, &ctx)
+        else:
+            s = fnn_output_forward_f64(&Z[0, 0], N, K, out, &ctx)
+            if s == FNN_OK:
+                s = fnn_loss_f64(&loss, &d[0, 0], &Z[0, 0], &Y[0, 0], wp, N, K, out, &ctx)
+    check(s)
+    return loss, dZ
+
+
+def optim_step(real[::1] params, real[::1] state, const real[::1] grad,
+               int64_t n_decay, double scale, dict opt, int n_threads=1):
+    """One fused update; returns the pre-update squared norm of the
+    decayed prefix.  opt["t"] is advanced for adam."""
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_optim o = make_optim(opt)
+    cdef double sq = 0
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_optim_step_f32(&params[0], &state[0], &sq, &grad[0], params.shape[0], n_decay, scale, &o, &ctx)
+        else:
+            s = fnn_optim_step_f64(&params[0], &state[0], &sq, &grad[0], params.shape[0], n_decay, scale, &o, &ctx)
+    check(s)
+    opt["t"] = o.t
+    return sq

@@ -1,0 +1,8 @@
+/* Hidden-layer activations: identity, logistic, tanh, relu. */
+#include "fastnn.h"
+#include <math.h>
+
+#include "fnn_dtype_f32.h"
+#include "activation.inc"
+#include "fnn_dtype_f64.h"
+#include "activation.inc"

@@ -1,0 +1,117 @@
+/* fastnn C engine: shared types, status codes and conventions.
+ *
+ * Conventions (DESIGN.md section 4):
+ *  - One plain function per pass. Outputs first, then what backward needs
+ *    saved, then inputs, then sizes, then the context.  Inputs are const.
+ *  - Accumulation rule: PARAMETER gradients accumulate (+=); the caller zeroes
+ *    the one flat gradient buffer once per step.  INPUT gradients (dX) are
+ *    overwritten.  A NULL gradient pointer means "not needed".
+ *  - Errors are values: every entry point returns an fnn_status.
+ *  - No global mutable state: everything a call needs comes in through its
+ *    arguments, the BLAS routines and the thread count through fnn_ctx.
+ *  - Every kernel exists for float (_f32) and double (_f64) from one source:
+ *    the family's .inc file is included twice, once per fnn_dtype_*.h.
+ */
+#ifndef FASTNN_H
+#define FASTNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    FNN_OK = 0,
+    FNN_ERR_ARG = 1,       /* a size or option is out of range */
+    FNN_ERR_NOMEM = 2,     /* an allocation failed */
+    FNN_ERR_NONFINITE = 3  /* the loss became NaN or infinite */
+} fnn_status;
+
+/* Hidden-layer activations. */
+typedef enum {
+    FNN_ACT_IDENTITY = 0,
+    FNN_ACT_LOGISTIC = 1,
+    FNN_ACT_TANH = 2,
+    FNN_ACT_RELU = 3
+} fnn_activation;
+
+/* Output activation paired with its canonical loss: for each pair the
+ * gradient of the loss with respect to the pre-activation is (p - y). */
+typedef enum {
+    FNN_OUT_SQUARED = 0,   /* identity, half squared error */
+    FNN_OUT_BINARY = 1,    /* logistic, binary cross-entropy per output */
+    FNN_OUT_SOFTMAX = 2,   /* softmax, categorical cross-entropy */
+    FNN_OUT_POISSON = 3    /* exp, half Poisson deviance */
+} fnn_output;
+
+/* BLAS gemm with the Fortran calling convention (column-major), as exported
+ * by scipy.linalg.cython_blas.  Handed in at run time: nothing links BLAS. */
+typedef void (*fnn_sgemm_fn)(const char *ta, const char *tb, const int *m,
+                             const int *n, const int *k, const float *alpha,
+                             const float *a, const int *lda, const float *b,
+                             const int *ldb, const float *beta, float *c,
+                             const int *ldc);
+typedef void (*fnn_dgemm_fn)(const char *ta, const char *tb, const int *m,
+                             const int *n, const int *k, const double *alpha,
+                             const double *a, const int *lda, const double *b,
+                             const int *ldb, const double *beta, double *c,
+                             const int *ldc);
+
+/* What every entry point needs besides its arrays.  Owned by the caller;
+ * a future device field (CPU / CUDA stream) slots in here. */
+typedef struct {
+    int n_threads;
+    fnn_sgemm_fn sgemm;
+    fnn_dgemm_fn dgemm;
+} fnn_ctx;
+
+/* Sparse CSR rows (scipy layout, int32 indices) for first-layer input. */
+typedef struct {
+    const void *data;        /* float or double, matching the kernel */
+    const int32_t *indptr;   /* n_rows + 1 */
+    const int32_t *indices;  /* column of each stored value */
+} fnn_csr;
+
+/* A dense stack: n_layers weight layers, units[0] inputs ... units[n_layers]
+ * outputs.  Its parameters live in one flat buffer laid out as scikit-learn
+ * packs them: every W_l (units[l] x units[l+1], row-major) in layer order,
+ * then every b_l.  So the L2 penalty covers exactly a prefix of the buffer. */
+#define FNN_MAX_LAYERS 256
+typedef struct {
+    int n_layers;            /* 1 .. FNN_MAX_LAYERS */
+    const int64_t *units;
+    fnn_activation activation;
+    fnn_output output;
+} fnn_mlp;
+
+/* Optimizer settings and step count; the caller owns it across steps. */
+typedef enum { FNN_SGD = 0, FNN_ADAM = 1 } fnn_solver;
+typedef struct {
+    fnn_solver solver;
+    double learning_rate;   /* current rate (schedules change it between epochs) */
+    double alpha;           /* L2 penalty on the weights, not the biases */
+    double momentum;        /* sgd */
+    int nesterov;           /* sgd */
+    double beta_1, beta_2, epsilon;  /* adam */
+    int64_t t;              /* adam steps taken so far */
+} fnn_optim;
+
+int64_t fnn_mlp_n_params(const fnn_mlp *net);
+int64_t fnn_mlp_n_coefs(const fnn_mlp *net);
+/* Elements of workspace that fnn_mlp_forward / _loss_grad need for n rows. */
+int64_t fnn_mlp_workspace_size(const fnn_mlp *net, int64_t n);
+/* Elements of optimizer state for n_params parameters. */
+int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params);
+
+/* gather.c: the CSR structure of a mini-batch of rows. */
+fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
+                                int64_t *src_pos, const int32_t *indptr,
+                                const int32_t *indices, const int64_t *rows,
+                                int64_t n);
+
+/* Threads OpenMP would use by default (1 in a serial build). */
+int fnn_max_threads(void);
+/* 1 when compiled with OpenMP. */
+int fnn_has_openmp(void);
+
+#include "fnn_kernels.h"
+
+#endif

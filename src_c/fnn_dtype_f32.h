@@ -1,0 +1,17 @@
+/* Select float for the next inclusion of a generic .inc file. */
+#undef fnn_real
+#undef FNN_FN
+#undef FNN_GEMM
+#define fnn_real float
+#define FNN_FN(name) name##_f32
+#define FNN_GEMM fnn_gemm_f32
+#undef FNN_EXP
+#undef FNN_LOG
+#undef FNN_TANH
+#undef FNN_SQRT
+#undef FNN_EPS
+#define FNN_EXP expf
+#define FNN_LOG logf
+#define FNN_TANH tanhf
+#define FNN_SQRT sqrtf
+#define FNN_EPS FLT_EPSILON

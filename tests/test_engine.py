@@ -1,0 +1,307 @@
+"""The C engine: fast kernels against naive references, gradient checks by
+central differences, and losses / optimizers against scikit-learn's own
+NumPy code."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.neural_network._base import ACTIVATIONS, LOSS_FUNCTIONS
+from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
+
+from fastnn import _engine
+
+DTYPES = [np.float32, np.float64]
+THREADS = [1, 2]
+# (N, C, OC): ones, primes, sizes that are not multiples of a SIMD width.
+SHAPES = [(1, 1, 1), (7, 3, 5), (1, 17, 9), (33, 1, 7), (64, 31, 70), (5, 129, 3)]
+ACTS = ["identity", "logistic", "tanh", "relu"]
+OUTPUTS = ["identity", "logistic", "softmax", "exp"]
+# (output, n_outputs) pairs; softmax needs at least two outputs.
+OUTPUT_SHAPES = [(o, k) for o in OUTPUTS for k in (1, 3) if (o, k) != ("softmax", 1)]
+
+
+def tol(dtype):
+    return dict(rtol=2e-4, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+
+
+def rand(rng, *shape, dtype=np.float64):
+    return np.ascontiguousarray(rng.standard_normal(shape), dtype=dtype)
+
+
+def numeric_grad(f, x, h=1e-6):
+    """Central differences of the scalar f with respect to every entry of x."""
+    g = np.zeros_like(x)
+    flat, gf = x.reshape(-1), g.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        up = f()
+        flat[i] = old - h
+        down = f()
+        flat[i] = old
+        gf[i] = (up - down) / (2 * h)
+    return g
+
+
+def assert_grad_close(analytic, numeric, thr=1e-5, skip=None):
+    """Relative check thr * max(|a|, |b|, 1), skipping points at a kink."""
+    a, b = analytic.reshape(-1), numeric.reshape(-1)
+    keep = np.ones(a.shape, bool) if skip is None else ~skip.reshape(-1)
+    bound = thr * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1)
+    bad = keep & (np.abs(a - b) > bound)
+    assert not bad.any(), "max error %g at %s" % (np.abs(a - b)[keep].max(), np.flatnonzero(bad)[:5])
+
+
+# ---- fast kernels against the naive references ---------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("n_threads", THREADS)
+def test_dense_matches_reference(dtype, shape, n_threads):
+    N, C, OC = shape
+    rng = np.random.default_rng(sum(shape))
+    X, W, b, dY = rand(rng, N, C, dtype=dtype), rand(rng, C, OC, dtype=dtype), rand(rng, OC, dtype=dtype), rand(rng, N, OC, dtype=dtype)
+    Y = _engine.dense_forward(X, W, b, n_threads=n_threads)
+    Y_ref = _engine.dense_forward(X, W, b, reference=True)
+    np.testing.assert_allclose(Y, Y_ref, **tol(dtype))
+    np.testing.assert_allclose(Y_ref, X.astype(np.float64) @ W + b, **tol(dtype))
+
+    # Parameter gradients accumulate onto what is there; dX is overwritten.
+    start = rand(rng, C, OC, dtype=dtype), rand(rng, OC, dtype=dtype)
+    out = [np.full((N, C), 7, dtype), start[0].copy(), start[1].copy()]
+    ref = [np.full((N, C), 7, dtype), start[0].copy(), start[1].copy()]
+    _engine.dense_backward(*out, dY, X, W, n_threads=n_threads)
+    _engine.dense_backward(*ref, dY, X, W, reference=True)
+    for a, r in zip(out, ref):
+        np.testing.assert_allclose(a, r, **tol(dtype))
+    np.testing.assert_allclose(ref[0], dY.astype(np.float64) @ W.T, **tol(dtype))
+    np.testing.assert_allclose(ref[1], start[0] + X.T.astype(np.float64) @ dY, **tol(dtype))
+    np.testing.assert_allclose(ref[2], start[1] + dY.sum(0), **tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ACTS)
+@pytest.mark.parametrize("n", [1, 7, 100003])
+@pytest.mark.parametrize("n_threads", THREADS)
+def test_activation_matches_reference(dtype, act, n, n_threads):
+    rng = np.random.default_rng(n)
+    Z, dA = rand(rng, n, dtype=dtype) * 3, rand(rng, n, dtype=dtype)
+    A, A_ref = Z.copy(), Z.copy()
+    _engine.activation_forward(A, act, n_threads=n_threads)
+    _engine.activation_forward(A_ref, act, reference=True)
+    np.testing.assert_allclose(A, A_ref, **tol(dtype))
+    expect = Z.astype(np.float64)
+    ACTIVATIONS[act](expect)  # scikit-learn's in-place activation
+    np.testing.assert_allclose(A, expect, **tol(dtype))
+    dZ, dZ_ref = np.empty_like(A), np.empty_like(A)
+    _engine.activation_backward(dZ, dA, A, act, n_threads=n_threads)
+    _engine.activation_backward(dZ_ref, dA, A, act, reference=True)
+    np.testing.assert_allclose(dZ, dZ_ref, **tol(dtype))
+
+
+# ---- losses and optimizers against scikit-learn --------------------------
+
+def targets(rng, output, N, K):
+    if output == "softmax":
+        return np.eye(K)[rng.integers(0, K, N)]
+    if output == "logistic":
+        return (rng.random((N, K)) < 0.5).astype(float)
+    if output == "exp":
+        return rng.poisson(2.0, (N, K)).astype(float)
+    return rng.standard_normal((N, K))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("output,K", OUTPUT_SHAPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_loss_matches_sklearn(dtype, output, K, weighted):
+    rng = np.random.default_rng(K)
+    N = 37
+    Z, Y = rand(rng, N, K, dtype=dtype), targets(rng, output, N, K).astype(dtype)
+    sw = (rng.random(N) + 0.1).astype(dtype) if weighted else None
+    P = Z.copy()
+    loss, dZ = _engine.output_loss(P, Y, sw, output, n_threads=2)
+    expect_P = Z.astype(np.float64)
+    ACTIVATIONS[output](expect_P)
+    np.testing.assert_allclose(P, expect_P, **tol(dtype))
+    name = {"identity": "squared_error", "exp": "poisson", "softmax": "log_loss",
+            "logistic": "binary_log_loss"}[output]
+    sk = LOSS_FUNCTIONS[name](Y, P, sw)
+    # The engine returns the weighted sum; scikit-learn the weighted mean
+    # (and, for squared error, also the mean over outputs).
+    denom = (N if sw is None else sw.sum()) * (K if output == "identity" else 1)
+    np.testing.assert_allclose(loss / denom, sk, rtol=1e-4 if dtype == np.float32 else 1e-9)
+    w = 1 if sw is None else sw[:, None]
+    np.testing.assert_allclose(dZ, w * (P - Y), **tol(dtype))
+
+
+def sklearn_steps(params, grads, n_decay, scale, kw):
+    """Run scikit-learn's optimizer on the flat vector, split into a decayed
+    and an undecayed part like coefs_ and intercepts_."""
+    parts = [params[:n_decay].copy(), params[n_decay:].copy()]
+    alpha = kw["alpha"]
+    if kw["solver"] == "sgd":
+        opt = SGDOptimizer(parts, kw["learning_rate"], "constant", kw["momentum"], kw["nesterov"])
+    else:
+        opt = AdamOptimizer(parts, kw["learning_rate"], kw["beta_1"], kw["beta_2"], kw["epsilon"])
+    for g in grads:
+        gp = [(g[:n_decay] + alpha * parts[0]) * scale, g[n_decay:] * scale]
+        opt.update_params(parts, gp)
+    return np.concatenate(parts)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("solver,nesterov", [("sgd", True), ("sgd", False), ("adam", False)])
+@pytest.mark.parametrize("n", [1, 9, 70001])
+@pytest.mark.parametrize("n_threads", THREADS)
+def test_optimizer_matches_sklearn(dtype, solver, nesterov, n, n_threads):
+    rng = np.random.default_rng(n)
+    params = rand(rng, n, dtype=dtype)
+    grads = [rand(rng, n, dtype=dtype) for _ in range(3)]
+    n_decay, alpha, scale = n // 2 + 1, 0.01, 0.25
+    opt = dict(solver=solver, learning_rate=0.01, alpha=alpha, momentum=0.9,
+               nesterov=nesterov, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    state = np.zeros(2 * n if solver == "adam" else n, dtype=dtype)
+    p = params.copy()
+    for g in grads:
+        before = p[:n_decay].astype(np.float64)
+        sq = _engine.optim_step(p, state, g, n_decay, scale, opt, n_threads=n_threads)
+        np.testing.assert_allclose(sq, before @ before, rtol=1e-5)
+    assert opt["t"] == (3 if solver == "adam" else 0)
+    expect = sklearn_steps(params.astype(np.float64), [g.astype(np.float64) for g in grads],
+                           n_decay, scale, opt)
+    np.testing.assert_allclose(p, expect, **tol(dtype))
+
+
+# ---- gradient checks, float64 --------------------------------------------
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (4, 3, 5), (3, 7, 2)])
+def test_dense_gradient(shape):
+    N, C, OC = shape
+    rng = np.random.default_rng(0)
+    X, W, b = rand(rng, N, C), rand(rng, C, OC), rand(rng, OC)
+
+    def objective():  # 1/2 sum(out^2), so every output matters
+        return 0.5 * np.sum(_engine.dense_forward(X, W, b) ** 2)
+
+    dY = _engine.dense_forward(X, W, b)
+    dX, dW, db = np.empty_like(X), np.zeros_like(W), np.zeros_like(b)
+    _engine.dense_backward(dX, dW, db, dY, X, W)
+    assert_grad_close(dX, numeric_grad(objective, X))
+    assert_grad_close(dW, numeric_grad(objective, W))
+    assert_grad_close(db, numeric_grad(objective, b))
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_activation_gradient(act):
+    rng = np.random.default_rng(1)
+    Z = rand(rng, 40) * 2
+
+    def forward():
+        A = Z.copy()
+        _engine.activation_forward(A, act)
+        return A
+
+    A = forward()
+    dZ = np.empty_like(A)
+    _engine.activation_backward(dZ, A, A, act)  # dA = A for 1/2 sum(A^2)
+    numeric = numeric_grad(lambda: 0.5 * np.sum(forward() ** 2), Z)
+    kink = np.abs(Z) < 1e-4 if act == "relu" else None
+    assert_grad_close(dZ, numeric, skip=kink)
+
+
+@pytest.mark.parametrize("output,K", OUTPUT_SHAPES)
+def test_loss_gradient(output, K):
+    rng = np.random.default_rng(2)
+    N = 6
+    Z, Y, sw = rand(rng, N, K), targets(rng, output, N, K), rng.random(N) + 0.5
+
+    def loss():
+        return _engine.output_loss(Z.copy(), Y, sw, output)[0]
+
+    dZ = _engine.output_loss(Z.copy(), Y, sw, output)[1]
+    assert_grad_close(dZ, numeric_grad(loss, Z))
+
+
+@pytest.mark.parametrize("act", ACTS)
+@pytest.mark.parametrize("output,K", [("identity", 2), ("logistic", 1), ("logistic", 3),
+                                      ("softmax", 4), ("exp", 2)])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_network_gradient(act, output, K, sparse):
+    """Whole network, through the flat parameter buffer."""
+    rng = np.random.default_rng(3)
+    units = [5, 4, 3, K]
+    N = 7
+    net = _engine.DenseNet(units, act, output, n_threads=2)
+    params = rand(rng, net.n_params) * 0.7
+    X = rand(rng, N, units[0])
+    if sparse:
+        X[rng.random(X.shape) < 0.5] = 0
+        X = _engine.CSRBatches(sp.csr_matrix(X), np.float64)
+    Y, sw = targets(rng, output, N, K), rng.random(N) + 0.5
+    grad = np.zeros_like(params)
+    net.loss_grad(params, grad, X, Y, sw)
+
+    def loss():
+        return net.loss_grad(params, np.zeros_like(params), X, Y, sw)
+
+    assert_grad_close(grad, numeric_grad(loss, params), thr=1e-5)
+
+
+# ---- the network entry points --------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sparse_and_dense_input_agree(dtype):
+    rng = np.random.default_rng(4)
+    X = rand(rng, 50, 20, dtype=dtype)
+    X[rng.random(X.shape) < 0.7] = 0
+    X[3] = 0  # an empty row
+    net = _engine.DenseNet([20, 8, 3], "relu", "softmax", n_threads=2)
+    params = rand(rng, net.n_params, dtype=dtype) * 0.3
+    Xs = _engine.CSRBatches(sp.csr_matrix(X), dtype)
+    np.testing.assert_allclose(net.forward(params, X), net.forward(params, Xs), **tol(dtype))
+    Y = np.eye(3, dtype=dtype)[rng.integers(0, 3, 50)]
+    g_dense, g_sparse = np.zeros_like(params), np.zeros_like(params)
+    l_dense = net.loss_grad(params, g_dense, X, Y, None)
+    l_sparse = net.loss_grad(params, g_sparse, Xs, Y, None)
+    np.testing.assert_allclose(l_dense, l_sparse, rtol=1e-5)
+    np.testing.assert_allclose(g_dense, g_sparse, **tol(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_train_epoch_threads_agree(dtype):
+    rng = np.random.default_rng(5)
+    X = rand(rng, 301, 13, dtype=dtype)
+    Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 301)]
+    order = rng.permutation(301).astype(np.int64)
+    results = []
+    for n_threads in THREADS:
+        net = _engine.DenseNet([13, 9, 4], "tanh", "softmax", n_threads=n_threads)
+        params = (rand(np.random.default_rng(6), net.n_params) * 0.3).astype(dtype)
+        opt = dict(solver="adam", learning_rate=1e-2, alpha=1e-3, momentum=0.9,
+                   nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+        state = np.zeros(2 * net.n_params, dtype)
+        total = net.train_epoch(params, np.empty_like(params), state, X, Y, None,
+                                order, 32, opt, 1.0)
+        assert opt["t"] == 10  # ceil(301 / 32) steps
+        results.append((total, params))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-4)
+    np.testing.assert_allclose(results[0][1], results[1][1], **tol(dtype))
+
+
+def test_nonfinite_loss_keeps_parameters():
+    net = _engine.DenseNet([2, 3, 1], "relu", "identity")
+    params = np.ones(net.n_params)
+    X = np.array([[np.inf, 1.0], [1.0, 1.0]])
+    Y = np.zeros((2, 1))
+    opt = dict(solver="sgd", learning_rate=0.1, alpha=0.0, momentum=0.9, nesterov=True,
+               beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    before = params.copy()
+    with pytest.raises(_engine.NonFiniteLoss):
+        net.train_epoch(params, np.empty_like(params), np.zeros_like(params), X, Y, None,
+                        np.arange(2, dtype=np.int64), 2, opt, 1.0)
+    np.testing.assert_array_equal(params, before)
+
+
+def test_bad_layer_sizes_are_refused():
+    with pytest.raises(ValueError, match="at least 1"):
+        _engine.DenseNet([3, 0, 2], "relu", "identity")

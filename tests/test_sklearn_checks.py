@@ -1,0 +1,22 @@
+"""scikit-learn's own estimator contract, run over every public estimator."""
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from fastnn import MLPClassifier, MLPRegressor
+
+# Small and quick, but trained enough for the checks that expect a decent
+# fit (e.g. check_classifiers_train asks for > 83% training accuracy).
+ESTIMATORS = [
+    MLPClassifier(hidden_layer_sizes=(16,), max_iter=200, random_state=0),
+    MLPRegressor(hidden_layer_sizes=(16,), max_iter=200, random_state=0),
+    MLPClassifier(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=200, random_state=0),
+    MLPRegressor(hidden_layer_sizes=(16,), solver="sgd", max_iter=200, random_state=0),
+]
+
+# Expected failures, each with its reason (none so far).
+EXPECTED_FAILED = {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: EXPECTED_FAILED)
+def test_sklearn_contract(estimator, check):
+    check(estimator)
