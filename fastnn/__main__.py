@@ -12,7 +12,7 @@ def info():
     from threadpoolctl import threadpool_info
 
     from . import __version__, _engine
-    from ._base import effective_n_threads
+    from ._threads import effective_n_threads
 
     print("fastnn %s" % __version__)
     print("python %s" % sys.version.split()[0])

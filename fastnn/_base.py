@@ -5,8 +5,6 @@ stopping, learning-rate schedules and verbose output follow scikit-learn's
 MLP code exactly; the arithmetic is the C engine's.  The estimator talks to
 the engine through a flat parameter buffer and gets back only numbers.
 """
-import contextlib
-import os
 import warnings
 from numbers import Integral, Real
 
@@ -18,23 +16,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, shuffle
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
 from . import _engine
 from ._network import DenseLayout
+from ._threads import effective_n_threads, single_threaded_blas
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
-
-
-def effective_n_threads(n_threads):
-    """Threads to use: None -> OpenMP's default (OMP_NUM_THREADS, or what
-    threadpoolctl limits it to), negative -> cpu_count + 1 + n_threads."""
-    cpus = os.cpu_count() or 1
-    if n_threads is None:
-        return max(1, min(_engine.max_threads(), cpus))
-    if n_threads < 0:
-        return max(1, cpus + 1 + n_threads)
-    return n_threads
 
 
 class BaseNetwork(BaseEstimator):
@@ -84,12 +71,6 @@ class BaseNetwork(BaseEstimator):
     # ---- threads --------------------------------------------------------
     def _threads(self):
         return effective_n_threads(self.n_threads)
-
-    def _blas_limit(self):
-        """Limit BLAS threads only when the user asked for a number."""
-        if self.n_threads is None:
-            return contextlib.nullcontext()
-        return threadpool_limits(limits=self._threads(), user_api="blas")
 
     # ---- the network ------------------------------------------------------
     def _hidden_sizes(self):
@@ -165,7 +146,7 @@ class BaseNetwork(BaseEstimator):
         params = layout.pack(self.coefs_, self.intercepts_, dtype)
         net = self._engine_net(layer_units)
         Xe = self._engine_input(X, dtype)
-        with self._blas_limit():
+        with single_threaded_blas():
             if self.solver in STOCHASTIC_SOLVERS:
                 self._fit_stochastic(net, layout, params, X, Xe, y, sample_weight, incremental)
             else:
@@ -424,7 +405,7 @@ class BaseNetwork(BaseEstimator):
         dtype = self.coefs_[0].dtype
         units = self._layer_units()
         params = DenseLayout(units).pack(self.coefs_, self.intercepts_, dtype)
-        with self._blas_limit():
+        with single_threaded_blas():
             return self._engine_net(units).forward(params, self._engine_input(X, dtype))
 
     def _score_with_function(self, X, y, sample_weight, score_function):

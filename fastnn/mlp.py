@@ -17,7 +17,7 @@ _COMMON_DOC = """
     The same as scikit-learn's ``{name}``, with the same defaults, plus:
 
     n_threads : int, default=None
-        Threads for the engine's OpenMP loops and, when given, for BLAS.
+        Threads for the engine (its OpenMP loops and its matrix products).
         None uses OpenMP's default (``OMP_NUM_THREADS`` or the limit set with
         threadpoolctl); -1 uses every core.
 

@@ -1,6 +1,11 @@
 /* Row-major GEMM on top of a column-major BLAS handed in through fnn_ctx,
  * plus the OpenMP probes.  A row-major C = op(A) op(B) is, read as
- * column-major, C^T = op(B)^T op(A)^T: swap the operands, keep the flags. */
+ * column-major, C^T = op(B)^T op(A)^T: swap the operands, keep the flags.
+ *
+ * Threads: the engine has one thread pool, OpenMP's.  Large products are
+ * split into blocks of C, one single-threaded BLAS call per thread (the
+ * caller keeps BLAS's own threads at 1, as scikit-learn's KMeans does), so
+ * OpenMP and BLAS workers never fight over the cores. */
 #include "fastnn.h"
 #include <limits.h>
 #ifdef _OPENMP
@@ -28,6 +33,17 @@ static int fits_int(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e,
                     int64_t f) {
     return a >= 0 && b >= 0 && c >= 0 && a <= INT_MAX && b <= INT_MAX &&
            c <= INT_MAX && d <= INT_MAX && e <= INT_MAX && f <= INT_MAX;
+}
+
+/* How many threads a product of this size is worth: each must get at least
+ * about a million multiply-adds and 16 rows or columns of C. */
+static int gemm_parts(int64_t M, int64_t N, int64_t K, int n_threads) {
+    int64_t longer = M > N ? M : N;
+    int64_t by_work = (M * N * K) / (1 << 20), by_size = longer / 16;
+    int64_t parts = n_threads;
+    if (parts > by_work) parts = by_work;
+    if (parts > by_size) parts = by_size;
+    return parts < 1 ? 1 : (int)parts;
 }
 
 #include "fnn_dtype_f32.h"

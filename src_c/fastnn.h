@@ -18,6 +18,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Hot element-wise loops are compiled for several instruction sets and the
+ * best one for the running CPU is picked once at load time (GCC on x86-64
+ * Linux); elsewhere they are built once, for the baseline. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__)
+#define FNN_VECTOR_CLONES \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define FNN_VECTOR_CLONES
+#endif
+
 typedef enum {
     FNN_OK = 0,
     FNN_ERR_ARG = 1,       /* a size or option is out of range */

@@ -1,0 +1,534 @@
+"""Side-by-side timings of fastnn, scikit-learn and PyTorch (CPU).
+
+Usage::
+
+    python benchmarks/compare.py                      # mlp workload, 2 threads, best of 3
+    python benchmarks/compare.py --workload gemm      # the GEMM ceiling
+    python benchmarks/compare.py --workload all --threads 2 --repeat 1
+    python benchmarks/compare.py --isolate            # one subprocess per library,
+                                                      # adds peak RSS per library
+
+The workloads follow DESIGN.md section 6: same data (fixed seed), same
+architecture, batch size, epoch count and thread count for every library.
+By default everything runs in ONE process, so all libraries see the same
+machine state; ratios (other / fastnn) are what to quote, not absolute times.
+
+PyTorch is a comparison only: when ``import torch`` fails it is skipped with a
+note. fastnn is skipped the same way if it is not importable (so the script
+still shows the torch vs scikit-learn baseline), but then no ratio is printed.
+
+To add a workload, write ``def workload_NAME(args, libs) -> list[dict]`` that
+returns one dict (table row) per library and register it in ``WORKLOADS``.
+Row keys ending in ``_s`` are times in seconds and ``_mb`` memory in MiB; the
+ratio section divides each of them by fastnn's.
+
+With --isolate, ``peak_rss_mb`` is the child's whole high-water mark
+(interpreter, imports and data included) and ``work_peak_mb`` that minus the
+RSS just before the library's first fit, i.e. what the work itself added.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+LIBRARIES = ("fastnn", "sklearn", "torch")
+
+# Targets from DESIGN.md section 6: (other library, time column) -> minimum
+# ratio other_time / fastnn_time.
+GOALS = {
+    ("torch", "fit_s"): 2.0,
+    ("torch", "predict_s"): 1.5,
+    ("sklearn", "fit_s"): 5.0,
+    # peak memory no higher than PyTorch's (only measured with --isolate)
+    ("torch", "work_peak_mb"): 1.0,
+}
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+class Skip(Exception):
+    """A library is not available; the message is printed as a note."""
+
+
+def note(message):
+    # stdout, flushed, so notes stay in order with the tables.
+    print(f"note: {message}", flush=True)
+
+
+def best_of(repeat, fn):
+    """Run ``fn()`` ``repeat`` times; return (best seconds, last result).
+
+    The minimum is the least noisy estimate on a shared machine: noise only
+    ever adds time.
+    """
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def current_rss_mb():
+    """Resident set size now (Linux /proc), or None elsewhere."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
+def peak_rss_mb():
+    """Process-wide high-water RSS. Only per-library when run via --isolate."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
+
+
+def other_cpu_use(seconds=1.0):
+    """Fraction of all CPUs busy over ``seconds`` while we sleep (Linux)."""
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+    try:
+        idle0, total0 = sample()
+        time.sleep(seconds)
+        idle1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1.0 - (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def quiet_convergence():
+    """Silence the 'max_iter reached' warning that a 1-epoch fit triggers.
+
+    Only looks at modules already imported, so a torch-only run does not
+    pull scikit-learn into its memory figures.
+    """
+    if "sklearn" in sys.modules:
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.simplefilter("ignore", ConvergenceWarning)
+    if "fastnn" in sys.modules:
+        try:  # in case fastnn defines its own warning class
+            from fastnn.exceptions import ConvergenceWarning as FnnWarning
+
+            warnings.simplefilter("ignore", FnnWarning)
+        except Exception:
+            pass
+
+
+# --------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------
+
+def make_blobs_data(n_samples, n_features, n_classes, dtype=np.float32,
+                    seed=0, spread=0.08):
+    """Learnable classification data: a random centroid per class plus noise.
+
+    Built in chunks and in place so that generating the data never holds
+    more than one extra chunk; this keeps the process high-water mark
+    (used by --isolate) about the benchmarked work, not the data set-up.
+    With ``spread=0.08`` a 1-epoch MLP reaches well above chance but not
+    trivially 100%, so a broken fit shows up in the accuracy column.
+    """
+    rng = np.random.default_rng(seed)
+    centroids = rng.standard_normal((n_classes, n_features)).astype(dtype)
+    centroids *= spread * np.sqrt(n_features / 784.0)
+    y = rng.integers(0, n_classes, size=n_samples).astype(np.int64)
+    X = np.empty((n_samples, n_features), dtype=dtype)
+    chunk = 8192
+    for start in range(0, n_samples, chunk):
+        stop = min(start + chunk, n_samples)
+        block = X[start:stop]
+        block[...] = rng.standard_normal((stop - start, n_features), dtype=dtype)
+        block += centroids[y[start:stop]]
+    return X, y
+
+
+# --------------------------------------------------------------------------
+# mlp workload
+# --------------------------------------------------------------------------
+
+MLP = dict(n_samples=60000, n_features=784, n_classes=10,
+           hidden=(256, 128), batch_size=128, lr=1e-3, alpha=1e-4, epochs=1)
+
+
+def _sk_style_params(cfg, seed):
+    """Constructor arguments shared by scikit-learn and fastnn (drop-in)."""
+    return dict(
+        hidden_layer_sizes=cfg["hidden"], activation="relu", solver="adam",
+        alpha=cfg["alpha"], batch_size=cfg["batch_size"],
+        learning_rate_init=cfg["lr"], max_iter=cfg["epochs"], shuffle=True,
+        random_state=seed,
+        # Nothing may stop the epoch early: no validation split, and a
+        # tolerance/patience that can never trigger.
+        early_stopping=False, tol=0.0, n_iter_no_change=10**9,
+    )
+
+
+def _mlp_sk_like(make_estimator, X, y, repeat):
+    """Fit/predict timing for an estimator with the scikit-learn API."""
+    # Untimed warm-up on a small slice: thread pools, lazy imports and first
+    # allocations, so even --repeat 1 measures the steady state.
+    make_estimator().fit(X[:1024], y[:1024]).predict_proba(X[:1024])
+
+    state = {}
+
+    def fit():
+        est = make_estimator()  # fresh model each repeat: no warm start
+        est.fit(X, y)
+        state["est"] = est
+
+    fit_s, _ = best_of(repeat, fit)
+    est = state["est"]
+    predict_s, proba = best_of(repeat, lambda: est.predict_proba(X))
+    pred = np.asarray(est.classes_)[np.argmax(proba, axis=1)]
+    return fit_s, predict_s, float(np.mean(pred == y))
+
+
+def mlp_fastnn(cfg, X, y, args):
+    try:
+        from fastnn import MLPClassifier
+    except Exception as exc:  # not built / not installed yet
+        raise Skip(f"fastnn not importable ({exc.__class__.__name__}: {exc})")
+    params = _sk_style_params(cfg, args.seed)
+    return _mlp_sk_like(
+        lambda: MLPClassifier(n_threads=args.threads, **params),
+        X, y, args.repeat)
+
+
+def mlp_sklearn(cfg, X, y, args):
+    from sklearn.neural_network import MLPClassifier
+
+    params = _sk_style_params(cfg, args.seed)
+    return _mlp_sk_like(lambda: MLPClassifier(**params), X, y, args.repeat)
+
+
+def mlp_torch(cfg, X, y, args):
+    try:
+        import torch
+    except Exception as exc:
+        raise Skip(f"torch not importable ({exc.__class__.__name__}); "
+                   "install the CPU build with: pip install torch==2.13.0")
+    from torch import nn
+    import torch.nn.functional as F
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    Xt = torch.from_numpy(X)  # zero-copy view, made once
+    yt = torch.from_numpy(y)  # int64, as cross_entropy wants
+    n, bs = Xt.shape[0], cfg["batch_size"]
+    gen = torch.Generator().manual_seed(args.seed)
+
+    def build():
+        layers, width = [], cfg["n_features"]
+        for h in cfg["hidden"]:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        layers.append(nn.Linear(width, cfg["n_classes"]))
+        model = nn.Sequential(*layers).to(torch.float32)
+        # Same objective as scikit-learn: its L2 term adds alpha * W / n_batch
+        # to each weight gradient (biases excluded), which is what Adam's
+        # weight_decay does with weight_decay = alpha / batch_size.
+        weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+        biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+        groups = [{"params": weights, "weight_decay": cfg["alpha"] / bs},
+                  {"params": biases, "weight_decay": 0.0}]
+        try:  # the fused CPU Adam is the fastest step torch offers
+            opt = torch.optim.Adam(groups, lr=cfg["lr"], eps=1e-8, fused=True)
+        except (RuntimeError, TypeError, ValueError):
+            opt = torch.optim.Adam(groups, lr=cfg["lr"], eps=1e-8, foreach=True)
+        return model, opt
+
+    def train(rows, epochs):
+        model, opt = build()
+        model.train()
+        for _ in range(epochs):
+            # Shuffle indices, not data: one small randperm per epoch and a
+            # 128-row gather per batch (no DataLoader, no collate).
+            perm = torch.randperm(rows, generator=gen)
+            for start in range(0, rows, bs):
+                idx = perm[start:start + bs]
+                xb = Xt.index_select(0, idx)
+                yb = yt.index_select(0, idx)
+                opt.zero_grad(set_to_none=True)
+                loss = F.cross_entropy(model(xb), yb)
+                loss.backward()
+                opt.step()
+        return model.eval()
+
+    def predict_on(model, rows):
+        with torch.inference_mode():
+            return torch.softmax(model(Xt[:rows]), dim=1).numpy()
+
+    # Untimed warm-up (oneDNN/MKL set-up, allocator, thread pool), as for
+    # the other libraries.
+    predict_on(train(1024, 1), 1024)
+
+    state = {}
+
+    def fit():
+        state["model"] = train(n, cfg["epochs"])
+
+    fit_s, _ = best_of(args.repeat, fit)
+    model = state["model"]
+
+    def predict():
+        return predict_on(model, n)
+
+    predict_s, proba = best_of(args.repeat, predict)
+    return fit_s, predict_s, float(np.mean(np.argmax(proba, axis=1) == y))
+
+
+def workload_mlp(args, libs):
+    cfg = MLP
+    X, y = make_blobs_data(cfg["n_samples"], cfg["n_features"],
+                           cfg["n_classes"], np.float32, seed=args.seed)
+    runners = {"fastnn": mlp_fastnn, "sklearn": mlp_sklearn, "torch": mlp_torch}
+    rows = []
+    for lib in libs:
+        rss_before = current_rss_mb()
+        try:
+            fit_s, predict_s, acc = runners[lib](cfg, X, y, args)
+        except Skip as reason:
+            note(f"skipping {lib}: {reason}")
+            continue
+        except Exception as exc:  # a broken build should not hide the others
+            note(f"{lib} FAILED: {exc.__class__.__name__}: {exc}")
+            continue
+        rows.append(dict(library=lib, fit_s=fit_s, predict_s=predict_s,
+                         train_acc=acc, rss_before_mb=rss_before))
+    return rows
+
+
+# --------------------------------------------------------------------------
+# gemm workload: the physical ceiling for everything above
+# --------------------------------------------------------------------------
+
+def workload_gemm(args, libs, n=2048):
+    rng = np.random.default_rng(args.seed)
+    A = rng.standard_normal((n, n), dtype=np.float32)
+    B = rng.standard_normal((n, n), dtype=np.float32)
+    flops = 2.0 * n ** 3
+    rows = []
+
+    # numpy's BLAS is what scikit-learn's MLP multiplies with.
+    if "fastnn" in libs or "sklearn" in libs:
+        C = np.empty((n, n), dtype=np.float32)
+        np.matmul(A, B, out=C)  # warm-up: thread pool start, page faults
+        t, _ = best_of(max(args.repeat, 3), lambda: np.matmul(A, B, out=C))
+        rows.append(dict(library="numpy", gemm_s=t, gflops=flops / t / 1e9))
+
+    # scipy's sgemm is fastnn's GEMM (DESIGN.md section 4); scipy may bundle
+    # a different BLAS build from numpy's. C = A @ B is computed as
+    # C^T = B^T A^T so the Fortran routine sees its own layout: no copies.
+    if "fastnn" in libs:
+        from scipy.linalg.blas import sgemm
+
+        sgemm(1.0, B.T, A.T)
+        t, _ = best_of(max(args.repeat, 3), lambda: sgemm(1.0, B.T, A.T))
+        rows.append(dict(library="scipy-sgemm", gemm_s=t, gflops=flops / t / 1e9))
+
+    if "torch" in libs:
+        try:
+            import torch
+        except Exception as exc:
+            note(f"skipping torch: not importable ({exc.__class__.__name__})")
+        else:
+            torch.set_num_threads(args.threads)
+            At, Bt = torch.from_numpy(A), torch.from_numpy(B)
+            Ct = torch.empty((n, n), dtype=torch.float32)
+            torch.mm(At, Bt, out=Ct)
+            t, _ = best_of(max(args.repeat, 3), lambda: torch.mm(At, Bt, out=Ct))
+            rows.append(dict(library="torch", gemm_s=t, gflops=flops / t / 1e9))
+    return rows
+
+
+# Later: "conv": workload_conv, "lstm": workload_lstm (DESIGN.md section 6).
+WORKLOADS = {
+    "mlp": workload_mlp,
+    "gemm": workload_gemm,
+}
+
+
+# --------------------------------------------------------------------------
+# running, isolation, printing
+# --------------------------------------------------------------------------
+
+def preload(libs):
+    """Import the libraries (and the BLAS/OpenMP runtimes they bring) now.
+
+    threadpool_limits only limits runtimes already loaded when it is entered;
+    scipy's BLAS (which fastnn's GEMMs use) or torch's OpenMP, loaded later,
+    would escape the limit.
+    """
+    modules = {"fastnn": ["scipy.linalg", "fastnn"],
+               "sklearn": ["scipy.linalg", "sklearn.neural_network"],
+               "torch": ["torch"]}
+    for lib in libs:
+        for module in modules.get(lib, []):
+            try:
+                __import__(module)
+            except Exception:
+                pass  # reported as a skip by the workload itself
+
+
+def run_in_process(args, name, libs):
+    """Run one workload for ``libs`` here, under one thread limit for all."""
+    preload(libs)
+    with threadpool_limits(limits=args.threads), warnings.catch_warnings():
+        quiet_convergence()
+        return WORKLOADS[name](args, libs)
+
+
+def run_isolated(args, name, libs):
+    """Run each library in its own subprocess so peak RSS is per library.
+
+    ru_maxrss is a process-wide high-water mark, so it only says something
+    about a library when that library is the only thing the process did.
+    """
+    rows = []
+    for lib in libs:
+        cmd = [sys.executable, os.path.abspath(__file__), "--workload", name,
+               "--threads", str(args.threads), "--repeat", str(args.repeat),
+               "--seed", str(args.seed), "--libs", lib, "--_child"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        sys.stderr.write(proc.stderr)
+        for line in proc.stdout.splitlines():  # pass the child's notes on
+            if line.startswith("note: "):
+                print(line, flush=True)
+        if proc.returncode != 0:
+            note(f"{lib} subprocess failed (exit {proc.returncode})")
+            continue
+        # The child prints its rows as one JSON line after a marker.
+        seen = {row["library"] for row in rows}
+        for line in proc.stdout.splitlines():
+            if line.startswith("ROWS "):
+                # gemm's numpy row comes from several children: keep one.
+                rows.extend(r for r in json.loads(line[5:])
+                            if r["library"] not in seen)
+    return rows
+
+
+def child_main(args, name, libs):
+    rows = run_in_process(args, name, libs)
+    peak = peak_rss_mb()
+    for row in rows:
+        row["peak_rss_mb"] = peak
+        before = row.get("rss_before_mb")
+        if before is not None:  # memory the work itself added over data+imports
+            row["work_peak_mb"] = peak - before
+    print("ROWS " + json.dumps(rows))
+
+
+def format_cell(value):
+    if isinstance(value, float):
+        if value >= 100:
+            return f"{value:.0f}"
+        return f"{value:.3f}" if value < 10 else f"{value:.2f}"
+    return "-" if value is None else str(value)
+
+
+def print_table(name, rows, args):
+    print(f"\n== {name}  (threads={args.threads}, best of {args.repeat}) ==")
+    if not rows:
+        print("(no results)")
+        return
+    hidden = {"rss_before_mb"}
+    cols = [c for c in rows[0] if c not in hidden]
+    for row in rows[1:]:
+        cols += [c for c in row if c not in cols and c not in hidden]
+    cells = [[format_cell(r.get(c)) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
+    print("  ".join("-" * w for w in widths))
+    for r in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths)))
+
+    # Ratios: other library's time (or memory) / fastnn's; > 1 means fastnn
+    # is faster (or smaller).
+    base = next((r for r in rows if r["library"] == "fastnn"), None)
+    if base is None:
+        return
+    print()
+    for row in rows:
+        if row is base:
+            continue
+        for col, value in row.items():
+            if col in hidden or not col.endswith(("_s", "_mb")):
+                continue
+            if not base.get(col) or value is None:
+                continue
+            ratio = value / base[col]
+            short = col.rsplit("_", 1)[0]
+            label = f"{row['library']}_{short} / fastnn_{short}"
+            goal = GOALS.get((row["library"], col))
+            verdict = ""
+            if goal is not None:
+                verdict = f"  (goal >= {goal:g}: {'ok' if ratio >= goal else 'BELOW'})"
+            print(f"{label:38s} {ratio:6.2f}x{verdict}")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--workload", default="mlp", choices=[*WORKLOADS, "all"])
+    p.add_argument("--threads", type=int, default=2,
+                   help="threads for every library (BLAS, OpenMP, torch)")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="runs per measurement; the best is reported")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--libs", default=",".join(LIBRARIES),
+                   help="comma-separated subset of " + ",".join(LIBRARIES))
+    p.add_argument("--isolate", action="store_true",
+                   help="one subprocess per library; reports peak RSS")
+    p.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    libs = [lib.strip() for lib in args.libs.split(",") if lib.strip()]
+    unknown = set(libs) - set(LIBRARIES)
+    if unknown:
+        sys.exit(f"unknown libraries: {', '.join(sorted(unknown))}")
+    names = list(WORKLOADS) if args.workload == "all" else [args.workload]
+
+    if args._child:
+        for name in names:
+            child_main(args, name, libs)
+        return
+
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, "
+          f"{os.cpu_count()} CPUs visible")
+    busy = other_cpu_use()
+    if busy is not None and busy > 0.15:
+        # Two busy threads per core make OpenMP barriers and BLAS spin-waits
+        # very slow; such timings say little about the libraries.
+        note(f"other processes use {busy:.0%} of the CPUs right now: "
+             "timings will be noisy")
+    for name in names:
+        if args.isolate:
+            rows = run_isolated(args, name, libs)
+        else:
+            rows = run_in_process(args, name, libs)
+        print_table(name, rows, args)
+
+
+if __name__ == "__main__":
+    main()
