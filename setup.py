@@ -55,22 +55,28 @@ def probe_openmp(compiler):
     return None
 
 
+NO_OPENMP_MESSAGE = (
+    "fastnn: no working OpenMP found for this compiler; building the engine "
+    "SERIALLY (one thread).  Install an OpenMP runtime (libgomp with gcc, "
+    "libomp with clang) and rebuild for multi-threaded kernels."
+)
+
+
+def openmp_flags(compiler):
+    """Flags for a working OpenMP, or ([], []) with a warning.  With
+    FASTNN_FAIL_NO_OPENMP=1 a missing OpenMP stops the build instead."""
+    found = probe_openmp(compiler)
+    if found is not None:
+        return found
+    if os.environ.get("FASTNN_FAIL_NO_OPENMP") == "1":
+        raise SystemExit("error: " + NO_OPENMP_MESSAGE + " (FASTNN_FAIL_NO_OPENMP=1)")
+    print("WARNING: " + NO_OPENMP_MESSAGE, file=sys.stderr)
+    return [], []
+
+
 class BuildExt(build_ext):
     def build_extensions(self):
-        found = probe_openmp(self.compiler)
-        if found is None:
-            msg = (
-                "fastnn: no working OpenMP found for this compiler; building "
-                "the engine SERIALLY (one thread).  Install an OpenMP runtime "
-                "(libgomp with gcc, libomp with clang) and rebuild for "
-                "multi-threaded kernels."
-            )
-            if os.environ.get("FASTNN_FAIL_NO_OPENMP") == "1":
-                sys.exit("error: " + msg + " (FASTNN_FAIL_NO_OPENMP=1)")
-            print("WARNING: " + msg, file=sys.stderr)
-            cflags, lflags = [], []
-        else:
-            cflags, lflags = found
+        cflags, lflags = openmp_flags(self.compiler)
         is_msvc = self.compiler.compiler_type == "msvc"
         # -fno-math-errno lets sqrt and friends vectorise; errno is never read.
         base = ["/O2"] if is_msvc else ["-O3", "-fno-math-errno", "-Wno-unknown-pragmas"]
@@ -93,10 +99,8 @@ extensions = [
     )
 ]
 
-setup(
-    ext_modules=cythonize(
-        extensions,
-        compiler_directives={"language_level": "3"},
-    ),
-    cmdclass={"build_ext": BuildExt},
-)
+if __name__ == "__main__":  # also true when pip's build backend runs this file
+    setup(
+        ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}),
+        cmdclass={"build_ext": BuildExt},
+    )

@@ -32,3 +32,57 @@ def test_no_global_mutable_state():
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if line and not line[0].isspace() and pattern.match(line) and "const" not in line:
                 pytest.fail("%s:%d looks like a global variable: %s" % (path.name, number, line))
+
+
+def load_setup_script():
+    """setup.py as a module, without running setup()."""
+    import importlib.util
+    path = SRC.parent / "setup.py"
+    spec = importlib.util.spec_from_file_location("fastnn_setup_script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def new_compiler():
+    from setuptools._distutils.ccompiler import new_compiler
+    from setuptools._distutils.sysconfig import customize_compiler
+    compiler = new_compiler()
+    customize_compiler(compiler)
+    return compiler
+
+
+class CompilerWithoutOpenMP:
+    """Wraps a real compiler but fails whenever an OpenMP flag is asked for,
+    like a clang without libomp."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def compile(self, sources, output_dir=None, extra_postargs=None):
+        from setuptools._distutils.errors import CompileError
+        if any("openmp" in flag for flag in extra_postargs or []):
+            raise CompileError("no OpenMP here")
+        return self.real.compile(sources, output_dir=output_dir, extra_postargs=extra_postargs)
+
+    def link_executable(self, *args, **kwargs):
+        return self.real.link_executable(*args, **kwargs)
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_openmp_probe_finds_gcc_openmp():
+    setup_script = load_setup_script()
+    cflags, lflags = setup_script.openmp_flags(new_compiler())
+    assert "-fopenmp" in cflags and "-fopenmp" in lflags
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_missing_openmp_warns_or_fails_on_request(monkeypatch, capsys):
+    setup_script = load_setup_script()
+    compiler = CompilerWithoutOpenMP(new_compiler())
+    monkeypatch.delenv("FASTNN_FAIL_NO_OPENMP", raising=False)
+    assert setup_script.openmp_flags(compiler) == ([], [])
+    assert "SERIALLY" in capsys.readouterr().err
+    monkeypatch.setenv("FASTNN_FAIL_NO_OPENMP", "1")
+    with pytest.raises(SystemExit, match="FASTNN_FAIL_NO_OPENMP"):
+        setup_script.openmp_flags(compiler)
