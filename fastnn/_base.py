@@ -145,12 +145,11 @@ class BaseNetwork(BaseEstimator):
         layout = DenseLayout(layer_units)
         params = layout.pack(self.coefs_, self.intercepts_, dtype)
         net = self._engine_net(layer_units)
-        Xe = self._engine_input(X, dtype)
         with single_threaded_blas():
             if self.solver in STOCHASTIC_SOLVERS:
-                self._fit_stochastic(net, layout, params, X, Xe, y, sample_weight, incremental)
+                self._fit_stochastic(net, layout, params, X, y, sample_weight, incremental)
             else:
-                self._fit_lbfgs(net, layout, params, Xe, y, sample_weight)
+                self._fit_lbfgs(net, layout, params, X, y, sample_weight)
         if not np.isfinite(params).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may"
@@ -167,8 +166,9 @@ class BaseNetwork(BaseEstimator):
     def _set_params_from(self, layout, params):
         self.coefs_, self.intercepts_ = layout.views(params)
 
-    def _fit_lbfgs(self, net, layout, params, Xe, y, sample_weight):
+    def _fit_lbfgs(self, net, layout, params, X, y, sample_weight):
         dtype = params.dtype
+        Xe = self._engine_input(X, dtype)
         sw = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype)
         sw_sum = y.shape[0] if sw is None else float(sw.sum())
         n_coefs, scale, alpha = layout.n_coefs, self._loss_scale(), self.alpha
@@ -191,13 +191,12 @@ class BaseNetwork(BaseEstimator):
         )
         self.n_iter_ = min(result.nit, self.max_iter)
         if result.status != 0:
-            warnings.warn(
-                "lbfgs failed to converge after %d iteration(s) (status=%d):\n%s\n"
-                "Increase the number of iterations to improve the convergence "
-                "(max_iter=%d)." % (self.n_iter_, result.status, result.message,
-                                    self.max_iter),
-                ConvergenceWarning,
-            )
+            msg = "lbfgs failed to converge after %d iteration(s) (status=%d):\n%s\n" % (
+                self.n_iter_, result.status, result.message)
+            if self.n_iter_ == self.max_iter:
+                msg += ("\nIncrease the number of iterations to improve the "
+                        "convergence (max_iter=%d)." % self.max_iter)
+            warnings.warn(msg, ConvergenceWarning)
         self.loss_ = float(result.fun)
         params[:] = result.x
         self._set_params_from(layout, params)
@@ -218,18 +217,16 @@ class BaseNetwork(BaseEstimator):
             y_val = self._label_binarizer.inverse_transform(y_val)
         return X_train, X_val, y_train, y_val, sw_train, sw_val
 
-    def _new_optimizer(self, n_params, dtype):
-        size = 2 * n_params if self.solver == "adam" else n_params
-        return {"solver": self.solver, "learning_rate": float(self.learning_rate_init),
-                "t": 0, "state": np.zeros(size, dtype=dtype)}
-
-    def _fit_stochastic(self, net, layout, params, X, Xe, y, sample_weight, incremental):
+    def _fit_stochastic(self, net, layout, params, X, y, sample_weight, incremental):
         dtype = params.dtype
+        # partial_fit keeps the optimizer's state (velocities, moments, rate).
+        size = _engine.optim_state_size(self.solver, layout.n_params)
         opt = getattr(self, "_optimizer", None)
         if (not incremental or opt is None or opt["solver"] != self.solver
-                or opt["state"].dtype != dtype
-                or opt["state"].size != (2 if self.solver == "adam" else 1) * layout.n_params):
-            opt = self._optimizer = self._new_optimizer(layout.n_params, dtype)
+                or opt["state"].dtype != dtype or opt["state"].size != size):
+            opt = self._optimizer = {"solver": self.solver, "t": 0,
+                                     "learning_rate": float(self.learning_rate_init),
+                                     "state": np.zeros(size, dtype=dtype)}
 
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -237,11 +234,12 @@ class BaseNetwork(BaseEstimator):
         if early_stopping:
             X_train, X_val, y_train, y_val, sw_train, sw_val = self._early_stopping_split(
                 X, y, sample_weight)
-            Xe = self._engine_input(X_train, dtype)
             y_train = np.ascontiguousarray(y_train, dtype=dtype)
             self._best_params = params.copy()
         else:
-            y_train, sw_train, X_val, y_val, sw_val = y, sample_weight, None, None, None
+            X_train, y_train, sw_train = X, y, sample_weight
+            X_val = y_val = sw_val = None
+        Xe = self._engine_input(X_train, dtype)
         sw = None if sw_train is None else np.ascontiguousarray(sw_train, dtype=dtype)
 
         n_samples = y_train.shape[0]
@@ -402,7 +400,9 @@ class BaseNetwork(BaseEstimator):
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                               dtype=(np.float64, np.float32))
-        dtype = self.coefs_[0].dtype
+        # float64 data on a float32 model is computed in float64, as
+        # scikit-learn's matrix products would.
+        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
         units = self._layer_units()
         params = DenseLayout(units).pack(self.coefs_, self.intercepts_, dtype)
         with single_threaded_blas():

@@ -55,7 +55,6 @@ cdef extern from "fastnn.h" nogil:
         double beta_1, beta_2, epsilon
         int64_t t
 
-    int FNN_MAX_LAYERS
     int fnn_max_threads()
     int fnn_has_openmp()
     int64_t fnn_mlp_n_params(const fnn_mlp *net)
@@ -214,6 +213,13 @@ cdef fnn_ctx make_ctx(int n_threads):
     return ctx
 
 
+def optim_state_size(str solver, int64_t n_params):
+    """Entries of optimizer state the engine needs for n_params parameters."""
+    cdef fnn_optim o
+    o.solver = <fnn_solver>SOLVERS[solver]
+    return fnn_optim_state_size(&o, n_params)
+
+
 cdef fnn_optim make_optim(dict opt) except *:
     # opt holds the solver's settings by their scikit-learn names, plus the
     # current learning rate and adam's step count t.
@@ -233,6 +239,7 @@ cdef fnn_optim make_optim(dict opt) except *:
 cdef class CSRBatches:
     """A CSR matrix (float data, int32 indices) ready for the engine."""
     cdef readonly object data, indices, indptr
+    cdef readonly int64_t n_cols
 
     def __init__(self, X, dtype):
         X = X.tocsr()
@@ -242,6 +249,19 @@ cdef class CSRBatches:
         self.data = np.ascontiguousarray(X.data, dtype=dtype)
         self.indices = np.ascontiguousarray(X.indices, dtype=np.int32)
         self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int32)
+        self.n_cols = X.shape[1]
+        # The C loops trust the structure (they do check each column index).
+        ptr = self.indptr
+        if (ptr.shape[0] != X.shape[0] + 1 or ptr[0] != 0
+                or ptr[len(ptr) - 1] != self.data.shape[0]
+                or self.indices.shape[0] != self.data.shape[0]
+                or (np.diff(ptr) < 0).any()):
+            raise ValueError("malformed CSR matrix: indptr is not a valid "
+                             "row pointer for its data")
+
+    @property
+    def shape(self):
+        return (self.indptr.shape[0] - 1, self.n_cols)
 
 
 cdef class DenseNet:
@@ -257,8 +277,6 @@ cdef class DenseNet:
         if units.ndim != 1 or units.shape[0] < 2 or (units < 1).any():
             raise ValueError("layer widths must be at least 1, got %r"
                              % (list(units),))
-        if units.shape[0] - 1 > FNN_MAX_LAYERS:
-            raise ValueError("at most %d layers are supported" % FNN_MAX_LAYERS)
         self.units = units
         cdef int64_t[::1] u = units
         self.net.n_layers = units.shape[0] - 1
@@ -272,13 +290,29 @@ cdef class DenseNet:
     def __reduce__(self):
         raise TypeError("DenseNet is rebuilt from the estimator, not pickled")
 
+    def _check(self, int64_t n_params, X, Y=None, sw=None, grad_size=-1):
+        """Shapes the C code will trust: refuse anything else here."""
+        if n_params != self.n_params or grad_size not in (-1, self.n_params):
+            raise ValueError("parameter buffer has %d entries, the network has %d"
+                             % (n_params, self.n_params))
+        n, width = X.shape
+        if width != self.units[0]:
+            raise ValueError("X has %d features, the network expects %d"
+                             % (width, self.units[0]))
+        if Y is not None and tuple(Y.shape) != (n, self.units[len(self.units) - 1]):
+            raise ValueError("Y has shape %r, expected %r"
+                             % (tuple(Y.shape), (n, self.units[len(self.units) - 1])))
+        if sw is not None and tuple(sw.shape) != (n,):
+            raise ValueError("sample weights have shape %r, expected (%d,)"
+                             % (tuple(sw.shape), n))
+
     def workspace(self, int64_t n_rows, dtype):
         return np.empty(fnn_mlp_workspace_size(&self.net, n_rows), dtype=dtype)
 
     def forward(self, const real[::1] params, X):
         """Network output for every row of X (dense 2-D array or CSRBatches)."""
-        cdef int64_t n = X.shape[0] if not isinstance(X, CSRBatches) \
-            else X.indptr.shape[0] - 1
+        self._check(params.shape[0], X)
+        cdef int64_t n = X.shape[0]
         dtype = np.float32 if real is float else np.float64
         out = np.empty((n, self.units[len(self.units) - 1]), dtype=dtype)
         cdef real[:, ::1] P = out
@@ -293,6 +327,7 @@ cdef class DenseNet:
     def loss_grad(self, const real[::1] params, real[::1] grad, X, const real[:, ::1] Y,
                   sw):
         """Summed data loss over all rows; its gradient is added to grad."""
+        self._check(params.shape[0], X, Y, sw, grad.shape[0])
         cdef int64_t n = Y.shape[0]
         dtype = np.float32 if real is float else np.float64
         cdef real[::1] work = self.workspace(min(n, CHUNK_ROWS), dtype)
@@ -358,14 +393,15 @@ cdef class DenseNet:
         count).  A batch loss is scikit-learn's: the data loss divided by the
         batch's weight sum (times loss_scale), plus the L2 penalty.
         """
+        self._check(params.shape[0], X, Y, sw, grad.shape[0])
+        if order.shape[0] and (np.min(order) < 0 or np.max(order) >= Y.shape[0]):
+            raise ValueError("row order refers to rows outside X")
         cdef int64_t n = order.shape[0], K = Y.shape[1], C = self.units[0]
         cdef int64_t start, nb, i
         dtype = np.float32 if real is float else np.float64
         cdef fnn_optim o = make_optim(opt)
         if state.shape[0] != fnn_optim_state_size(&o, self.n_params):
             raise ValueError("optimizer state has the wrong size")
-        if params.shape[0] != self.n_params or grad.shape[0] != self.n_params:
-            raise ValueError("parameter buffer has the wrong size")
         batch_size = max(1, min(batch_size, n))
         cdef real[::1] work = self.workspace(batch_size, dtype)
         cdef real[:, ::1] Yb = np.empty((batch_size, K), dtype=dtype)
@@ -415,10 +451,10 @@ cdef class DenseNet:
                                              &order[start], nb)
                     if s == FNN_OK:
                         if real is float:
-                            fnn_gather_values_f32(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
+                            s = fnn_gather_values_f32(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
                                                   &pos[0], bptr[nb])
                         else:
-                            fnn_gather_values_f64(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
+                            s = fnn_gather_values_f64(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
                                                   &pos[0], bptr[nb])
                 else:
                     if real is float:
@@ -427,12 +463,13 @@ cdef class DenseNet:
                     else:
                         s = fnn_gather_rows_f64(&Xb[0, 0], &Xd[0, 0], &order[start],
                                                 nb, C, &self.ctx)
-                if real is float:
-                    fnn_gather_rows_f32(&Yb[0, 0], &Y[0, 0], &order[start], nb,
-                                        K, &self.ctx)
-                else:
-                    fnn_gather_rows_f64(&Yb[0, 0], &Y[0, 0], &order[start], nb,
-                                        K, &self.ctx)
+                if s == FNN_OK:
+                    if real is float:
+                        s = fnn_gather_rows_f32(&Yb[0, 0], &Y[0, 0], &order[start],
+                                                nb, K, &self.ctx)
+                    else:
+                        s = fnn_gather_rows_f64(&Yb[0, 0], &Y[0, 0], &order[start],
+                                                nb, K, &self.ctx)
                 sw_sum = nb
                 wp = NULL
                 if w is not None:
@@ -441,11 +478,7 @@ cdef class DenseNet:
                         wb[i] = w[order[start + i]]
                         sw_sum += wb[i]
                     wp = &wb[0]
-                if s == FNN_OK and not (sw_sum > 0):
-                    # All-zero weights: nothing to learn from this batch.
-                    loss = 0
-                    sq = 0
-                elif s == FNN_OK:
+                if s == FNN_OK:
                     if real is float:
                         s = fnn_mlp_train_step_f32(
                             &loss, &sq, &params[0], &grad[0], &state[0],
@@ -460,18 +493,23 @@ cdef class DenseNet:
                             &self.ctx)
             opt["t"] = o.t
             check(s)
-            if sw_sum > 0:
-                total += (loss * loss_scale + 0.5 * o.alpha * sq) / sw_sum * nb
-            if PyErr_CheckSignals() != 0:
-                raise KeyboardInterrupt
+            total += (loss * loss_scale + 0.5 * o.alpha * sq) / sw_sum * nb
+            PyErr_CheckSignals()  # raises KeyboardInterrupt after Ctrl-C
         return total
 
 
 # ---- single kernels, for the tests -------------------------------------
 
+cdef check_dense_shapes(int64_t N, int64_t C, int64_t OC, W, b, others):
+    if W.shape[0] != C or b.shape[0] != OC or N * C * OC == 0 or any(
+            tuple(a.shape) != shape for a, shape in others):
+        raise ValueError("inconsistent shapes for a dense layer")
+
+
 def dense_forward(const real[:, ::1] X, const real[:, ::1] W, const real[::1] b, int n_threads=1,
                   bint reference=False):
     cdef int64_t N = X.shape[0], C = X.shape[1], OC = W.shape[1]
+    check_dense_shapes(N, C, OC, W, b, [])
     dtype = np.float32 if real is float else np.float64
     Y = np.empty((N, OC), dtype=dtype)
     cdef real[:, ::1] y = Y
@@ -495,6 +533,7 @@ def dense_backward(real[:, ::1] dX, real[:, ::1] dW, real[::1] db,
                    int n_threads=1, bint reference=False):
     """dX is overwritten, dW and db accumulate (the engine's rule)."""
     cdef int64_t N = X.shape[0], C = X.shape[1], OC = W.shape[1]
+    check_dense_shapes(N, C, OC, W, db, [(dX, (N, C)), (dW, (C, OC)), (dY, (N, OC))])
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
     with nogil:
@@ -515,6 +554,8 @@ def activation_forward(real[::1] A, str activation, int n_threads=1,
     cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef int64_t n = A.shape[0]
+    if n == 0:
+        raise ValueError("empty input")
     cdef fnn_status s
     with nogil:
         if real is float:
@@ -531,6 +572,8 @@ def activation_backward(real[::1] dZ, const real[::1] dA, const real[::1] A,
     cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef int64_t n = A.shape[0]
+    if n == 0 or dZ.shape[0] != n or dA.shape[0] != n:
+        raise ValueError("dZ, dA and A must have the same non-zero length")
     cdef fnn_status s
     with nogil:
         if real is float:
@@ -547,6 +590,8 @@ def output_loss(real[:, ::1] Z, const real[:, ::1] Y, sw, str output,
     """Applies the output activation to Z in place; returns (summed loss,
     gradient with respect to the logits)."""
     cdef int64_t N = Z.shape[0], K = Z.shape[1]
+    if N * K == 0 or Y.shape[0] != N or Y.shape[1] != K or (sw is not None and len(sw) != N):
+        raise ValueError("Z, Y and sample weights disagree in shape")
     cdef fnn_output out = <fnn_output>OUTPUTS[output]
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef const real[::1] w = sw if sw is not None else None
@@ -576,6 +621,10 @@ def optim_step(real[::1] params, real[::1] state, const real[::1] grad,
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_optim o = make_optim(opt)
     cdef double sq = 0
+    if (params.shape[0] == 0 or grad.shape[0] != params.shape[0]
+            or state.shape[0] != fnn_optim_state_size(&o, params.shape[0])
+            or not 0 <= n_decay <= params.shape[0]):
+        raise ValueError("parameter, gradient and state sizes disagree")
     cdef fnn_status s
     with nogil:
         if real is float:

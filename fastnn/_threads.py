@@ -5,8 +5,10 @@ into one single-threaded BLAS call per thread.  BLAS's own threads are
 therefore held at 1 while the engine works (scikit-learn's KMeans does the
 same), so the two pools never compete for the cores.
 """
+import contextlib
 import functools
 import os
+import threading
 
 from threadpoolctl import ThreadpoolController
 
@@ -21,7 +23,7 @@ def effective_n_threads(n_threads):
         return max(1, min(_engine.max_threads(), cpus))
     if n_threads < 0:
         return max(1, cpus + 1 + n_threads)
-    return n_threads
+    return min(n_threads, 1 << 16)  # far beyond any machine; keeps it an int
 
 
 @functools.lru_cache(maxsize=1)
@@ -31,6 +33,35 @@ def _controller():
     return ThreadpoolController()
 
 
-def single_threaded_blas():
-    """Context manager holding BLAS to one thread for an engine call."""
-    return _controller().limit(limits=1, user_api="blas")
+class _BlasHold:
+    """Process-wide: BLAS stays at one thread while any engine call runs.
+
+    threadpoolctl's limits are global to the process, so overlapping calls
+    from several threads (joblib's threading backend, Dask's threaded
+    scheduler) share one limit: the first call in sets it and the last one
+    out restores what was there before.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limit = None
+
+    @contextlib.contextmanager
+    def __call__(self):
+        with self._lock:
+            if self._users == 0:
+                self._limit = _controller().limit(limits=1, user_api="blas")
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    self._limit.restore_original_limits()
+                    self._limit = None
+
+
+single_threaded_blas = _BlasHold()
+single_threaded_blas.__doc__ = "Context manager holding BLAS to one thread for engine calls."

@@ -1,6 +1,7 @@
 /* Hidden-layer activations: identity, logistic, tanh, relu. */
 #include "fastnn.h"
 #include <math.h>
+#include <string.h>
 
 #include "fnn_dtype_f32.h"
 #include "activation.inc"

@@ -31,17 +31,19 @@ int fnn_has_openmp(void) {
 /* BLAS takes int sizes: refuse anything that would not fit. */
 static int fits_int(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e,
                     int64_t f) {
-    return a >= 0 && b >= 0 && c >= 0 && a <= INT_MAX && b <= INT_MAX &&
-           c <= INT_MAX && d <= INT_MAX && e <= INT_MAX && f <= INT_MAX;
+    return a >= 0 && b >= 0 && c >= 0 && d >= 0 && e >= 0 && f >= 0 &&
+           a <= INT_MAX && b <= INT_MAX && c <= INT_MAX && d <= INT_MAX &&
+           e <= INT_MAX && f <= INT_MAX;
 }
 
 /* How many threads a product of this size is worth: each must get at least
  * about a million multiply-adds and 16 rows or columns of C. */
 static int gemm_parts(int64_t M, int64_t N, int64_t K, int n_threads) {
     int64_t longer = M > N ? M : N;
-    int64_t by_work = (M * N * K) / (1 << 20), by_size = longer / 16;
+    double by_work = (double)M * (double)N * (double)K / (1 << 20);
+    int64_t by_size = longer / 16;
     int64_t parts = n_threads;
-    if (parts > by_work) parts = by_work;
+    if (parts > by_work) parts = (int64_t)by_work;
     if (parts > by_size) parts = by_size;
     return parts < 1 ? 1 : (int)parts;
 }

@@ -19,10 +19,11 @@
 #include <stdint.h>
 
 /* Hot element-wise loops are compiled for several instruction sets and the
- * best one for the running CPU is picked once at load time (GCC on x86-64
- * Linux); elsewhere they are built once, for the baseline. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    defined(__linux__)
+ * best one for the running CPU is picked once at load time (GCC 12+ on
+ * x86-64 glibc, which has the ifunc support and the arch= names this needs);
+ * elsewhere they are built once, for the baseline. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && \
+    defined(__x86_64__) && defined(__GLIBC__)
 #define FNN_VECTOR_CLONES \
     __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
@@ -85,9 +86,8 @@ typedef struct {
  * outputs.  Its parameters live in one flat buffer laid out as scikit-learn
  * packs them: every W_l (units[l] x units[l+1], row-major) in layer order,
  * then every b_l.  So the L2 penalty covers exactly a prefix of the buffer. */
-#define FNN_MAX_LAYERS 256
 typedef struct {
-    int n_layers;            /* 1 .. FNN_MAX_LAYERS */
+    int n_layers;            /* at least 1 */
     const int64_t *units;
     fnn_activation activation;
     fnn_output output;

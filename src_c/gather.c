@@ -3,12 +3,13 @@
 #include "fastnn.h"
 #include <string.h>
 
-/* out_indptr: n + 1; the stored values of row rows[r] of X land in row r. */
+/* out_indptr: n + 1, out_indices and src_pos: the batch's stored values
+ * (src_pos: where each came from in X), indptr, indices: X's CSR structure,
+ * rows: n row numbers.  Row rows[r] of X becomes row r of the batch. */
 fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
                                 int64_t *src_pos, const int32_t *indptr,
                                 const int32_t *indices, const int64_t *rows,
                                 int64_t n) {
-    /* src_pos: out_indptr[n] entries, where each stored value comes from */
     int64_t nnz = 0;
     out_indptr[0] = 0;
     for (int64_t r = 0; r < n; r++) {

@@ -27,8 +27,13 @@ int64_t fnn_mlp_workspace_size(const fnn_mlp *net, int64_t n) {
     return total + n * widest;
 }
 
-static int mlp_valid(const fnn_mlp *net, const fnn_ctx *ctx) {
-    if (net == NULL || ctx == NULL || ctx->n_threads < 1 || net->n_layers < 1)
+/* The checks every entry point makes: a real network, threads, and one
+ * input form (dense X or CSR Xs, not both). */
+static int mlp_valid(const fnn_mlp *net, const fnn_ctx *ctx, int64_t n,
+                     const void *X, const fnn_csr *Xs) {
+    if (net == NULL || ctx == NULL || net->units == NULL ||
+        ctx->n_threads < 1 || net->n_layers < 1 || n < 0 ||
+        (X == NULL) == (Xs == NULL))
         return 0;
     for (int l = 0; l <= net->n_layers; l++)
         if (net->units[l] < 1) return 0;

@@ -11,8 +11,11 @@ from fastnn import _engine
 
 DTYPES = [np.float32, np.float64]
 THREADS = [1, 2]
-# (N, C, OC): ones, primes, sizes that are not multiples of a SIMD width.
-SHAPES = [(1, 1, 1), (7, 3, 5), (1, 17, 9), (33, 1, 7), (64, 31, 70), (5, 129, 3)]
+# (N, C, OC): ones, primes, sizes that are not multiples of a SIMD width,
+# and products big enough for the threaded paths (GEMM split by rows and by
+# columns, the parallel bias gradient).
+SHAPES = [(1, 1, 1), (7, 3, 5), (1, 17, 9), (33, 1, 7), (64, 31, 70), (5, 129, 3),
+          (300, 200, 100), (20, 300, 500), (33, 517, 129), (700, 20, 130)]
 ACTS = ["identity", "logistic", "tanh", "relu"]
 OUTPUTS = ["identity", "logistic", "softmax", "exp"]
 # (output, n_outputs) pairs; softmax needs at least two outputs.
@@ -113,9 +116,9 @@ def targets(rng, output, N, K):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("output,K", OUTPUT_SHAPES)
 @pytest.mark.parametrize("weighted", [False, True])
-def test_loss_matches_sklearn(dtype, output, K, weighted):
+@pytest.mark.parametrize("N", [37, 6000])  # 6000 rows run the threaded loop
+def test_loss_matches_sklearn(dtype, output, K, weighted, N):
     rng = np.random.default_rng(K)
-    N = 37
     Z, Y = rand(rng, N, K, dtype=dtype), targets(rng, output, N, K).astype(dtype)
     sw = (rng.random(N) + 0.1).astype(dtype) if weighted else None
     P = Z.copy()
@@ -268,21 +271,25 @@ def test_sparse_and_dense_input_agree(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_train_epoch_threads_agree(dtype):
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_train_epoch_threads_agree(dtype, solver):
+    """Big enough that the GEMM split, the parallel optimizer step and the
+    parallel element-wise loops all run with two threads."""
     rng = np.random.default_rng(5)
-    X = rand(rng, 301, 13, dtype=dtype)
-    Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 301)]
-    order = rng.permutation(301).astype(np.int64)
+    X = rand(rng, 600, 13, dtype=dtype)
+    Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 600)]
+    order = rng.permutation(600).astype(np.int64)
     results = []
     for n_threads in THREADS:
-        net = _engine.DenseNet([13, 9, 4], "tanh", "softmax", n_threads=n_threads)
+        net = _engine.DenseNet([13, 300, 120, 4], "tanh", "softmax", n_threads=n_threads)
+        assert net.n_params > 32768
         params = (rand(np.random.default_rng(6), net.n_params) * 0.3).astype(dtype)
-        opt = dict(solver="adam", learning_rate=1e-2, alpha=1e-3, momentum=0.9,
+        opt = dict(solver=solver, learning_rate=1e-2, alpha=1e-3, momentum=0.9,
                    nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
-        state = np.zeros(2 * net.n_params, dtype)
+        state = np.zeros(_engine.optim_state_size(solver, net.n_params), dtype)
         total = net.train_epoch(params, np.empty_like(params), state, X, Y, None,
-                                order, 32, opt, 1.0)
-        assert opt["t"] == 10  # ceil(301 / 32) steps
+                                order, 256, opt, 1.0)
+        assert opt["t"] == (3 if solver == "adam" else 0)  # ceil(600 / 256) steps
         results.append((total, params))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-4)
     np.testing.assert_allclose(results[0][1], results[1][1], **tol(dtype))
@@ -300,6 +307,53 @@ def test_nonfinite_loss_keeps_parameters():
         net.train_epoch(params, np.empty_like(params), np.zeros_like(params), X, Y, None,
                         np.arange(2, dtype=np.int64), 2, opt, 1.0)
     np.testing.assert_array_equal(params, before)
+
+
+def test_zero_weight_batch_is_not_finite():
+    """A batch whose weights sum to 0 has no defined gradient (scikit-learn
+    divides by that sum and ends with non-finite weights)."""
+    net = _engine.DenseNet([2, 3, 1], "relu", "identity")
+    params = np.ones(net.n_params)
+    opt = dict(solver="adam", learning_rate=0.1, alpha=0.0, momentum=0.9, nesterov=True,
+               beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    with pytest.raises(_engine.NonFiniteLoss):
+        net.train_epoch(params, np.empty_like(params), np.zeros(2 * net.n_params),
+                        np.ones((2, 2)), np.zeros((2, 1)), np.zeros(2),
+                        np.arange(2, dtype=np.int64), 2, opt, 1.0)
+
+
+def test_entry_points_refuse_inconsistent_shapes():
+    net = _engine.DenseNet([4, 3, 2], "relu", "softmax")
+    params = np.zeros(net.n_params)
+    X, Y = np.ones((5, 4)), np.ones((5, 2))
+    with pytest.raises(ValueError, match="parameter buffer"):
+        net.forward(params[:-1], X)
+    with pytest.raises(ValueError, match="features"):
+        net.forward(params, np.ones((5, 3)))
+    with pytest.raises(ValueError, match="Y has shape"):
+        net.loss_grad(params, np.zeros_like(params), X, np.ones((5, 3)), None)
+    with pytest.raises(ValueError, match="sample weights"):
+        net.loss_grad(params, np.zeros_like(params), X, Y, np.ones(4))
+    opt = dict(solver="sgd", learning_rate=0.1, alpha=0.0, momentum=0.9, nesterov=True,
+               beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    with pytest.raises(ValueError, match="outside X"):
+        net.train_epoch(params, np.zeros_like(params), np.zeros_like(params), X, Y, None,
+                        np.array([0, 5], dtype=np.int64), 2, opt, 1.0)
+    with pytest.raises(ValueError, match="inconsistent shapes"):
+        _engine.dense_forward(X, np.ones((3, 2)), np.ones(2))
+
+
+def test_malformed_csr_is_refused():
+    good = sp.csr_matrix(np.eye(3))
+    bad = sp.csr_matrix((good.data, good.indices, np.array([0, 2, 1, 3])), shape=(3, 3))
+    with pytest.raises(ValueError, match="malformed CSR"):
+        _engine.CSRBatches(bad, np.float64)
+    # A column index past the width is caught by the C loop itself.
+    wide = _engine.CSRBatches(sp.csr_matrix(np.eye(3)), np.float64)
+    narrow = _engine.DenseNet([3, 2], "relu", "identity")
+    wide.indices[2] = 7
+    with pytest.raises(ValueError, match="invalid argument"):
+        narrow.forward(np.zeros(narrow.n_params), wide)
 
 
 def test_bad_layer_sizes_are_refused():

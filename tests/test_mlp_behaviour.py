@@ -1640,3 +1640,36 @@ def test_cross_val_score_regressor():
         )
     assert scores.shape == (3,)
     assert np.all(scores > 0.5)
+
+
+# ---- weights of either sign, and mixed dtypes at predict time ------------
+
+def test_negative_sample_weights_follow_sklearn():
+    """scikit-learn divides by the weight sum whatever its sign; so do we."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3))
+    y = X.sum(1)
+    kw = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPRegressor(**kw).fit(X, y, sample_weight=-np.ones(50))
+        ref = SkMLPRegressor(**kw).fit(X, y, sample_weight=-np.ones(50))
+    np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=1e-6)
+
+
+def test_float64_input_on_float32_model_predicts_float64():
+    """As in scikit-learn, whose float32 weights meet float64 data in a
+    float64 matrix product."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = X.sum(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+        model.fit(X.astype(np.float32), y)
+        ref = SkMLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+        ref.fit(X.astype(np.float32), y)
+    assert model.coefs_[0].dtype == np.float32
+    assert model.predict(X).dtype == ref.predict(X).dtype == np.float64
+    assert model.predict(X.astype(np.float32)).dtype == np.float32
+    np.testing.assert_allclose(model.predict(X), ref.predict(X), rtol=1e-4, atol=1e-5)

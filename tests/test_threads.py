@@ -1,0 +1,70 @@
+"""Thread counts: results do not depend on them, and the engine's hold on
+BLAS threads is released correctly even when fits overlap."""
+import threading
+
+import numpy as np
+from sklearn.datasets import load_digits
+from threadpoolctl import threadpool_info
+
+from fastnn import MLPClassifier, MLPRegressor
+
+
+def blas_threads():
+    return sorted(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
+def test_one_and_two_threads_agree_on_a_wide_network():
+    """Wide enough (256 units, batches of 256) that the threaded GEMM split
+    and the parallel optimizer step run."""
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    probas = []
+    for n_threads in (1, 2):
+        model = MLPClassifier(hidden_layer_sizes=(256, 256), batch_size=256, max_iter=3,
+                              random_state=0, n_threads=n_threads, tol=0)
+        probas.append(model.fit(X, y).predict_proba(X))
+    np.testing.assert_allclose(probas[0], probas[1], rtol=1e-6, atol=1e-8)
+
+
+def test_overlapping_calls_restore_blas_threads():
+    before = blas_threads()
+    X, y = load_digits(return_X_y=True)
+    model = MLPRegressor(hidden_layer_sizes=(64,), max_iter=2, random_state=0, tol=0)
+    model.fit(X, y.astype(float))
+    errors = []
+
+    def work():
+        try:
+            for _ in range(20):
+                model.predict(X)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert blas_threads() == before
+
+
+def test_blas_is_single_threaded_only_during_engine_calls(monkeypatch):
+    """Inside an engine call BLAS runs at one thread (the engine brings its
+    own threads); outside it, the user's setting is untouched."""
+    from fastnn import _base
+
+    seen = []
+    real_engine_net = _base.BaseNetwork._engine_net
+
+    def spy(self, units):
+        seen.append(blas_threads())
+        return real_engine_net(self, units)
+
+    monkeypatch.setattr(_base.BaseNetwork, "_engine_net", spy)
+    X, y = load_digits(return_X_y=True)
+    before = blas_threads()
+    MLPClassifier(hidden_layer_sizes=(8,), max_iter=1, random_state=0).fit(X, y).predict(X)
+    assert blas_threads() == before
+    # _engine_net is built just before the hold in fit, inside it in predict.
+    assert seen and all(t == 1 for threads in seen[1:] for t in threads)
