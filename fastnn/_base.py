@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _engine
-from ._network import DenseLayout
+from ._network import Layout, coef_shape, dense_layers, glorot_fans
 from ._threads import effective_n_threads, single_threaded_blas
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -57,7 +57,17 @@ class BaseNetwork(BaseEstimator):
 
     # ---- what a subclass provides -------------------------------------
     def _validate_input(self, X, y, incremental, reset):
+        """(X as 2-D engine rows, y); sets n_features_in_ and friends."""
         raise NotImplementedError
+
+    def _layer_specs(self, n_features, n_outputs):
+        """The network's layers (see _network.py), for n_features inputs:
+        by default the dense stack of hidden_layer_sizes."""
+        return dense_layers([n_features] + self._hidden_sizes() + [n_outputs], self.activation)
+
+    def _engine_rows(self, X):
+        """Validated predict input -> 2-D engine rows (images: NHWC)."""
+        return X
 
     def _output_activation(self):
         raise NotImplementedError
@@ -82,37 +92,40 @@ class BaseNetwork(BaseEstimator):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         return [int(s) for s in sizes]
 
-    def _layer_units(self):
-        return [c.shape[0] for c in self.coefs_] + [self.coefs_[-1].shape[1]]
-
-    def _engine_net(self, units):
-        return _engine.DenseNet(units, self.activation, self.out_activation_,
-                                self._threads())
+    def _engine_net(self, specs):
+        return _engine.Network(specs, self.out_activation_, self._threads())
 
     def _loss_scale(self):
         # scikit-learn reports squared error averaged over outputs, while its
         # gradient is that of the sum over outputs; keep both as it does.
         return 1.0 / self.n_outputs_ if self.out_activation_ == "identity" else 1.0
 
-    def _init_coef(self, fan_in, fan_out, dtype):
-        # Glorot uniform, with scikit-learn's factor for the logistic.
+    def _init_coef(self, spec, dtype):
+        # Glorot uniform, with scikit-learn's factor for the logistic; drawn
+        # in scikit-learn's order (weights, then biases, layer by layer) so
+        # an MLP starts exactly where scikit-learn's would.
         factor = 2.0 if self.activation == "logistic" else 6.0
+        fan_in, fan_out = glorot_fans(spec)
         bound = np.sqrt(factor / (fan_in + fan_out))
-        coef = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
-        intercept = self._random_state.uniform(-bound, bound, fan_out)
-        return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+        shape = coef_shape(spec)
+        coef = self._random_state.uniform(-bound, bound, (int(np.prod(shape[:-1])), shape[-1]))
+        intercept = self._random_state.uniform(-bound, bound, shape[-1])
+        return (coef.reshape(shape).astype(dtype, copy=False),
+                intercept.astype(dtype, copy=False))
 
-    def _initialize(self, y, layer_units, dtype):
+    def _initialize(self, y, specs, dtype):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = y.shape[1]
-        self.n_layers_ = len(layer_units)
+        self.n_layers_ = len(specs) + 1  # the input counts, as in scikit-learn
         self.out_activation_ = self._output_activation()
+        self._specs = specs
         self.coefs_, self.intercepts_ = [], []
-        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
-            coef, intercept = self._init_coef(fan_in, fan_out, dtype)
-            self.coefs_.append(coef)
-            self.intercepts_.append(intercept)
+        for spec in specs:
+            if coef_shape(spec) is not None:
+                coef, intercept = self._init_coef(spec, dtype)
+                self.coefs_.append(coef)
+                self.intercepts_.append(intercept)
         if self.solver in STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
@@ -127,7 +140,6 @@ class BaseNetwork(BaseEstimator):
 
     # ---- fitting ------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype
@@ -137,14 +149,15 @@ class BaseNetwork(BaseEstimator):
             y = y.reshape((-1, 1))
         y = np.ascontiguousarray(y, dtype=dtype)
         self.n_outputs_ = y.shape[1]
-        layer_units = [X.shape[1]] + hidden + [self.n_outputs_]
+        specs = self._layer_specs(X.shape[1], self.n_outputs_)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(y, layer_units, dtype)
+            self._initialize(y, specs, dtype)
+        self._specs = specs
 
-        layout = DenseLayout(layer_units)
+        layout = Layout(specs)
         params = layout.pack(self.coefs_, self.intercepts_, dtype)
-        net = self._engine_net(layer_units)
+        net = self._engine_net(specs)
         with single_threaded_blas():
             if self.solver in STOCHASTIC_SOLVERS:
                 self._fit_stochastic(net, layout, params, X, y, sample_weight, incremental)
@@ -398,15 +411,17 @@ class BaseNetwork(BaseEstimator):
     def _forward_pass_fast(self, X, check_input=True):
         """The network output for X (after the output activation)."""
         if check_input:
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
-                              dtype=(np.float64, np.float32))
+            X = self._engine_rows(self._validate_predict_input(X))
         # float64 data on a float32 model is computed in float64, as
         # scikit-learn's matrix products would.
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
-        units = self._layer_units()
-        params = DenseLayout(units).pack(self.coefs_, self.intercepts_, dtype)
+        params = Layout(self._specs).pack(self.coefs_, self.intercepts_, dtype)
         with single_threaded_blas():
-            return self._engine_net(units).forward(params, self._engine_input(X, dtype))
+            return self._engine_net(self._specs).forward(params, self._engine_input(X, dtype))
+
+    def _validate_predict_input(self, X):
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                             dtype=(np.float64, np.float32))
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)

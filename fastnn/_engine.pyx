@@ -8,6 +8,7 @@ Python never loops over samples: the loops here are over mini-batches.
 import numpy as np
 
 from cpython.exc cimport PyErr_CheckSignals
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int32_t, int64_t
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
@@ -41,10 +42,15 @@ cdef extern from "fastnn.h" nogil:
         const void *data
         const int32_t *indptr
         const int32_t *indices
-    ctypedef struct fnn_mlp:
-        int n_layers
-        const int64_t *units
+    ctypedef enum fnn_layer_kind:
+        pass
+    ctypedef struct fnn_layer:
+        fnn_layer_kind kind
+        int64_t h, w, c, oh, ow, oc, kh, kw, sh, sw, ph, pw
         fnn_activation activation
+    ctypedef struct fnn_net:
+        int n_layers
+        const fnn_layer *layers
         fnn_output output
     ctypedef struct fnn_optim:
         fnn_solver solver
@@ -57,9 +63,10 @@ cdef extern from "fastnn.h" nogil:
 
     int fnn_max_threads()
     int fnn_has_openmp()
-    int64_t fnn_mlp_n_params(const fnn_mlp *net)
-    int64_t fnn_mlp_n_coefs(const fnn_mlp *net)
-    int64_t fnn_mlp_workspace_size(const fnn_mlp *net, int64_t n)
+    fnn_status fnn_net_check(const fnn_net *net)
+    int64_t fnn_net_n_params(const fnn_net *net)
+    int64_t fnn_net_n_coefs(const fnn_net *net)
+    int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n)
     int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params)
     fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
                                     int64_t *src_pos, const int32_t *indptr,
@@ -120,33 +127,75 @@ cdef extern from "fastnn.h" nogil:
                                      int64_t)
     fnn_status fnn_gather_values_f64(double*, const double*, const int64_t*,
                                      int64_t)
-    fnn_status fnn_mlp_forward_f32(float*, float*, const float*, const float*,
-                                   const fnn_csr*, int64_t, const fnn_mlp*,
+    fnn_status fnn_net_forward_f32(float*, float*, const float*, const float*,
+                                   const fnn_csr*, int64_t, const fnn_net*,
                                    const fnn_ctx*)
-    fnn_status fnn_mlp_forward_f64(double*, double*, const double*,
+    fnn_status fnn_net_forward_f64(double*, double*, const double*,
                                    const double*, const fnn_csr*, int64_t,
-                                   const fnn_mlp*, const fnn_ctx*)
-    fnn_status fnn_mlp_loss_grad_f32(double*, float*, float*, const float*,
+                                   const fnn_net*, const fnn_ctx*)
+    fnn_status fnn_net_loss_grad_f32(double*, float*, float*, const float*,
                                      const float*, const fnn_csr*,
                                      const float*, const float*, int64_t,
-                                     const fnn_mlp*, const fnn_ctx*)
-    fnn_status fnn_mlp_loss_grad_f64(double*, double*, double*,
+                                     const fnn_net*, const fnn_ctx*)
+    fnn_status fnn_net_loss_grad_f64(double*, double*, double*,
                                      const double*, const double*,
                                      const fnn_csr*, const double*,
-                                     const double*, int64_t, const fnn_mlp*,
+                                     const double*, int64_t, const fnn_net*,
                                      const fnn_ctx*)
-    fnn_status fnn_mlp_train_step_f32(double*, double*, float*, float*,
+    fnn_status fnn_net_train_step_f32(double*, double*, float*, float*,
                                       float*, float*, const float*,
                                       const fnn_csr*, const float*,
                                       const float*, int64_t, double,
-                                      const fnn_mlp*, fnn_optim*,
+                                      const fnn_net*, fnn_optim*,
                                       const fnn_ctx*)
-    fnn_status fnn_mlp_train_step_f64(double*, double*, double*, double*,
+    fnn_status fnn_net_train_step_f64(double*, double*, double*, double*,
                                       double*, double*, const double*,
                                       const fnn_csr*, const double*,
                                       const double*, int64_t, double,
-                                      const fnn_mlp*, fnn_optim*,
+                                      const fnn_net*, fnn_optim*,
                                       const fnn_ctx*)
+    fnn_status fnn_conv_forward_f32(float*, float*, const float*, const float*,
+                                    const float*, int64_t, const fnn_layer*,
+                                    const fnn_ctx*)
+    fnn_status fnn_conv_forward_f64(double*, double*, const double*,
+                                    const double*, const double*, int64_t,
+                                    const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_conv_backward_f32(float*, float*, float*, float*,
+                                     const float*, const float*, const float*,
+                                     int64_t, const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_conv_backward_f64(double*, double*, double*, double*,
+                                     const double*, const double*,
+                                     const double*, int64_t, const fnn_layer*,
+                                     const fnn_ctx*)
+    fnn_status fnn_pool_forward_f32(float*, const float*, int64_t,
+                                    const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_pool_forward_f64(double*, const double*, int64_t,
+                                    const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_pool_backward_f32(float*, const float*, const float*,
+                                     int64_t, const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_pool_backward_f64(double*, const double*, const double*,
+                                     int64_t, const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_ref_conv_forward_f32(float*, const float*, const float*,
+                                        const float*, int64_t, const fnn_layer*)
+    fnn_status fnn_ref_conv_forward_f64(double*, const double*, const double*,
+                                        const double*, int64_t,
+                                        const fnn_layer*)
+    fnn_status fnn_ref_conv_backward_f32(float*, float*, float*, const float*,
+                                         const float*, const float*, int64_t,
+                                         const fnn_layer*)
+    fnn_status fnn_ref_conv_backward_f64(double*, double*, double*,
+                                         const double*, const double*,
+                                         const double*, int64_t,
+                                         const fnn_layer*)
+    fnn_status fnn_ref_pool_forward_f32(float*, const float*, int64_t,
+                                        const fnn_layer*)
+    fnn_status fnn_ref_pool_forward_f64(double*, const double*, int64_t,
+                                        const fnn_layer*)
+    fnn_status fnn_ref_pool_backward_f32(float*, const float*, const float*,
+                                         int64_t, const fnn_layer*)
+    fnn_status fnn_ref_pool_backward_f64(double*, const double*,
+                                         const double*, int64_t,
+                                         const fnn_layer*)
     fnn_status fnn_ref_dense_forward_f32(float*, const float*, const float*,
                                          const float*, int64_t, int64_t,
                                          int64_t)
@@ -173,12 +222,15 @@ cdef extern from "fastnn.h" nogil:
 
 
 ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3}
+LAYER_KINDS = {"dense": 0, "conv": 1, "maxpool": 2, "avgpool": 3}
+LAYER_FIELDS = ("h", "w", "c", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "ph", "pw")
 OUTPUTS = {"identity": 0, "logistic": 1, "softmax": 2, "exp": 3}
 SOLVERS = {"sgd": 0, "adam": 1}
 
 # Rows per chunk when predicting or computing a full-batch gradient: keeps
 # the workspace small without making the GEMMs thin.
 CHUNK_ROWS = 4096
+WORKSPACE_BUDGET = 1 << 24  # elements: 64 MiB in float32
 
 
 class NonFiniteLoss(FloatingPointError):
@@ -264,31 +316,59 @@ cdef class CSRBatches:
         return (self.indptr.shape[0] - 1, self.n_cols)
 
 
-cdef class DenseNet:
-    """A dense stack as the engine sees it: layer widths, activation, output
-    and thread count.  Parameters live outside, in one flat buffer."""
-    cdef fnn_mlp net
-    cdef fnn_ctx ctx
-    cdef object units  # keeps the int64 array that net.units points into
-    cdef readonly int64_t n_params, n_coefs
+cdef fnn_layer make_layer(dict spec) except *:
+    cdef fnn_layer g
+    g.kind = <fnn_layer_kind>LAYER_KINDS[spec["kind"]]
+    g.activation = <fnn_activation>ACTIVATIONS[spec.get("activation", "identity")]
+    g.h, g.w, g.c = spec["h"], spec["w"], spec["c"]
+    g.oh, g.ow, g.oc = spec["oh"], spec["ow"], spec["oc"]
+    g.kh, g.kw = spec.get("kh", 1), spec.get("kw", 1)
+    g.sh, g.sw = spec.get("sh", 1), spec.get("sw", 1)
+    g.ph, g.pw = spec.get("ph", 0), spec.get("pw", 0)
+    return g
 
-    def __init__(self, units, activation, output, int n_threads=1):
-        units = np.ascontiguousarray(units, dtype=np.int64)
-        if units.ndim != 1 or units.shape[0] < 2 or (units < 1).any():
-            raise ValueError("layer widths must be at least 1, got %r"
-                             % (list(units),))
-        self.units = units
-        cdef int64_t[::1] u = units
-        self.net.n_layers = units.shape[0] - 1
-        self.net.units = &u[0]
-        self.net.activation = <fnn_activation>ACTIVATIONS[activation]
+
+cdef class Network:
+    """A sequential network as the engine sees it: layer specs (dicts, see
+    fastnn/_network.py), output activation and thread count.  Parameters
+    live outside, in one flat buffer."""
+    cdef fnn_net net
+    cdef fnn_ctx ctx
+    cdef fnn_layer *layers  # owned; net.layers points here
+    cdef readonly int64_t n_params, n_coefs, n_inputs, n_outputs
+
+    def __init__(self, list layers, output, int n_threads=1):
+        if not layers:
+            raise ValueError("a network needs at least one layer")
+        self.layers = <fnn_layer *>PyMem_Malloc(len(layers) * sizeof(fnn_layer))
+        if self.layers == NULL:
+            raise MemoryError()
+        cdef int i
+        for i in range(len(layers)):
+            self.layers[i] = make_layer(layers[i])
+        self.net.n_layers = len(layers)
+        self.net.layers = self.layers
         self.net.output = <fnn_output>OUTPUTS[output]
+        if fnn_net_check(&self.net) != FNN_OK:
+            raise ValueError("inconsistent layer sizes: %r" % (layers,))
         self.ctx = make_ctx(n_threads)
-        self.n_params = fnn_mlp_n_params(&self.net)
-        self.n_coefs = fnn_mlp_n_coefs(&self.net)
+        self.n_params = fnn_net_n_params(&self.net)
+        self.n_coefs = fnn_net_n_coefs(&self.net)
+        first, last = layers[0], layers[len(layers) - 1]
+        self.n_inputs = first["h"] * first["w"] * first["c"]
+        self.n_outputs = last["oh"] * last["ow"] * last["oc"]
+
+    def __dealloc__(self):
+        PyMem_Free(self.layers)
 
     def __reduce__(self):
-        raise TypeError("DenseNet is rebuilt from the estimator, not pickled")
+        raise TypeError("Network is rebuilt from the estimator, not pickled")
+
+    def chunk_rows(self, int64_t n):
+        """Rows per engine call when going through n rows at once: as many
+        as keep the workspace near WORKSPACE_BUDGET elements."""
+        per_row = max(1, fnn_net_workspace_size(&self.net, 1))
+        return int(max(1, min(n, CHUNK_ROWS, WORKSPACE_BUDGET // per_row)))
 
     def _check(self, int64_t n_params, X, Y=None, sw=None, grad_size=-1):
         """Shapes the C code will trust: refuse anything else here."""
@@ -296,30 +376,31 @@ cdef class DenseNet:
             raise ValueError("parameter buffer has %d entries, the network has %d"
                              % (n_params, self.n_params))
         n, width = X.shape
-        if width != self.units[0]:
+        if width != self.n_inputs:
             raise ValueError("X has %d features, the network expects %d"
-                             % (width, self.units[0]))
-        if Y is not None and tuple(Y.shape) != (n, self.units[len(self.units) - 1]):
+                             % (width, self.n_inputs))
+        if Y is not None and tuple(Y.shape) != (n, self.n_outputs):
             raise ValueError("Y has shape %r, expected %r"
-                             % (tuple(Y.shape), (n, self.units[len(self.units) - 1])))
+                             % (tuple(Y.shape), (n, self.n_outputs)))
         if sw is not None and tuple(sw.shape) != (n,):
             raise ValueError("sample weights have shape %r, expected (%d,)"
                              % (tuple(sw.shape), n))
 
     def workspace(self, int64_t n_rows, dtype):
-        return np.empty(fnn_mlp_workspace_size(&self.net, n_rows), dtype=dtype)
+        return np.empty(fnn_net_workspace_size(&self.net, n_rows), dtype=dtype)
 
     def forward(self, const real[::1] params, X):
         """Network output for every row of X (dense 2-D array or CSRBatches)."""
         self._check(params.shape[0], X)
         cdef int64_t n = X.shape[0]
         dtype = np.float32 if real is float else np.float64
-        out = np.empty((n, self.units[len(self.units) - 1]), dtype=dtype)
+        out = np.empty((n, self.n_outputs), dtype=dtype)
         cdef real[:, ::1] P = out
-        cdef real[::1] work = self.workspace(min(n, CHUNK_ROWS), dtype)
+        cdef int64_t chunk = self.chunk_rows(n)
+        cdef real[::1] work = self.workspace(chunk, dtype)
         cdef int64_t start, stop
-        for start in range(0, n, CHUNK_ROWS):
-            stop = min(n, start + CHUNK_ROWS)
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
             self._chunk(&P[start, 0], &work[0], &params[0], X, start, stop,
                         NULL, NULL, NULL)
         return out
@@ -330,12 +411,13 @@ cdef class DenseNet:
         self._check(params.shape[0], X, Y, sw, grad.shape[0])
         cdef int64_t n = Y.shape[0]
         dtype = np.float32 if real is float else np.float64
-        cdef real[::1] work = self.workspace(min(n, CHUNK_ROWS), dtype)
+        cdef int64_t chunk = self.chunk_rows(n)
+        cdef real[::1] work = self.workspace(chunk, dtype)
         cdef const real[::1] w = sw if sw is not None else None
         cdef double total = 0, part = 0
         cdef int64_t start, stop
-        for start in range(0, n, CHUNK_ROWS):
-            stop = min(n, start + CHUNK_ROWS)
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
             self._chunk(NULL, &work[0], &params[0], X, start, stop, &part,
                         &grad[0], &Y[start, 0],
                         &w[start] if w is not None else NULL)
@@ -368,18 +450,18 @@ cdef class DenseNet:
         with nogil:
             if Y == NULL:
                 if real is float:
-                    s = fnn_mlp_forward_f32(P, work, params, x, xs,
+                    s = fnn_net_forward_f32(P, work, params, x, xs,
                                             stop - start, &self.net, &self.ctx)
                 else:
-                    s = fnn_mlp_forward_f64(P, work, params, x, xs,
+                    s = fnn_net_forward_f64(P, work, params, x, xs,
                                             stop - start, &self.net, &self.ctx)
             else:
                 if real is float:
-                    s = fnn_mlp_loss_grad_f32(loss, grad, work, params, x, xs,
+                    s = fnn_net_loss_grad_f32(loss, grad, work, params, x, xs,
                                               Y, sw, stop - start, &self.net,
                                               &self.ctx)
                 else:
-                    s = fnn_mlp_loss_grad_f64(loss, grad, work, params, x, xs,
+                    s = fnn_net_loss_grad_f64(loss, grad, work, params, x, xs,
                                               Y, sw, stop - start, &self.net,
                                               &self.ctx)
         check(s)
@@ -396,7 +478,7 @@ cdef class DenseNet:
         self._check(params.shape[0], X, Y, sw, grad.shape[0])
         if order.shape[0] and (np.min(order) < 0 or np.max(order) >= Y.shape[0]):
             raise ValueError("row order refers to rows outside X")
-        cdef int64_t n = order.shape[0], K = Y.shape[1], C = self.units[0]
+        cdef int64_t n = order.shape[0], K = Y.shape[1], C = self.n_inputs
         cdef int64_t start, nb, i
         dtype = np.float32 if real is float else np.float64
         cdef fnn_optim o = make_optim(opt)
@@ -480,13 +562,13 @@ cdef class DenseNet:
                     wp = &wb[0]
                 if s == FNN_OK:
                     if real is float:
-                        s = fnn_mlp_train_step_f32(
+                        s = fnn_net_train_step_f32(
                             &loss, &sq, &params[0], &grad[0], &state[0],
                             &work[0], NULL if sparse else &Xb[0, 0], xs,
                             &Yb[0, 0], wp, nb, sw_sum, &self.net, &o,
                             &self.ctx)
                     else:
-                        s = fnn_mlp_train_step_f64(
+                        s = fnn_net_train_step_f64(
                             &loss, &sq, &params[0], &grad[0], &state[0],
                             &work[0], NULL if sparse else &Xb[0, 0], xs,
                             &Yb[0, 0], wp, nb, sw_sum, &self.net, &o,
@@ -634,3 +716,100 @@ def optim_step(real[::1] params, real[::1] state, const real[::1] grad,
     check(s)
     opt["t"] = o.t
     return sq
+
+
+def conv_forward(const real[::1] X, const real[::1] W, const real[::1] b, dict spec,
+                 int64_t N, int n_threads=1, bint reference=False):
+    """One conv layer on N NHWC samples flattened into X."""
+    cdef fnn_layer g = make_layer(dict(spec, kind="conv"))
+    check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
+    dtype = np.float32 if real is float else np.float64
+    Y = np.empty(N * g.oh * g.ow * g.oc, dtype=dtype)
+    col = np.empty(max(1, N * g.oh * g.ow * g.kh * g.kw * g.c), dtype=dtype)
+    cdef real[::1] y = Y, c = col
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_conv_forward_f32(&y[0], &X[0], &W[0], &b[0], N, &g) if reference \
+                else fnn_conv_forward_f32(&y[0], &c[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+        else:
+            s = fnn_ref_conv_forward_f64(&y[0], &X[0], &W[0], &b[0], N, &g) if reference \
+                else fnn_conv_forward_f64(&y[0], &c[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+    check(s)
+    return Y
+
+
+def conv_backward(real[::1] dX, real[::1] dW, real[::1] db, const real[::1] dY,
+                  const real[::1] X, const real[::1] W, dict spec, int64_t N,
+                  int n_threads=1, bint reference=False):
+    """dX is overwritten, dW and db accumulate."""
+    cdef fnn_layer g = make_layer(dict(spec, kind="conv"))
+    check_layer_sizes(&g, N, X.shape[0], W.shape[0], db.shape[0])
+    if (dX.shape[0] != X.shape[0] or dW.shape[0] != W.shape[0]
+            or dY.shape[0] != N * g.oh * g.ow * g.oc):
+        raise ValueError("gradient sizes disagree with the layer")
+    dtype = np.float32 if real is float else np.float64
+    cdef real[::1] c = np.empty(max(1, N * g.oh * g.ow * g.kh * g.kw * g.c), dtype=dtype)
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_conv_backward_f32(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g) if reference \
+                else fnn_conv_backward_f32(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+        else:
+            s = fnn_ref_conv_backward_f64(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g) if reference \
+                else fnn_conv_backward_f64(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+    check(s)
+
+
+def pool_forward(const real[::1] X, dict spec, int64_t N, int n_threads=1,
+                 bint reference=False):
+    """One pooling layer (spec["kind"] 'maxpool' or 'avgpool')."""
+    cdef fnn_layer g = make_layer(spec)
+    check_layer_sizes(&g, N, X.shape[0], 0, 0)
+    dtype = np.float32 if real is float else np.float64
+    Y = np.empty(N * g.oh * g.ow * g.oc, dtype=dtype)
+    cdef real[::1] y = Y
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_pool_forward_f32(&y[0], &X[0], N, &g) if reference \
+                else fnn_pool_forward_f32(&y[0], &X[0], N, &g, &ctx)
+        else:
+            s = fnn_ref_pool_forward_f64(&y[0], &X[0], N, &g) if reference \
+                else fnn_pool_forward_f64(&y[0], &X[0], N, &g, &ctx)
+    check(s)
+    return Y
+
+
+def pool_backward(real[::1] dX, const real[::1] dY, const real[::1] X, dict spec,
+                  int64_t N, int n_threads=1, bint reference=False):
+    cdef fnn_layer g = make_layer(spec)
+    check_layer_sizes(&g, N, X.shape[0], 0, 0)
+    if dX.shape[0] != X.shape[0] or dY.shape[0] != N * g.oh * g.ow * g.oc:
+        raise ValueError("gradient sizes disagree with the layer")
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_pool_backward_f32(&dX[0], &dY[0], &X[0], N, &g) if reference \
+                else fnn_pool_backward_f32(&dX[0], &dY[0], &X[0], N, &g, &ctx)
+        else:
+            s = fnn_ref_pool_backward_f64(&dX[0], &dY[0], &X[0], N, &g) if reference \
+                else fnn_pool_backward_f64(&dX[0], &dY[0], &X[0], N, &g, &ctx)
+    check(s)
+
+
+cdef check_layer_sizes(const fnn_layer *g, int64_t N, int64_t x_size,
+                       int64_t w_size, int64_t b_size):
+    # a one-layer network must pass the engine's own consistency check
+    cdef fnn_net net
+    net.n_layers = 1
+    net.layers = g
+    net.output = <fnn_output>0
+    if N < 1 or fnn_net_check(&net) != FNN_OK or x_size != N * g.h * g.w * g.c:
+        raise ValueError("inconsistent layer geometry or input size")
+    if g.kind == 1 and (w_size != g.kh * g.kw * g.c * g.oc or b_size != g.oc):
+        raise ValueError("weights or biases do not fit the layer")

@@ -82,16 +82,36 @@ typedef struct {
     const int32_t *indices;  /* column of each stored value */
 } fnn_csr;
 
-/* A dense stack: n_layers weight layers, units[0] inputs ... units[n_layers]
- * outputs.  Its parameters live in one flat buffer laid out as scikit-learn
- * packs them: every W_l (units[l] x units[l+1], row-major) in layer order,
- * then every b_l.  So the L2 penalty covers exactly a prefix of the buffer. */
+/* Layers of a sequential network.  Images are NHWC: one sample is h*w*c
+ * values with the channel varying fastest, so a conv or pool output is
+ * already the flat input of a dense layer that follows it. */
+typedef enum {
+    FNN_DENSE = 0,
+    FNN_CONV = 1,
+    FNN_MAXPOOL = 2,
+    FNN_AVGPOOL = 3
+} fnn_layer_kind;
+
 typedef struct {
-    int n_layers;            /* at least 1 */
-    const int64_t *units;
-    fnn_activation activation;
+    fnn_layer_kind kind;
+    int64_t h, w, c;     /* one sample's input (dense: h = w = 1, c inputs) */
+    int64_t oh, ow, oc;  /* one sample's output (pool: oc = c) */
+    int64_t kh, kw;      /* conv kernel, pool window */
+    int64_t sh, sw;      /* strides (pool: the window) */
+    int64_t ph, pw;      /* conv: zero rows / columns added above / left */
+    fnn_activation activation; /* applied to the output (identity: none) */
+} fnn_layer;
+
+/* A network: its layers in order and its output activation + loss.  Its
+ * parameters live in one flat buffer laid out as scikit-learn packs an
+ * MLP's: every layer's weights in layer order (dense: c x oc; conv:
+ * (kh*kw*c) x oc, rows in (kh, kw, c) order), then every layer's biases.
+ * So the L2 penalty covers exactly a prefix of the buffer. */
+typedef struct {
+    int n_layers;
+    const fnn_layer *layers;
     fnn_output output;
-} fnn_mlp;
+} fnn_net;
 
 /* Optimizer settings and step count; the caller owns it across steps. */
 typedef enum { FNN_SGD = 0, FNN_ADAM = 1 } fnn_solver;
@@ -105,10 +125,13 @@ typedef struct {
     int64_t t;              /* adam steps taken so far */
 } fnn_optim;
 
-int64_t fnn_mlp_n_params(const fnn_mlp *net);
-int64_t fnn_mlp_n_coefs(const fnn_mlp *net);
-/* Elements of workspace that fnn_mlp_forward / _loss_grad need for n rows. */
-int64_t fnn_mlp_workspace_size(const fnn_mlp *net, int64_t n);
+/* net.c */
+/* FNN_OK when every layer's sizes are positive and chain together. */
+fnn_status fnn_net_check(const fnn_net *net);
+int64_t fnn_net_n_params(const fnn_net *net);
+int64_t fnn_net_n_coefs(const fnn_net *net);
+/* Elements of workspace that fnn_net_forward / _loss_grad need for n rows. */
+int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n);
 /* Elements of optimizer state for n_params parameters. */
 int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params);
 

@@ -8,6 +8,7 @@ from sklearn.neural_network._base import ACTIVATIONS, LOSS_FUNCTIONS
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from fastnn import _engine
+from fastnn._network import dense_layers
 
 DTYPES = [np.float32, np.float64]
 THREADS = [1, 2]
@@ -20,6 +21,10 @@ ACTS = ["identity", "logistic", "tanh", "relu"]
 OUTPUTS = ["identity", "logistic", "softmax", "exp"]
 # (output, n_outputs) pairs; softmax needs at least two outputs.
 OUTPUT_SHAPES = [(o, k) for o in OUTPUTS for k in (1, 3) if (o, k) != ("softmax", 1)]
+
+
+def dense_net(units, activation, output, n_threads=1):
+    return _engine.Network(dense_layers(units, activation), output, n_threads)
 
 
 def tol(dtype):
@@ -234,7 +239,7 @@ def test_network_gradient(act, output, K, sparse):
     rng = np.random.default_rng(3)
     units = [5, 4, 3, K]
     N = 7
-    net = _engine.DenseNet(units, act, output, n_threads=2)
+    net = dense_net(units, act, output, n_threads=2)
     params = rand(rng, net.n_params) * 0.7
     X = rand(rng, N, units[0])
     if sparse:
@@ -258,7 +263,7 @@ def test_sparse_and_dense_input_agree(dtype):
     X = rand(rng, 50, 20, dtype=dtype)
     X[rng.random(X.shape) < 0.7] = 0
     X[3] = 0  # an empty row
-    net = _engine.DenseNet([20, 8, 3], "relu", "softmax", n_threads=2)
+    net = dense_net([20, 8, 3], "relu", "softmax", n_threads=2)
     params = rand(rng, net.n_params, dtype=dtype) * 0.3
     Xs = _engine.CSRBatches(sp.csr_matrix(X), dtype)
     np.testing.assert_allclose(net.forward(params, X), net.forward(params, Xs), **tol(dtype))
@@ -281,7 +286,7 @@ def test_train_epoch_threads_agree(dtype, solver):
     order = rng.permutation(600).astype(np.int64)
     results = []
     for n_threads in THREADS:
-        net = _engine.DenseNet([13, 300, 120, 4], "tanh", "softmax", n_threads=n_threads)
+        net = dense_net([13, 300, 120, 4], "tanh", "softmax", n_threads=n_threads)
         assert net.n_params > 32768
         params = (rand(np.random.default_rng(6), net.n_params) * 0.3).astype(dtype)
         opt = dict(solver=solver, learning_rate=1e-2, alpha=1e-3, momentum=0.9,
@@ -296,7 +301,7 @@ def test_train_epoch_threads_agree(dtype, solver):
 
 
 def test_nonfinite_loss_keeps_parameters():
-    net = _engine.DenseNet([2, 3, 1], "relu", "identity")
+    net = dense_net([2, 3, 1], "relu", "identity")
     params = np.ones(net.n_params)
     X = np.array([[np.inf, 1.0], [1.0, 1.0]])
     Y = np.zeros((2, 1))
@@ -312,7 +317,7 @@ def test_nonfinite_loss_keeps_parameters():
 def test_zero_weight_batch_is_not_finite():
     """A batch whose weights sum to 0 has no defined gradient (scikit-learn
     divides by that sum and ends with non-finite weights)."""
-    net = _engine.DenseNet([2, 3, 1], "relu", "identity")
+    net = dense_net([2, 3, 1], "relu", "identity")
     params = np.ones(net.n_params)
     opt = dict(solver="adam", learning_rate=0.1, alpha=0.0, momentum=0.9, nesterov=True,
                beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
@@ -323,7 +328,7 @@ def test_zero_weight_batch_is_not_finite():
 
 
 def test_entry_points_refuse_inconsistent_shapes():
-    net = _engine.DenseNet([4, 3, 2], "relu", "softmax")
+    net = dense_net([4, 3, 2], "relu", "softmax")
     params = np.zeros(net.n_params)
     X, Y = np.ones((5, 4)), np.ones((5, 2))
     with pytest.raises(ValueError, match="parameter buffer"):
@@ -350,12 +355,12 @@ def test_malformed_csr_is_refused():
         _engine.CSRBatches(bad, np.float64)
     # A column index past the width is caught by the C loop itself.
     wide = _engine.CSRBatches(sp.csr_matrix(np.eye(3)), np.float64)
-    narrow = _engine.DenseNet([3, 2], "relu", "identity")
+    narrow = dense_net([3, 2], "relu", "identity")
     wide.indices[2] = 7
     with pytest.raises(ValueError, match="invalid argument"):
         narrow.forward(np.zeros(narrow.n_params), wide)
 
 
 def test_bad_layer_sizes_are_refused():
-    with pytest.raises(ValueError, match="at least 1"):
-        _engine.DenseNet([3, 0, 2], "relu", "identity")
+    with pytest.raises(ValueError, match="inconsistent layer sizes"):
+        dense_net([3, 0, 2], "relu", "identity")

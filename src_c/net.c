@@ -1,0 +1,120 @@
+/* A sequential network end to end: forward, loss, backward, optimizer
+ * step, over dense, conv and pooling layers. */
+#include "fastnn.h"
+#include <math.h>
+#include <string.h>
+
+static int64_t in_size(const fnn_layer *g) { return g->h * g->w * g->c; }
+static int64_t out_size(const fnn_layer *g) { return g->oh * g->ow * g->oc; }
+
+static int64_t weight_count(const fnn_layer *g) {
+    if (g->kind == FNN_DENSE) return g->c * g->oc;
+    if (g->kind == FNN_CONV) return g->kh * g->kw * g->c * g->oc;
+    return 0;
+}
+
+static int64_t bias_count(const fnn_layer *g) {
+    return g->kind == FNN_DENSE || g->kind == FNN_CONV ? g->oc : 0;
+}
+
+/* Rows of im2col workspace a conv layer needs per sample (0: none). */
+static int64_t col_size(const fnn_layer *g) {
+    if (g->kind != FNN_CONV) return 0;
+    if (g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 &&
+        g->pw == 0 && g->oh == g->h && g->ow == g->w)
+        return 0;
+    return g->oh * g->ow * g->kh * g->kw * g->c;
+}
+
+fnn_status fnn_net_check(const fnn_net *net) {
+    if (net == NULL || net->layers == NULL || net->n_layers < 1 ||
+        net->output < FNN_OUT_SQUARED || net->output > FNN_OUT_POISSON)
+        return FNN_ERR_ARG;
+    for (int l = 0; l < net->n_layers; l++) {
+        const fnn_layer *g = net->layers + l;
+        if (g->h < 1 || g->w < 1 || g->c < 1 || g->oh < 1 || g->ow < 1 ||
+            g->oc < 1 || g->activation < FNN_ACT_IDENTITY ||
+            g->activation > FNN_ACT_RELU)
+            return FNN_ERR_ARG;
+        if (l > 0 && in_size(g) != out_size(g - 1)) return FNN_ERR_ARG;
+        switch (g->kind) {
+        case FNN_DENSE:
+            if (g->h != 1 || g->w != 1 || g->oh != 1 || g->ow != 1)
+                return FNN_ERR_ARG;
+            break;
+        case FNN_CONV:
+            /* every output pixel's window must start inside the padded
+             * image; the zero padding below / right is implied by oh, ow */
+            if (g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 ||
+                g->ph < 0 || g->pw < 0 || g->ph >= g->kh || g->pw >= g->kw ||
+                (g->oh - 1) * g->sh - g->ph >= g->h ||
+                (g->ow - 1) * g->sw - g->pw >= g->w)
+                return FNN_ERR_ARG;
+            break;
+        case FNN_MAXPOOL:
+        case FNN_AVGPOOL:
+            if (g->kh < 1 || g->kw < 1 || g->oc != g->c ||
+                g->oh != g->h / g->kh || g->ow != g->w / g->kw ||
+                g->activation != FNN_ACT_IDENTITY)
+                return FNN_ERR_ARG;
+            break;
+        default:
+            return FNN_ERR_ARG;
+        }
+    }
+    /* the output activation belongs to fnn_output, not to the last layer */
+    if (net->layers[net->n_layers - 1].activation != FNN_ACT_IDENTITY)
+        return FNN_ERR_ARG;
+    return FNN_OK;
+}
+
+int64_t fnn_net_n_coefs(const fnn_net *net) {
+    int64_t n = 0;
+    for (int l = 0; l < net->n_layers; l++) n += weight_count(net->layers + l);
+    return n;
+}
+
+int64_t fnn_net_n_params(const fnn_net *net) {
+    int64_t n = fnn_net_n_coefs(net);
+    for (int l = 0; l < net->n_layers; l++) n += bias_count(net->layers + l);
+    return n;
+}
+
+/* work for n rows: every layer's output back to back (the last one's at
+ * *last), then tmp at *tmp (the widest input of any layer but the first,
+ * for input gradients), then the largest im2col at *col; *end is the
+ * total.  All in elements. */
+static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
+                        int64_t *tmp, int64_t *col, int64_t *end) {
+    int64_t outs = 0, widest = 0, cols = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        const fnn_layer *g = net->layers + l;
+        if (l == net->n_layers - 1) *last = n * outs;
+        outs += out_size(g);
+        if (l > 0 && in_size(g) > widest) widest = in_size(g);
+        if (col_size(g) > cols) cols = col_size(g);
+    }
+    *tmp = n * outs;
+    *col = n * (outs + widest);
+    *end = n * (outs + widest + cols);
+}
+
+int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n) {
+    int64_t last, tmp, col, end;
+    work_layout(net, n, &last, &tmp, &col, &end);
+    return end;
+}
+
+/* The checks every entry point makes: a valid network, threads, one input
+ * form (dense X or CSR Xs, and CSR only into a dense first layer). */
+static int net_usable(const fnn_net *net, const fnn_ctx *ctx, int64_t n,
+                      const void *X, const fnn_csr *Xs) {
+    return fnn_net_check(net) == FNN_OK && ctx != NULL && ctx->n_threads >= 1 &&
+           n >= 0 && (X == NULL) != (Xs == NULL) &&
+           (Xs == NULL || net->layers[0].kind == FNN_DENSE);
+}
+
+#include "fnn_dtype_f32.h"
+#include "net.inc"
+#include "fnn_dtype_f64.h"
+#include "net.inc"
