@@ -65,9 +65,15 @@ class BaseNetwork(BaseEstimator):
         by default the dense stack of hidden_layer_sizes."""
         return dense_layers([n_features] + self._hidden_sizes() + [n_outputs], self.activation)
 
-    def _engine_rows(self, X):
-        """Validated predict input -> 2-D engine rows (images: NHWC)."""
+    def _engine_rows(self, X, reset):
+        """Validated input -> 2-D engine rows (images: NHWC).  reset: fit
+        time, when the input's shape may be learned."""
         return X
+
+    def _check_X_y(self, X, y, reset, **kwargs):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset, **kwargs)
+        return self._engine_rows(X, reset), y
 
     def _output_activation(self):
         raise NotImplementedError
@@ -411,7 +417,7 @@ class BaseNetwork(BaseEstimator):
     def _forward_pass_fast(self, X, check_input=True):
         """The network output for X (after the output activation)."""
         if check_input:
-            X = self._engine_rows(self._validate_predict_input(X))
+            X = self._engine_rows(self._validate_predict_input(X), reset=False)
         # float64 data on a float32 model is computed in float64, as
         # scikit-learn's matrix products would.
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)

@@ -1,0 +1,140 @@
+"""What a network does with its output: classify or regress.
+
+These carry scikit-learn's MLPClassifier / MLPRegressor behaviour (labels,
+probabilities, scores, partial_fit rules) for any network architecture; the
+public estimators add only their constructor and their layers.
+"""
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import column_or_1d
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseNetwork
+
+
+class ClassifierNetwork(ClassifierMixin, BaseNetwork):
+    """A network ending in softmax (multiclass) or logistic units (binary,
+    multilabel), trained on log-loss."""
+
+    def _output_activation(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return "softmax"
+        return "logistic"  # binary and multilabel
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = self._check_X_y(X, y, reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        # New classes on a fresh fit; the same classes on warm_start; a
+        # subset of the known ones on partial_fit (scikit-learn's rules).
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}.")
+        y = self._label_binarizer.transform(y).astype(X.dtype)
+        return X, y
+
+    def predict(self, X):
+        """Predict class labels (an indicator matrix for multilabel y)."""
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(X, y, sample_weight, accuracy_score)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over the given data.  `classes` is required on the
+        first call and may list labels that this batch lacks."""
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict_log_proba(self, X):
+        """Logarithm of predict_proba."""
+        y_prob = self.predict_proba(X)
+        return np.log(y_prob, out=y_prob)
+
+    def predict_proba(self, X):
+        """Class probabilities, columns ordered as classes_."""
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class RegressorNetwork(RegressorMixin, BaseNetwork):
+    """A network ending in identity (squared error) or exp (Poisson) units."""
+
+    _parameter_constraints: dict = {
+        **BaseNetwork._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def _output_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = self._check_X_y(X, y, reset, y_numeric=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    def predict(self, X):
+        """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(X, y, sample_weight, r2_score)
+
+    # scikit-learn's regressor tests the method object, not its result, so
+    # its partial_fit stays available with lbfgs (and runs lbfgs from the
+    # current weights).  Kept for drop-in parity.
+    @available_if(lambda est: est._check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over the given data."""
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)

@@ -1,0 +1,185 @@
+"""Convolution and pooling kernels: fast against naive references, and
+gradient checks by central differences (float64)."""
+import numpy as np
+import pytest
+
+from fastnn import _engine
+from fastnn._network import conv_layer, dense_layers, pool_layer
+
+from test_engine import assert_grad_close, numeric_grad, rand, tol
+
+DTYPES = [np.float32, np.float64]
+THREADS = [1, 2]
+# (N, h, w, c, filters, kernel, stride, padding): odd sizes, 1x1 (no im2col),
+# stride 2, rectangular kernels, and sizes big enough for the threaded loops.
+CONVS = [
+    (1, 1, 1, 1, 1, (1, 1), (1, 1), "valid"),
+    (2, 5, 7, 3, 4, (3, 3), (1, 1), "same"),
+    (3, 6, 5, 2, 5, (3, 3), (2, 2), "same"),
+    (2, 7, 7, 1, 3, (3, 2), (2, 1), "valid"),
+    (4, 4, 4, 6, 7, (1, 1), (1, 1), "same"),
+    (2, 5, 5, 3, 2, (1, 1), (2, 2), "valid"),
+    (16, 13, 11, 9, 17, (3, 3), (1, 1), "valid"),
+    (33, 9, 9, 4, 8, (5, 5), (2, 2), "same"),
+]
+
+
+def spec_of(N, h, w, c, filters, kernel, stride, padding):
+    return conv_layer(h, w, c, filters, kernel, stride, padding, "identity")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CONVS)
+@pytest.mark.parametrize("n_threads", THREADS)
+def test_conv_matches_reference(dtype, case, n_threads):
+    N = case[0]
+    spec = spec_of(*case)
+    rng = np.random.default_rng(sum(case[:5]))
+    X = rand(rng, N * spec["h"] * spec["w"] * spec["c"], dtype=dtype)
+    W = rand(rng, spec["kh"] * spec["kw"] * spec["c"] * spec["oc"], dtype=dtype)
+    b = rand(rng, spec["oc"], dtype=dtype)
+    Y = _engine.conv_forward(X, W, b, spec, N, n_threads=n_threads)
+    Y_ref = _engine.conv_forward(X, W, b, spec, N, reference=True)
+    np.testing.assert_allclose(Y, Y_ref, **tol(dtype))
+
+    dY = rand(rng, Y.size, dtype=dtype)
+    start = rand(rng, W.size, dtype=dtype), rand(rng, b.size, dtype=dtype)
+    out = [np.full_like(X, 7), start[0].copy(), start[1].copy()]
+    ref = [np.full_like(X, 7), start[0].copy(), start[1].copy()]
+    _engine.conv_backward(*out, dY, X, W, spec, N, n_threads=n_threads)
+    _engine.conv_backward(*ref, dY, X, W, spec, N, reference=True)
+    for a, r in zip(out, ref):
+        np.testing.assert_allclose(a, r, **tol(dtype))
+
+
+def test_same_padding_keeps_size_and_valid_shrinks():
+    same = conv_layer(28, 28, 1, 8, (3, 3), (1, 1), "same", "relu")
+    valid = conv_layer(28, 28, 1, 8, (3, 3), (1, 1), "valid", "relu")
+    strided = conv_layer(28, 27, 1, 8, (3, 3), (2, 2), "same", "relu")
+    assert (same["oh"], same["ow"], same["ph"]) == (28, 28, 1)
+    assert (valid["oh"], valid["ow"], valid["ph"]) == (26, 26, 0)
+    assert (strided["oh"], strided["ow"]) == (14, 14)
+
+
+POOLS = [(2, 4, 4, 3, (2, 2)), (3, 5, 7, 2, (2, 3)), (1, 3, 3, 1, (3, 3)), (40, 12, 12, 16, (2, 2))]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["maxpool", "avgpool"])
+@pytest.mark.parametrize("case", POOLS)
+@pytest.mark.parametrize("n_threads", THREADS)
+def test_pool_matches_reference(dtype, kind, case, n_threads):
+    N, h, w, c, size = case
+    spec = pool_layer(kind, h, w, c, size)
+    rng = np.random.default_rng(h * w)
+    X = rand(rng, N * h * w * c, dtype=dtype)
+    Y = _engine.pool_forward(X, spec, N, n_threads=n_threads)
+    np.testing.assert_allclose(Y, _engine.pool_forward(X, spec, N, reference=True), **tol(dtype))
+    dY = rand(rng, Y.size, dtype=dtype)
+    dX, dX_ref = np.full_like(X, 3), np.full_like(X, 3)
+    _engine.pool_backward(dX, dY, X, spec, N, n_threads=n_threads)
+    _engine.pool_backward(dX_ref, dY, X, spec, N, reference=True)
+    np.testing.assert_allclose(dX, dX_ref, **tol(dtype))
+
+
+# ---- gradient checks ------------------------------------------------------
+
+@pytest.mark.parametrize("case", [c for c in CONVS if c[0] * c[1] * c[2] < 200])
+def test_conv_gradient(case):
+    N = case[0]
+    spec = spec_of(*case)
+    rng = np.random.default_rng(1)
+    X = rand(rng, N * spec["h"] * spec["w"] * spec["c"])
+    W = rand(rng, spec["kh"] * spec["kw"] * spec["c"] * spec["oc"])
+    b = rand(rng, spec["oc"])
+
+    def objective():
+        return 0.5 * np.sum(_engine.conv_forward(X, W, b, spec, N) ** 2)
+
+    dY = _engine.conv_forward(X, W, b, spec, N)
+    dX, dW, db = np.empty_like(X), np.zeros_like(W), np.zeros_like(b)
+    _engine.conv_backward(dX, dW, db, dY, X, W, spec, N)
+    assert_grad_close(dX, numeric_grad(objective, X))
+    assert_grad_close(dW, numeric_grad(objective, W))
+    assert_grad_close(db, numeric_grad(objective, b))
+
+
+@pytest.mark.parametrize("kind", ["maxpool", "avgpool"])
+@pytest.mark.parametrize("case", POOLS[:3])
+def test_pool_gradient(kind, case):
+    N, h, w, c, size = case
+    spec = pool_layer(kind, h, w, c, size)
+    rng = np.random.default_rng(2)
+    X = rand(rng, N * h * w * c)
+
+    def objective():
+        return 0.5 * np.sum(_engine.pool_forward(X, spec, N) ** 2)
+
+    dY = _engine.pool_forward(X, spec, N)
+    dX = np.empty_like(X)
+    _engine.pool_backward(dX, dY, X, spec, N)
+    skip = None
+    if kind == "maxpool":
+        # A point is at a kink when its window's two largest values are
+        # closer than the finite-difference step could tell apart.
+        img = X.reshape(N, h, w, c)
+        skip = np.zeros(img.shape, bool)
+        kh, kw = size
+        for oy in range(h // kh):
+            for ox in range(w // kw):
+                win = img[:, oy * kh:(oy + 1) * kh, ox * kw:(ox + 1) * kw, :].reshape(N, -1, c)
+                top = np.sort(win, axis=1)
+                near = (top[:, -1] - top[:, -2]) < 1e-4 if win.shape[1] > 1 else np.zeros((N, c), bool)
+                skip[:, oy * kh:(oy + 1) * kh, ox * kw:(ox + 1) * kw, :] |= near[:, None, None, :]
+    assert_grad_close(dX, numeric_grad(objective, X), skip=skip)
+
+
+def small_conv_net(pool, n_threads=1):
+    conv1 = conv_layer(6, 5, 2, 3, (3, 3), (1, 1), "same", "tanh")
+    pool1 = pool_layer(pool, 6, 5, 3, (2, 2))
+    conv2 = conv_layer(3, 2, 3, 4, (2, 2), (1, 1), "valid", "relu")
+    head = dense_layers([conv2["oh"] * conv2["ow"] * conv2["oc"], 5, 3], "logistic")
+    return _engine.Network([conv1, pool1, conv2] + head, "softmax", n_threads)
+
+
+@pytest.mark.parametrize("pool", ["maxpool", "avgpool"])
+def test_conv_network_gradient(pool):
+    """The whole conv -> pool -> conv -> dense stack through the flat buffer."""
+    net = small_conv_net(pool)
+    rng = np.random.default_rng(3)
+    N = 4
+    params = rand(rng, net.n_params) * 0.5
+    X = rand(rng, N, 6 * 5 * 2)
+    Y = np.eye(3)[rng.integers(0, 3, N)]
+    grad = np.zeros_like(params)
+    net.loss_grad(params, grad, X, Y, None)
+
+    def loss():
+        return net.loss_grad(params, np.zeros_like(params), X, Y, None)
+
+    assert_grad_close(grad, numeric_grad(loss, params), thr=1e-5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_conv_network_threads_agree(dtype):
+    rng = np.random.default_rng(4)
+    conv = conv_layer(12, 12, 3, 16, (3, 3), (1, 1), "same", "relu")
+    pool = pool_layer("maxpool", 12, 12, 16, (2, 2))
+    head = dense_layers([6 * 6 * 16, 10], "relu")
+    X = rand(rng, 64, 12 * 12 * 3, dtype=dtype)
+    Y = np.eye(10, dtype=dtype)[rng.integers(0, 10, 64)]
+    results = []
+    for n_threads in THREADS:
+        net = _engine.Network([conv, pool] + head, "softmax", n_threads)
+        params = (rand(np.random.default_rng(5), net.n_params) * 0.1).astype(dtype)
+        grad = np.zeros_like(params)
+        results.append((net.loss_grad(params, grad, X, Y, None), grad, net.forward(params, X)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5)
+    for a, b in zip(results[0][1:], results[1][1:]):
+        np.testing.assert_allclose(a, b, **tol(dtype))
+
+
+def test_inconsistent_layers_are_refused():
+    conv = conv_layer(6, 6, 1, 2, (3, 3), (1, 1), "valid", "relu")
+    with pytest.raises(ValueError, match="inconsistent layer sizes"):
+        _engine.Network([conv] + dense_layers([10, 2], "relu"), "softmax")  # 4*4*2 != 10
