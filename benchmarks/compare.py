@@ -124,13 +124,6 @@ def quiet_convergence():
         from sklearn.exceptions import ConvergenceWarning
 
         warnings.simplefilter("ignore", ConvergenceWarning)
-    if "fastnn" in sys.modules:
-        try:  # in case fastnn defines its own warning class
-            from fastnn.exceptions import ConvergenceWarning as FnnWarning
-
-            warnings.simplefilter("ignore", FnnWarning)
-        except Exception:
-            pass
 
 
 # --------------------------------------------------------------------------
@@ -220,7 +213,21 @@ def mlp_sklearn(cfg, X, y, args):
     return _mlp_sk_like(lambda: MLPClassifier(**params), X, y, args.repeat)
 
 
+def mlp_layers(nn, cfg):
+    """The mlp workload's network as torch modules."""
+    layers, width = [], cfg["n_features"]
+    for h in cfg["hidden"]:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    return layers + [nn.Linear(width, cfg["n_classes"])]
+
+
 def mlp_torch(cfg, X, y, args):
+    return torch_run(cfg, X, y, args, mlp_layers)
+
+
+def torch_run(cfg, X, y, args, make_layers):
+    """Fit/predict timing of the torch twin of a workload's network."""
     try:
         import torch
     except Exception as exc:
@@ -237,12 +244,7 @@ def mlp_torch(cfg, X, y, args):
     gen = torch.Generator().manual_seed(args.seed)
 
     def build():
-        layers, width = [], cfg["n_features"]
-        for h in cfg["hidden"]:
-            layers += [nn.Linear(width, h), nn.ReLU()]
-            width = h
-        layers.append(nn.Linear(width, cfg["n_classes"]))
-        model = nn.Sequential(*layers).to(torch.float32)
+        model = nn.Sequential(*make_layers(nn, cfg)).to(torch.float32)
         # Same objective as scikit-learn: its L2 term adds alpha * W / n_batch
         # to each weight gradient (biases excluded), which is what Adam's
         # weight_decay does with weight_decay = alpha / batch_size.
@@ -301,8 +303,16 @@ def workload_mlp(args, libs):
     X, y = make_blobs_data(cfg["n_samples"], cfg["n_features"],
                            cfg["n_classes"], np.float32, seed=args.seed)
     runners = {"fastnn": mlp_fastnn, "sklearn": mlp_sklearn, "torch": mlp_torch}
+    return run_libraries(cfg, X, y, args, libs, runners)
+
+
+def run_libraries(cfg, X, y, args, libs, runners):
+    """One table row per library that has a runner and can run."""
     rows = []
     for lib in libs:
+        if lib not in runners:
+            note(f"{lib} has no version of this workload")
+            continue
         rss_before = current_rss_mb()
         try:
             fit_s, predict_s, acc = runners[lib](cfg, X, y, args)
@@ -315,6 +325,56 @@ def workload_mlp(args, libs):
         rows.append(dict(library=lib, fit_s=fit_s, predict_s=predict_s,
                          train_acc=acc, rss_before_mb=rss_before))
     return rows
+
+
+# --------------------------------------------------------------------------
+# conv workload
+# --------------------------------------------------------------------------
+
+CONV = dict(n_samples=10000, side=28, n_features=784, n_classes=10, filters=(32, 64),
+            kernel=3, pool=2, hidden=(128,), batch_size=128, lr=1e-3, alpha=1e-4,
+            epochs=1)
+
+
+def conv_fastnn(cfg, X, y, args):
+    try:
+        from fastnn import ConvClassifier
+    except Exception as exc:
+        raise Skip(f"fastnn not importable ({exc.__class__.__name__}: {exc})")
+    params = _sk_style_params(cfg, args.seed)
+    return _mlp_sk_like(
+        lambda: ConvClassifier(filters=cfg["filters"], kernel_size=cfg["kernel"],
+                               padding="valid", pool_size=cfg["pool"],
+                               n_threads=args.threads, **params),
+        X, y, args.repeat)
+
+
+def conv_layers(nn, cfg):
+    """conv 32@3x3 valid + relu + maxpool 2, conv 64@3x3 valid + relu +
+    maxpool 2, dense 128 + relu, dense 10 (torch takes NCHW input)."""
+    layers, channels, side = [nn.Unflatten(1, (1, cfg["side"], cfg["side"]))], 1, cfg["side"]
+    for f in cfg["filters"]:
+        layers += [nn.Conv2d(channels, f, cfg["kernel"]), nn.ReLU(), nn.MaxPool2d(cfg["pool"])]
+        channels, side = f, (side - cfg["kernel"] + 1) // cfg["pool"]
+    layers.append(nn.Flatten())
+    width = channels * side * side
+    for h in cfg["hidden"]:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    return layers + [nn.Linear(width, cfg["n_classes"])]
+
+
+def conv_torch(cfg, X, y, args):
+    return torch_run(cfg, X, y, args, conv_layers)
+
+
+def workload_conv(args, libs):
+    """DESIGN.md's conv workload on 28x28 single-channel blobs (flat rows:
+    fastnn reads 784 as 28x28, torch unflattens)."""
+    cfg = CONV
+    X, y = make_blobs_data(cfg["n_samples"], cfg["n_features"], cfg["n_classes"],
+                           np.float32, seed=args.seed)
+    return run_libraries(cfg, X, y, args, libs, {"fastnn": conv_fastnn, "torch": conv_torch})
 
 
 # --------------------------------------------------------------------------
@@ -363,6 +423,7 @@ def workload_gemm(args, libs, n=2048):
 # Later: "conv": workload_conv, "lstm": workload_lstm (DESIGN.md section 6).
 WORKLOADS = {
     "mlp": workload_mlp,
+    "conv": workload_conv,
     "gemm": workload_gemm,
 }
 

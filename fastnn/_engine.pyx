@@ -167,6 +167,10 @@ cdef extern from "fastnn.h" nogil:
                                      const double*, const double*,
                                      const double*, int64_t, const fnn_layer*,
                                      const fnn_ctx*)
+    fnn_status fnn_im2col_f32(float*, const float*, int64_t, const fnn_layer*,
+                              const fnn_ctx*)
+    fnn_status fnn_im2col_f64(double*, const double*, int64_t, const fnn_layer*,
+                              const fnn_ctx*)
     fnn_status fnn_pool_forward_f32(float*, const float*, int64_t,
                                     const fnn_layer*, const fnn_ctx*)
     fnn_status fnn_pool_forward_f64(double*, const double*, int64_t,
@@ -753,13 +757,21 @@ def conv_backward(real[::1] dX, real[::1] dW, real[::1] db, const real[::1] dY,
     cdef real[::1] c = np.empty(max(1, N * g.oh * g.ow * g.kh * g.kw * g.c), dtype=dtype)
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
-    with nogil:
+    with nogil:  # the fast kernel reuses the forward pass's columns
         if real is float:
-            s = fnn_ref_conv_backward_f32(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g) if reference \
-                else fnn_conv_backward_f32(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+            if reference:
+                s = fnn_ref_conv_backward_f32(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g)
+            else:
+                s = fnn_im2col_f32(&c[0], &X[0], N, &g, &ctx)
+                if s == FNN_OK:
+                    s = fnn_conv_backward_f32(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
         else:
-            s = fnn_ref_conv_backward_f64(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g) if reference \
-                else fnn_conv_backward_f64(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+            if reference:
+                s = fnn_ref_conv_backward_f64(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g)
+            else:
+                s = fnn_im2col_f64(&c[0], &X[0], N, &g, &ctx)
+                if s == FNN_OK:
+                    s = fnn_conv_backward_f64(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
     check(s)
 
 

@@ -1,5 +1,6 @@
 /* Dense (fully connected) layer: Y = X W + b, from dense or CSR input. */
 #include "fastnn.h"
+#include <stdlib.h>
 #include <string.h>
 
 #include "fnn_dtype_f32.h"

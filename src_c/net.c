@@ -82,8 +82,9 @@ int64_t fnn_net_n_params(const fnn_net *net) {
 
 /* work for n rows: every layer's output back to back (the last one's at
  * *last), then tmp at *tmp (the widest input of any layer but the first,
- * for input gradients), then the largest im2col at *col; *end is the
- * total.  All in elements. */
+ * for input gradients), then every conv layer's im2col columns from *col
+ * on (kept from forward to backward); *end is the total.  All in
+ * elements. */
 static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
                         int64_t *tmp, int64_t *col, int64_t *end) {
     int64_t outs = 0, widest = 0, cols = 0;
@@ -92,7 +93,7 @@ static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
         if (l == net->n_layers - 1) *last = n * outs;
         outs += out_size(g);
         if (l > 0 && in_size(g) > widest) widest = in_size(g);
-        if (col_size(g) > cols) cols = col_size(g);
+        cols += col_size(g);
     }
     *tmp = n * outs;
     *col = n * (outs + widest);

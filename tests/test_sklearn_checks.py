@@ -2,7 +2,7 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastnn import MLPClassifier, MLPRegressor
+from fastnn import ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor
 
 # Small and quick, but trained enough for the checks that expect a decent
 # fit (e.g. check_classifiers_train asks for > 83% training accuracy).
@@ -11,6 +11,12 @@ ESTIMATORS = [
     MLPRegressor(hidden_layer_sizes=(16,), max_iter=200, random_state=0),
     MLPClassifier(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=200, random_state=0),
     MLPRegressor(hidden_layer_sizes=(16,), solver="sgd", max_iter=200, random_state=0),
+    # The checks feed rows of 1 to 30 features: no pooling, so a strip or a
+    # tiny square image still fits the network.
+    ConvClassifier(filters=(4,), pool_size=1, hidden_layer_sizes=(16,), max_iter=200,
+                   random_state=0),
+    ConvRegressor(filters=(4,), kernel_size=(1, 3), strides=(1, 2), pool_size=1,
+                  hidden_layer_sizes=(16,), max_iter=200, random_state=0),
 ]
 
 # Expected failures, each with its reason (none so far).

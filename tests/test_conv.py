@@ -1,0 +1,189 @@
+"""ConvClassifier and ConvRegressor: reading images, errors, training
+behaviour shared with the MLPs, and accuracy on real images."""
+import os
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from fastnn import ConvClassifier, ConvRegressor
+from fastnn.datasets import FASHION_MNIST_DIR, load_fashion_mnist
+
+SMALL = dict(filters=(4,), hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+def test_every_input_form_reads_the_same_images(digits):
+    X, y = digits
+    X, y = X[:200], y[:200]
+    forms = {
+        "flat square": X,
+        "n, h, w": X.reshape(-1, 8, 8),
+        "n, c, h, w": X.reshape(-1, 1, 8, 8),
+        "flat with input_shape": X,
+    }
+    probas = {}
+    for name, data in forms.items():
+        extra = {"input_shape": (1, 8, 8)} if name == "flat with input_shape" else {}
+        model = ConvClassifier(**SMALL, **extra).fit(data, y)
+        probas[name] = model.predict_proba(data)
+    for name, p in probas.items():
+        np.testing.assert_allclose(p, probas["flat square"], rtol=1e-6, err_msg=name)
+
+
+def test_channels_first_input_is_transposed_once(digits):
+    """(n, c, h, w) and the same rows flattened with input_shape=(c, h, w)
+    give the same model; several channels are not mixed up with pixels."""
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3, 6, 5))
+    y = (X[:, 0].mean((1, 2)) > X[:, 2].mean((1, 2))).astype(int)
+    a = ConvClassifier(**SMALL, pool_size=1).fit(X, y)
+    b = ConvClassifier(**SMALL, pool_size=1, input_shape=(3, 6, 5)).fit(X.reshape(60, -1), y)
+    assert a.coefs_[0].shape == (3, 3, 3, 4)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X.reshape(60, -1)), rtol=1e-6)
+
+
+def test_unreadable_shapes_say_what_was_expected(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match=r"input_shape=\(1, 9, 9\) does not fit rows of 64"):
+        ConvClassifier(**SMALL, input_shape=(1, 9, 9)).fit(X, y)
+    with pytest.raises(ValueError, match="Expected images"):
+        ConvClassifier(**SMALL).fit(X.reshape(-1, 1, 1, 8, 8), y)
+    model = ConvClassifier(**SMALL).fit(X.reshape(-1, 8, 8), y)
+    with pytest.raises(ValueError, match=r"\(8, 4, 1\); the model was fitted on \(8, 8, 1\)"):
+        model.predict(np.zeros((3, 8, 4)))
+
+
+def test_too_small_images_name_the_layer_and_sizes(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match=r"block 4's max pool 2x2 receives a 1x1x4 input"):
+        ConvClassifier(filters=(4, 4, 4, 4), max_iter=1).fit(X, y)  # 8 -> 4 -> 2 -> 1 -> 0
+    with pytest.raises(ValueError, match=r"block 1's conv 9x9 \(valid\) receives a 8x8x1"):
+        ConvClassifier(filters=(4,), kernel_size=9, padding="valid", max_iter=1).fit(X, y)
+
+
+def test_invalid_parameters_are_refused(digits):
+    from sklearn.utils._param_validation import InvalidParameterError
+    X, y = digits
+    for bad in [dict(padding="full"), dict(pooling="median"), dict(filters=0),
+                dict(kernel_size=0)]:
+        with pytest.raises(InvalidParameterError):
+            ConvClassifier(**{**SMALL, **bad}).fit(X, y)
+    with pytest.raises(ValueError, match="kernel_size must be"):
+        ConvClassifier(**{**SMALL, "kernel_size": (3, 3, 3)}).fit(X, y)
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("pooling", ["max", "avg"])
+def test_strides_padding_and_pooling_train(digits, padding, pooling):
+    X, y = digits
+    model = ConvClassifier(filters=(8,), kernel_size=(3, 2), strides=(1, 2), padding=padding,
+                           pooling=pooling, hidden_layer_sizes=(32,), max_iter=10,
+                           random_state=0).fit(X, y)
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    assert model.score(X, y) > 0.5  # chance is 0.1
+
+
+def test_training_behaviour_matches_the_mlps(digits):
+    """The shared machinery: attributes, partial_fit, warm_start, early
+    stopping, sample_weight, dtype, pickle, clone."""
+    X, y = digits
+    X32 = X.astype(np.float32)
+    model = ConvClassifier(**{**SMALL, "max_iter": 4}).fit(X32, y)
+    assert model.n_iter_ == 4 and len(model.loss_curve_) == 4
+    assert model.t_ == 4 * len(y) and model.n_layers_ == 5  # input, conv, pool, 2 dense
+    assert all(c.dtype == np.float32 for c in model.coefs_ + model.intercepts_)
+    assert model.predict_proba(X32).dtype == np.float32
+    assert list(model.classes_) == list(range(10))
+
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict_proba(X32), model.predict_proba(X32))
+    assert not hasattr(clone(model), "coefs_")
+
+    partial = ConvClassifier(**SMALL)
+    partial.partial_fit(X[:100], y[:100], classes=np.arange(10))
+    first = partial.coefs_[0].copy()
+    partial.partial_fit(X[100:200], y[100:200])
+    assert partial.t_ == 200 and not np.array_equal(first, partial.coefs_[0])
+
+    warm = ConvClassifier(**{**SMALL, "warm_start": True}).fit(X, y)
+    start = warm.loss_curve_[-1]
+    warm.fit(X, y)
+    assert len(warm.loss_curve_) == 6 and warm.loss_curve_[-1] < start
+
+    stopped = ConvClassifier(**{**SMALL, "early_stopping": True, "max_iter": 50,
+                                "n_iter_no_change": 2}).fit(X, y)
+    assert len(stopped.validation_scores_) == stopped.n_iter_
+    assert stopped.best_validation_score_ == max(stopped.validation_scores_)
+
+    # zero weight on a class means the model never learns to predict it
+    weights = np.where(y == 3, 0.0, 1.0)
+    weighted = ConvClassifier(**{**SMALL, "max_iter": 15}).fit(X, y, sample_weight=weights)
+    plain = ConvClassifier(**{**SMALL, "max_iter": 15}).fit(X, y)
+    assert (weighted.predict(X) == 3).sum() < (plain.predict(X) == 3).sum()
+
+
+def test_regressor_learns_a_property_of_the_image(digits):
+    X, _ = digits
+    target = X.reshape(-1, 8, 8)[:, :, :4].mean((1, 2)) - X.reshape(-1, 8, 8)[:, :, 4:].mean((1, 2))
+    model = ConvRegressor(filters=(8,), hidden_layer_sizes=(32,), max_iter=40,
+                          random_state=0).fit(X, target)
+    assert model.predict(X).shape == target.shape
+    assert model.score(X, target) > 0.8
+    multi = ConvRegressor(**SMALL).fit(X, np.c_[target, -target])
+    assert multi.predict(X).shape == (len(X), 2)
+
+
+def test_digits_accuracy():
+    """Digits, 25% held out: at least 0.97 test accuracy."""
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.25,
+                                                        random_state=0)
+    model = ConvClassifier(max_iter=60, random_state=0).fit(X_train, y_train)
+    assert model.score(X_test, y_test) >= 0.97
+
+
+def test_pipeline_grid_search_over_filters(digits):
+    X, y = digits
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("conv", ConvClassifier(hidden_layer_sizes=(32,), max_iter=20,
+                                             random_state=0))])
+    search = GridSearchCV(pipe, {"conv__filters": [(4,), (16,)]}, cv=3).fit(X, y)
+    assert search.best_params_["conv__filters"] == (16,)  # 4 filters underfit here
+    assert search.best_score_ > 0.85
+    assert search.score(X, y) > 0.9
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(FASHION_MNIST_DIR, "t10k-labels-idx1-ubyte.gz")),
+                    reason="Fashion-MNIST absent: install Debian's dataset-fashion-mnist")
+def test_fashion_mnist_accuracy():
+    """DESIGN.md's conv workload architecture on the 60000 training images,
+    at most 5 epochs: at least 0.90 on the 10000 test images."""
+    X_train, y_train = load_fashion_mnist(kind="train")
+    X_test, y_test = load_fashion_mnist(kind="test")
+    model = ConvClassifier(filters=(32, 64), kernel_size=3, padding="valid", pool_size=2,
+                           hidden_layer_sizes=(128,), batch_size=32, max_iter=5,
+                           random_state=0)
+    model.fit((X_train / 255.0).astype(np.float32), y_train)
+    accuracy = model.score((X_test / 255.0).astype(np.float32), y_test)
+    print("Fashion-MNIST test accuracy after %d epochs: %.4f" % (model.n_iter_, accuracy))
+    assert accuracy >= 0.90
