@@ -3,10 +3,17 @@
 #include <string.h>
 
 /* A 1x1 kernel with stride 1 and no padding reads every pixel once: its
- * "columns" are the input itself, so im2col is skipped. */
+ * "columns" are the input itself, so it runs as a dense layer and im2col is
+ * skipped.  (A direct loop over taps for small first layers was tried and
+ * lost to im2col + GEMM, even with 9 taps.) */
 static int conv_is_pointwise(const fnn_layer *g) {
     return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
            g->ph == 0 && g->pw == 0 && g->oh == g->h && g->ow == g->w;
+}
+
+int64_t fnn_conv_col_size(const fnn_layer *g) {
+    if (g->kind != FNN_CONV || conv_is_pointwise(g)) return 0;
+    return g->oh * g->ow * g->kh * g->kw * g->c;
 }
 
 #include "fnn_dtype_f32.h"

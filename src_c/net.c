@@ -17,15 +17,6 @@ static int64_t bias_count(const fnn_layer *g) {
     return g->kind == FNN_DENSE || g->kind == FNN_CONV ? g->oc : 0;
 }
 
-/* Rows of im2col workspace a conv layer needs per sample (0: none). */
-static int64_t col_size(const fnn_layer *g) {
-    if (g->kind != FNN_CONV) return 0;
-    if (g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 &&
-        g->pw == 0 && g->oh == g->h && g->ow == g->w)
-        return 0;
-    return g->oh * g->ow * g->kh * g->kw * g->c;
-}
-
 fnn_status fnn_net_check(const fnn_net *net) {
     if (net == NULL || net->layers == NULL || net->n_layers < 1 ||
         net->output < FNN_OUT_SQUARED || net->output > FNN_OUT_POISSON)
@@ -93,7 +84,7 @@ static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
         if (l == net->n_layers - 1) *last = n * outs;
         outs += out_size(g);
         if (l > 0 && in_size(g) > widest) widest = in_size(g);
-        cols += col_size(g);
+        cols += fnn_conv_col_size(g);
     }
     *tmp = n * outs;
     *col = n * (outs + widest);
