@@ -420,7 +420,7 @@ def workload_gemm(args, libs, n=2048):
     return rows
 
 
-# Later: "conv": workload_conv, "lstm": workload_lstm (DESIGN.md section 6).
+# Later: "lstm": workload_lstm (DESIGN.md section 6).
 WORKLOADS = {
     "mlp": workload_mlp,
     "conv": workload_conv,

@@ -125,7 +125,6 @@ class BaseNetwork(BaseEstimator):
         self.n_outputs_ = y.shape[1]
         self.n_layers_ = len(specs) + 1  # the input counts, as in scikit-learn
         self.out_activation_ = self._output_activation()
-        self._specs = specs
         self.coefs_, self.intercepts_ = [], []
         for spec in specs:
             if coef_shape(spec) is not None:
@@ -154,15 +153,16 @@ class BaseNetwork(BaseEstimator):
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         y = np.ascontiguousarray(y, dtype=dtype)
-        self.n_outputs_ = y.shape[1]
-        specs = self._layer_specs(X.shape[1], self.n_outputs_)
+        specs = self._layer_specs(X.shape[1], y.shape[1])
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, specs, dtype)
-        self._specs = specs
-
         layout = Layout(specs)
+        # Refuses weights of other shapes (warm_start after a change of
+        # architecture) before anything of the fitted model is touched.
         params = layout.pack(self.coefs_, self.intercepts_, dtype)
+        self._specs = specs
+        self.n_outputs_ = y.shape[1]
         net = self._engine_net(specs)
         with single_threaded_blas():
             if self.solver in STOCHASTIC_SOLVERS:

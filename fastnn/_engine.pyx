@@ -67,6 +67,7 @@ cdef extern from "fastnn.h" nogil:
     int64_t fnn_net_n_params(const fnn_net *net)
     int64_t fnn_net_n_coefs(const fnn_net *net)
     int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n)
+    int64_t fnn_conv_col_size(const fnn_layer *g)
     int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params)
     fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
                                     int64_t *src_pos, const int32_t *indptr,
@@ -729,7 +730,7 @@ def conv_forward(const real[::1] X, const real[::1] W, const real[::1] b, dict s
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
     dtype = np.float32 if real is float else np.float64
     Y = np.empty(N * g.oh * g.ow * g.oc, dtype=dtype)
-    col = np.empty(max(1, N * g.oh * g.ow * g.kh * g.kw * g.c), dtype=dtype)
+    col = np.empty(max(1, N * fnn_conv_col_size(&g)), dtype=dtype)
     cdef real[::1] y = Y, c = col
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
@@ -754,22 +755,24 @@ def conv_backward(real[::1] dX, real[::1] dW, real[::1] db, const real[::1] dY,
             or dY.shape[0] != N * g.oh * g.ow * g.oc):
         raise ValueError("gradient sizes disagree with the layer")
     dtype = np.float32 if real is float else np.float64
-    cdef real[::1] c = np.empty(max(1, N * g.oh * g.ow * g.kh * g.kw * g.c), dtype=dtype)
+    cdef real[::1] c = np.empty(max(1, N * fnn_conv_col_size(&g)), dtype=dtype)
     cdef fnn_ctx ctx = make_ctx(n_threads)
-    cdef fnn_status s
+    cdef fnn_status s = FNN_OK
     with nogil:  # the fast kernel reuses the forward pass's columns
         if real is float:
             if reference:
                 s = fnn_ref_conv_backward_f32(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g)
             else:
-                s = fnn_im2col_f32(&c[0], &X[0], N, &g, &ctx)
+                if fnn_conv_col_size(&g) > 0:  # pointwise layers have no columns
+                    s = fnn_im2col_f32(&c[0], &X[0], N, &g, &ctx)
                 if s == FNN_OK:
                     s = fnn_conv_backward_f32(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
         else:
             if reference:
                 s = fnn_ref_conv_backward_f64(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g)
             else:
-                s = fnn_im2col_f64(&c[0], &X[0], N, &g, &ctx)
+                if fnn_conv_col_size(&g) > 0:  # pointwise layers have no columns
+                    s = fnn_im2col_f64(&c[0], &X[0], N, &g, &ctx)
                 if s == FNN_OK:
                     s = fnn_conv_backward_f64(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
     check(s)
@@ -823,5 +826,5 @@ cdef check_layer_sizes(const fnn_layer *g, int64_t N, int64_t x_size,
     net.output = <fnn_output>0
     if N < 1 or fnn_net_check(&net) != FNN_OK or x_size != N * g.h * g.w * g.c:
         raise ValueError("inconsistent layer geometry or input size")
-    if g.kind == 1 and (w_size != g.kh * g.kw * g.c * g.oc or b_size != g.oc):
+    if g.kind == LAYER_KINDS["conv"] and (w_size != g.kh * g.kw * g.c * g.oc or b_size != g.oc):
         raise ValueError("weights or biases do not fit the layer")

@@ -9,7 +9,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _check_feature_names, check_array, check_is_fitted, check_X_y
 
 from ._network import conv_layer, dense_layers, pool_layer
 from ._tasks import ClassifierNetwork, RegressorNetwork
@@ -41,6 +41,12 @@ class ConvMixin:
     def _image_shape(self, X):
         """(h, w, c) of the images in validated X, by the rules in the
         class docstring."""
+        if X.ndim in (3, 4) and self.input_shape is not None:
+            given = tuple(int(v) for v in self.input_shape)
+            actual = X.shape[1:] if X.ndim == 4 else (1,) + X.shape[1:]
+            if given not in (actual, actual[1:]):
+                raise ValueError("input_shape=%r disagrees with images shaped %r (c, h, w)."
+                                 % (self.input_shape, actual))
         if X.ndim == 4:
             return X.shape[2], X.shape[3], X.shape[1]
         if X.ndim == 3:
@@ -83,19 +89,39 @@ class ConvMixin:
         return np.ascontiguousarray(X, dtype=X.dtype).reshape(X.shape[0], h * w * c)
 
     def _check_X_y(self, X, y, reset, **kwargs):
-        X, y = validate_data(self, X, y, allow_nd=True, multi_output=True,
-                             dtype=(np.float64, np.float32), reset=reset, **kwargs)
-        return self._engine_rows(X, reset), y
+        # validate_data's own feature count is X.shape[1] (an image's height
+        # for (n, h, w) input), so the pieces are called here instead.
+        _check_feature_names(self, X, reset=reset)
+        X, y = check_X_y(X, y, allow_nd=True, multi_output=True,
+                         dtype=(np.float64, np.float32), **kwargs)
+        if not reset:
+            self._check_features(X)
+        rows = self._engine_rows(X, reset)
+        self.n_features_in_ = rows.shape[1]  # one image, whatever its form
+        return rows, y
+
+    def _check_features(self, X):
+        """scikit-learn's feature-count check, on whole images (X validated)."""
+        n_features = int(np.prod(X.shape[1:]))
+        if n_features != self.n_features_in_:
+            raise ValueError("X has %d features, but %s is expecting %d features as input."
+                             % (n_features, type(self).__name__, self.n_features_in_))
 
     def _validate_predict_input(self, X):
-        return validate_data(self, X, allow_nd=True, reset=False,
-                             dtype=(np.float64, np.float32))
+        check_is_fitted(self)
+        _check_feature_names(self, X, reset=False)
+        X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32))
+        self._check_features(X)
+        return X
 
     # ---- the layers ---------------------------------------------------------
     def _layer_specs(self, n_features, n_outputs):
         h, w, c = self._image_hwc
         filters = self.filters
         filters = [filters] if isinstance(filters, Integral) else list(filters)
+        if not filters:
+            raise ValueError("filters must name at least one conv layer; for no conv "
+                             "layers use MLPClassifier / MLPRegressor.")
         kernel = _pair(self.kernel_size, "kernel_size")
         stride = _pair(self.strides, "strides")
         pool = _pair(self.pool_size, "pool_size")
@@ -120,12 +146,16 @@ class ConvMixin:
 
     def _check_fits(self, block, what, shape, spec):
         if spec["oh"] < 1 or spec["ow"] < 1:
+            hint = ""
+            if self._image_hwc[1] in (1, 3):
+                hint = ("  (4-D input is read channels first, (n, c, h, w); for "
+                        "channels-last images pass X.transpose(0, 3, 1, 2).)")
             raise ValueError(
                 "The images (h, w, c) = %r are too small for this network: block %d's "
                 "%s receives a %dx%dx%d input and would output %dx%d.  Use bigger "
                 "images, padding='same', a smaller kernel_size or pool_size, or fewer "
-                "filters blocks." % ((self._image_hwc, block, what) + tuple(shape)
-                                     + (spec["oh"], spec["ow"])))
+                "filters blocks.%s" % ((self._image_hwc, block, what) + tuple(shape)
+                                       + (spec["oh"], spec["ow"], hint)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -151,6 +181,9 @@ _CONV_DOC = """{title}
     schedules, early stopping, partial_fit, warm_start, sample_weight,
     ``loss_curve_``, ``coefs_`` with conv kernels shaped ``(kh, kw, c,
     filters)``...), with the same defaults except ``hidden_layer_sizes``.
+    ``n_features_in_`` counts one image's values (h*w*c) whatever form X
+    came in; ``n_layers_`` counts the input and every conv, pool and dense
+    layer.
 """
 
 

@@ -23,7 +23,7 @@ def read_idx(path):
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != int(np.prod(shape)):
         raise ValueError("%s holds %d values, its header promises %r" % (path, body.size, shape))
-    return body.reshape(shape)
+    return body.reshape(shape).copy()  # writable, not a view of the file bytes
 
 
 def load_fashion_mnist(data_home=None, kind="train"):

@@ -8,6 +8,7 @@
  * OpenMP and BLAS workers never fight over the cores. */
 #include "fastnn.h"
 #include <limits.h>
+#include <stdlib.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -46,6 +47,13 @@ static int gemm_parts(int64_t M, int64_t N, int64_t K, int n_threads) {
     if (parts > by_work) parts = (int64_t)by_work;
     if (parts > by_size) parts = by_size;
     return parts < 1 ? 1 : (int)parts;
+}
+
+/* Split along K when it is at least 8 times the longer side of C and C is
+ * small enough for every thread to hold a partial copy. */
+static int gemm_split_k(int64_t M, int64_t N, int64_t K) {
+    int64_t longer = M > N ? M : N;
+    return K >= 8 * longer && M * N <= (1 << 20);
 }
 
 #include "fnn_dtype_f32.h"

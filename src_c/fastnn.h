@@ -130,10 +130,11 @@ typedef struct {
 fnn_status fnn_net_check(const fnn_net *net);
 int64_t fnn_net_n_params(const fnn_net *net);
 int64_t fnn_net_n_coefs(const fnn_net *net);
-/* conv.c: im2col elements per sample a conv layer uses (0: none). */
-int64_t fnn_conv_col_size(const fnn_layer *g);
 /* Elements of workspace that fnn_net_forward / _loss_grad need for n rows. */
 int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n);
+/* conv.c: im2col elements per sample a conv layer uses (0: none). */
+int64_t fnn_conv_col_size(const fnn_layer *g);
+
 /* Elements of optimizer state for n_params parameters. */
 int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params);
 

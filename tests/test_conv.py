@@ -69,8 +69,17 @@ def test_unreadable_shapes_say_what_was_expected(digits):
     with pytest.raises(ValueError, match="Expected images"):
         ConvClassifier(**SMALL).fit(X.reshape(-1, 1, 1, 8, 8), y)
     model = ConvClassifier(**SMALL).fit(X.reshape(-1, 8, 8), y)
-    with pytest.raises(ValueError, match=r"\(8, 4, 1\); the model was fitted on \(8, 8, 1\)"):
+    assert model.n_features_in_ == 64
+    # the same images in another form are fine; other images are not
+    np.testing.assert_array_equal(model.predict(X), model.predict(X.reshape(-1, 8, 8)))
+    with pytest.raises(ValueError, match=r"\(4, 16, 1\); the model was fitted on \(8, 8, 1\)"):
+        model.predict(np.zeros((3, 4, 16)))
+    with pytest.raises(ValueError, match="X has 32 features, but ConvClassifier is expecting 64"):
         model.predict(np.zeros((3, 8, 4)))
+    with pytest.raises(ValueError, match=r"input_shape=\(2, 4, 8\) disagrees"):
+        ConvClassifier(**SMALL, input_shape=(2, 4, 8)).fit(X.reshape(-1, 8, 8), y)
+    with pytest.raises(ValueError, match="at least one conv layer"):
+        ConvClassifier(**{**SMALL, "filters": ()}).fit(X, y)
 
 
 def test_too_small_images_name_the_layer_and_sizes(digits):
@@ -140,6 +149,31 @@ def test_training_behaviour_matches_the_mlps(digits):
     weighted = ConvClassifier(**{**SMALL, "max_iter": 15}).fit(X, y, sample_weight=weights)
     plain = ConvClassifier(**{**SMALL, "max_iter": 15}).fit(X, y)
     assert (weighted.predict(X) == 3).sum() < (plain.predict(X) == 3).sum()
+
+
+@pytest.mark.parametrize("solver,extra", [("sgd", dict(learning_rate="invscaling",
+                                                       learning_rate_init=0.5, power_t=0.25)),
+                                          ("sgd", dict(learning_rate="adaptive",
+                                                       learning_rate_init=0.05)),
+                                          ("lbfgs", {}),
+                                          ("adam", dict(learning_rate_init=0.01, verbose=True))])
+def test_every_solver_trains_a_conv_net(digits, solver, extra, capsys):
+    X, y = digits
+    model = ConvClassifier(filters=(4,), hidden_layer_sizes=(16,), max_iter=15, solver=solver,
+                           random_state=0, **extra).fit(X[:600], y[:600])
+    assert model.score(X[:600], y[:600]) > 0.5
+    if extra.get("verbose"):
+        assert "Iteration 15, loss = " in capsys.readouterr().out
+
+
+def test_failed_warm_start_leaves_the_model_usable(digits):
+    X, y = digits
+    model = ConvClassifier(**{**SMALL, "warm_start": True}).fit(X, y)
+    before = model.predict_proba(X)
+    model.set_params(hidden_layer_sizes=(5,))
+    with pytest.raises(ValueError, match="do not match"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict_proba(X), before)
 
 
 def test_regressor_learns_a_property_of_the_image(digits):
