@@ -55,6 +55,12 @@ class BaseNetwork(BaseEstimator):
                       Interval(Integral, 1, None, closed="left")],
     }
 
+    def _store_params(self, values):
+        """__init__'s body: keep every constructor argument as given (the
+        scikit-learn contract), whatever the estimator's parameter list."""
+        for name in self._get_param_names():
+            setattr(self, name, values[name])
+
     # ---- what a subclass provides -------------------------------------
     def _validate_input(self, X, y, incremental, reset):
         """(X as 2-D engine rows, y); sets n_features_in_ and friends."""
