@@ -1,4 +1,5 @@
 /* Select float for the next inclusion of a generic .inc file. */
+#include "fnn_math.h"
 #undef fnn_real
 #undef FNN_FN
 #undef FNN_GEMM
@@ -10,8 +11,8 @@
 #undef FNN_TANH
 #undef FNN_SQRT
 #undef FNN_EPS
-#define FNN_EXP expf
+#define FNN_EXP fnn_expf
 #define FNN_LOG logf
-#define FNN_TANH tanhf
+#define FNN_TANH fnn_tanhf
 #define FNN_SQRT sqrtf
 #define FNN_EPS FLT_EPSILON

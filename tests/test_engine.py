@@ -364,3 +364,32 @@ def test_malformed_csr_is_refused():
 def test_bad_layer_sizes_are_refused():
     with pytest.raises(ValueError, match="inconsistent layer sizes"):
         dense_net([3, 0, 2], "relu", "identity")
+
+
+@pytest.mark.parametrize("act", ["logistic", "tanh"])
+def test_float32_activations_at_the_edges(act):
+    """float32 uses its own vectorised exp: check it where libm's edge cases
+    live (underflow, overflow, infinities, NaN, values near zero)."""
+    z = np.array([-1e30, -100, -88.5, -87.4, -20, -1.5, -1e-3, -1e-7, 0, 1e-7, 1e-3, 0.5,
+                  1.5, 9, 20, 87.4, 88.5, 100, 1e30, np.inf, -np.inf, np.nan], dtype=np.float32)
+    A = z.copy()
+    _engine.activation_forward(A, act)
+    with np.errstate(over="ignore"):
+        expect = np.tanh(z.astype(np.float64)) if act == "tanh" else 1 / (1 + np.exp(-z.astype(np.float64)))
+    np.testing.assert_allclose(A, expect, rtol=2e-6, atol=2e-7)
+    assert np.isnan(A[-1]) and np.isfinite(A[:-1]).all()
+
+
+def test_float32_exp_outputs_overflow_to_inf():
+    """An exp output (Poisson) past float range is inf, so divergence shows;
+    a softmax over huge logits stays a distribution."""
+    Z = np.array([[100.0, 0.0], [-100.0, 1.0], [1e30, -1e30]], dtype=np.float32)
+    P = Z.copy()
+    _engine.output_loss(P, np.zeros_like(Z), None, "exp")
+    assert np.isinf(P[0, 0]) and P[1, 0] == 0 and np.isinf(P[2, 0])
+    np.testing.assert_allclose(P[0, 1], 1.0)
+    np.testing.assert_allclose(P[1, 1], np.e, rtol=1e-6)
+    S = Z.copy()
+    _engine.output_loss(S, np.eye(2, dtype=np.float32)[[0, 1, 0]], None, "softmax")
+    np.testing.assert_allclose(S.sum(1), 1, rtol=1e-6)
+    np.testing.assert_allclose(S[2], [1, 0], atol=1e-7)
