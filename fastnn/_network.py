@@ -44,10 +44,10 @@ def conv_layer(h, w, c, filters, kernel, stride, padding, activation):
                 sh=sh, sw=sw, ph=ph, pw=pw, activation=activation)
 
 
-def pool_layer(kind, h, w, c, size):
+def pool_layer(kind, h, w, c, size, activation="identity"):
     (kh, kw) = size
     return dict(kind=kind, h=h, w=w, c=c, oh=h // kh, ow=w // kw, oc=c, kh=kh, kw=kw,
-                sh=kh, sw=kw, activation="identity")
+                sh=kh, sw=kw, activation=activation)
 
 
 def coef_shape(spec):

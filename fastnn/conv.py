@@ -15,6 +15,10 @@ from ._network import conv_layer, dense_layers, pool_layer
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
 
+# Activations that never decrease: max(f(a), f(b)) = f(max(a, b)).
+MONOTONE = frozenset({"identity", "logistic", "tanh", "relu"})
+
+
 def _pair(value, name):
     """An int or a pair of ints -> a pair of positive ints."""
     pair = (value, value) if isinstance(value, Integral) else tuple(value)
@@ -129,14 +133,20 @@ class ConvMixin:
         for block, f in enumerate(filters, 1):
             if not (isinstance(f, Integral) and f >= 1):
                 raise ValueError("filters must be positive ints, got %r" % (self.filters,))
-            conv = conv_layer(h, w, c, int(f), kernel, stride, self.padding, self.activation)
+            # max pooling commutes with a non-decreasing activation, so the
+            # activation is applied after the pool: a quarter of the values,
+            # and no pass over the big conv output (same network, same
+            # gradients)
+            moved = self.pooling == "max" and pool != (1, 1) and self.activation in MONOTONE
+            conv = conv_layer(h, w, c, int(f), kernel, stride, self.padding,
+                              "identity" if moved else self.activation)
             self._check_fits(block, "conv %dx%d (%s)" % (kernel + (self.padding,)), (h, w, c),
                              conv)
             specs.append(conv)
             h, w, c = conv["oh"], conv["ow"], conv["oc"]
             if pool != (1, 1):
                 kind = "maxpool" if self.pooling == "max" else "avgpool"
-                layer = pool_layer(kind, h, w, c, pool)
+                layer = pool_layer(kind, h, w, c, pool, self.activation if moved else "identity")
                 self._check_fits(block, "%s pool %dx%d" % ((self.pooling,) + pool), (h, w, c),
                                  layer)
                 specs.append(layer)

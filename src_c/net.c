@@ -45,8 +45,7 @@ fnn_status fnn_net_check(const fnn_net *net) {
         case FNN_MAXPOOL:
         case FNN_AVGPOOL:
             if (g->kh < 1 || g->kw < 1 || g->oc != g->c ||
-                g->oh != g->h / g->kh || g->ow != g->w / g->kw ||
-                g->activation != FNN_ACT_IDENTITY)
+                g->oh != g->h / g->kh || g->ow != g->w / g->kw)
                 return FNN_ERR_ARG;
             break;
         default:

@@ -183,3 +183,32 @@ def test_inconsistent_layers_are_refused():
     conv = conv_layer(6, 6, 1, 2, (3, 3), (1, 1), "valid", "relu")
     with pytest.raises(ValueError, match="inconsistent layer sizes"):
         _engine.Network([conv] + dense_layers([10, 2], "relu"), "softmax")  # 4*4*2 != 10
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh", "logistic"])
+def test_activation_after_max_pool_is_the_same_network(act):
+    """ConvClassifier applies a conv's activation after its max pool (max
+    commutes with a non-decreasing function): same outputs, same gradients."""
+    conv_first = conv_layer(7, 5, 2, 3, (3, 3), (1, 1), "same", act)
+    conv_plain = conv_layer(7, 5, 2, 3, (3, 3), (1, 1), "same", "identity")
+    head = dense_layers([3 * 2 * 3, 4], act)
+    before = _engine.Network([conv_first, pool_layer("maxpool", 7, 5, 3, (2, 2))] + head, "softmax")
+    after = _engine.Network([conv_plain, pool_layer("maxpool", 7, 5, 3, (2, 2), act)] + head,
+                            "softmax")
+    rng = np.random.default_rng(6)
+    # small weights: a saturated softmax would meet the loss's probability
+    # clipping, whose flat region central differences see and (p - y) not
+    params = rand(rng, before.n_params) * 0.3
+    X, Y = rand(rng, 5, 7 * 5 * 2), np.eye(4)[rng.integers(0, 4, 5)]
+    np.testing.assert_allclose(before.forward(params, X), after.forward(params, X), rtol=1e-12)
+    g_before, g_after = np.zeros_like(params), np.zeros_like(params)
+    before.loss_grad(params, g_before, X, Y, None)
+    after.loss_grad(params, g_after, X, Y, None)
+    np.testing.assert_allclose(g_before, g_after, rtol=1e-10, atol=1e-12)
+
+    # and the reordered form (input gradients written in place, a ragged
+    # 7x5 image under 2x2 pooling) is right by central differences
+    def loss():
+        return after.loss_grad(params, np.zeros_like(params), X, Y, None)
+
+    assert_grad_close(g_after, numeric_grad(loss, params), thr=1e-5)
