@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, shuffle
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _engine
 from ._network import Layout, coef_shape, dense_layers, glorot_fans
@@ -283,6 +283,7 @@ class BaseNetwork(BaseEstimator):
                     "epsilon": float(self.epsilon)}
         sample_idx = np.arange(n_samples, dtype=np.int64)
         last_finite = params.copy()
+        grad = np.empty_like(params)  # the engine's scratch, reused by every epoch
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
@@ -290,7 +291,7 @@ class BaseNetwork(BaseEstimator):
                     sample_idx = shuffle(sample_idx, random_state=self._random_state)
                 step = dict(settings, learning_rate=opt["learning_rate"], t=opt["t"])
                 try:
-                    total = net.train_epoch(params, np.empty_like(params), opt["state"],
+                    total = net.train_epoch(params, grad, opt["state"],
                                             Xe, y_train, sw, sample_idx, batch_size,
                                             step, self._loss_scale())
                 finally:

@@ -14,7 +14,7 @@ of the buffer, which is what the engine's fused L2 penalty relies on, and
 import numpy as np
 
 
-def dense_layers(units, activation, first=None):
+def dense_layers(units, activation):
     """Specs of a dense stack units[0] -> ... -> units[-1]; the last layer
     has no activation (the output activation is the loss's)."""
     specs = []

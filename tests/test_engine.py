@@ -50,6 +50,19 @@ def numeric_grad(f, x, h=1e-6):
     return g
 
 
+def assert_network_gradient(net, params, X, Y, sw, thr=1e-5):
+    """The engine's gradient of the summed loss through the flat parameter
+    buffer against central differences of that loss."""
+    grad = np.zeros_like(params)
+    net.loss_grad(params, grad, X, Y, sw)
+
+    def loss():
+        return net.loss_grad(params, np.zeros_like(params), X, Y, sw)
+
+    assert_grad_close(grad, numeric_grad(loss, params), thr=thr)
+    return grad
+
+
 def assert_grad_close(analytic, numeric, thr=1e-5, skip=None):
     """Relative check thr * max(|a|, |b|, 1), skipping points at a kink."""
     a, b = analytic.reshape(-1), numeric.reshape(-1)
@@ -246,13 +259,7 @@ def test_network_gradient(act, output, K, sparse):
         X[rng.random(X.shape) < 0.5] = 0
         X = _engine.CSRBatches(sp.csr_matrix(X), np.float64)
     Y, sw = targets(rng, output, N, K), rng.random(N) + 0.5
-    grad = np.zeros_like(params)
-    net.loss_grad(params, grad, X, Y, sw)
-
-    def loss():
-        return net.loss_grad(params, np.zeros_like(params), X, Y, sw)
-
-    assert_grad_close(grad, numeric_grad(loss, params), thr=1e-5)
+    assert_network_gradient(net, params, X, Y, sw)
 
 
 # ---- the network entry points --------------------------------------------

@@ -1,5 +1,4 @@
 """scikit-learn's own estimator contract, run over every public estimator."""
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastnn import ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor
