@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/compare.py                      # mlp workload, 2 threads, best of 3
     python benchmarks/compare.py --workload gemm      # the GEMM ceiling
+    python benchmarks/compare.py --workload lstm      # RNNRegressor vs torch.nn.LSTM
     python benchmarks/compare.py --workload all --threads 2 --repeat 1
     python benchmarks/compare.py --isolate            # one subprocess per library,
                                                       # adds peak RSS per library
@@ -226,8 +227,12 @@ def mlp_torch(cfg, X, y, args):
     return torch_run(cfg, X, y, args, mlp_layers)
 
 
-def torch_run(cfg, X, y, args, make_layers):
-    """Fit/predict timing of the torch twin of a workload's network."""
+def torch_run(cfg, X, y, args, make_layers, regression=False):
+    """Fit/predict timing of the torch twin of a workload's network.
+
+    Classification (cross-entropy, softmax, accuracy) by default; with
+    ``regression=True`` scikit-learn's squared error, raw outputs and R^2.
+    """
     try:
         import torch
     except Exception as exc:
@@ -239,8 +244,11 @@ def torch_run(cfg, X, y, args, make_layers):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     Xt = torch.from_numpy(X)  # zero-copy view, made once
-    yt = torch.from_numpy(y)  # int64, as cross_entropy wants
     n, bs = Xt.shape[0], cfg["batch_size"]
+    if regression:  # float32 column(s), the shape of the network's output
+        yt = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32).reshape(n, -1))
+    else:
+        yt = torch.from_numpy(y)  # int64, as cross_entropy wants
     gen = torch.Generator().manual_seed(args.seed)
 
     def build():
@@ -248,8 +256,11 @@ def torch_run(cfg, X, y, args, make_layers):
         # Same objective as scikit-learn: its L2 term adds alpha * W / n_batch
         # to each weight gradient (biases excluded), which is what Adam's
         # weight_decay does with weight_decay = alpha / batch_size.
-        weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
-        biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+        # Split on the last name component: nn.LSTM calls its parameters
+        # weight_ih_l0, bias_hh_l0, ... rather than weight and bias.
+        named = [(name.rsplit(".", 1)[-1], p) for name, p in model.named_parameters()]
+        weights = [p for name, p in named if not name.startswith("bias")]
+        biases = [p for name, p in named if name.startswith("bias")]
         groups = [{"params": weights, "weight_decay": cfg["alpha"] / bs},
                   {"params": biases, "weight_decay": 0.0}]
         try:  # the fused CPU Adam is the fastest step torch offers
@@ -270,14 +281,18 @@ def torch_run(cfg, X, y, args, make_layers):
                 xb = Xt.index_select(0, idx)
                 yb = yt.index_select(0, idx)
                 opt.zero_grad(set_to_none=True)
-                loss = F.cross_entropy(model(xb), yb)
+                if regression:  # scikit-learn's squared_error is half the MSE
+                    loss = 0.5 * F.mse_loss(model(xb), yb)
+                else:
+                    loss = F.cross_entropy(model(xb), yb)
                 loss.backward()
                 opt.step()
         return model.eval()
 
     def predict_on(model, rows):
         with torch.inference_mode():
-            return torch.softmax(model(Xt[:rows]), dim=1).numpy()
+            out = model(Xt[:rows])
+            return (out if regression else torch.softmax(out, dim=1)).numpy()
 
     # Untimed warm-up (oneDNN/MKL set-up, allocator, thread pool), as for
     # the other libraries.
@@ -294,8 +309,10 @@ def torch_run(cfg, X, y, args, make_layers):
     def predict():
         return predict_on(model, n)
 
-    predict_s, proba = best_of(args.repeat, predict)
-    return fit_s, predict_s, float(np.mean(np.argmax(proba, axis=1) == y))
+    predict_s, out = best_of(args.repeat, predict)
+    if regression:
+        return fit_s, predict_s, r2_score(y, out.reshape(y.shape))
+    return fit_s, predict_s, float(np.mean(np.argmax(out, axis=1) == y))
 
 
 def workload_mlp(args, libs):
@@ -306,8 +323,12 @@ def workload_mlp(args, libs):
     return run_libraries(cfg, X, y, args, libs, runners)
 
 
-def run_libraries(cfg, X, y, args, libs, runners):
-    """One table row per library that has a runner and can run."""
+def run_libraries(cfg, X, y, args, libs, runners, score="train_acc"):
+    """One table row per library that has a runner and can run.
+
+    Each runner returns (fit seconds, predict seconds, a training-set score);
+    ``score`` names that score's column.
+    """
     rows = []
     for lib in libs:
         if lib not in runners:
@@ -322,8 +343,8 @@ def run_libraries(cfg, X, y, args, libs, runners):
         except Exception as exc:  # a broken build should not hide the others
             note(f"{lib} FAILED: {exc.__class__.__name__}: {exc}")
             continue
-        rows.append(dict(library=lib, fit_s=fit_s, predict_s=predict_s,
-                         train_acc=acc, rss_before_mb=rss_before))
+        rows.append({"library": lib, "fit_s": fit_s, "predict_s": predict_s,
+                     score: acc, "rss_before_mb": rss_before})
     return rows
 
 
@@ -378,6 +399,92 @@ def workload_conv(args, libs):
 
 
 # --------------------------------------------------------------------------
+# lstm workload
+# --------------------------------------------------------------------------
+
+LSTM = dict(n_samples=10000, n_steps=50, n_features=8, units=64, hidden=(),
+            batch_size=64, lr=1e-3, alpha=1e-4, epochs=1)
+
+
+def r2_score(y, pred):
+    """Coefficient of determination (written out: a torch-only run should
+    not import scikit-learn)."""
+    y, pred = np.asarray(y, dtype=np.float64), np.asarray(pred, dtype=np.float64)
+    return float(1.0 - np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
+
+
+def make_sequence_data(n_samples, n_steps, n_features, dtype=np.float32, seed=0,
+                       lags=3, noise=0.1):
+    """Learnable sequence regression: X standard normal (n, t, f); y a fixed
+    random linear function of the last ``lags`` steps, scaled to unit
+    variance, plus noise.
+
+    The target needs a memory of several steps (not just the last input)
+    but no long-range credit assignment, so one epoch of a small LSTM gets
+    well above R^2 = 0 and a broken fit shows in the R^2 column.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_steps, n_features), dtype=dtype)
+    weights = rng.standard_normal((lags, n_features))
+    y = np.einsum("ntf,tf->n", X[:, -lags:, :], weights, dtype=np.float64)
+    y = y / y.std() + noise * rng.standard_normal(n_samples)
+    return X, y.astype(dtype)
+
+
+def _regressor_sk_like(make_estimator, X, y, repeat):
+    """Fit/predict timing and training R^2 of a scikit-learn-style regressor."""
+    make_estimator().fit(X[:1024], y[:1024]).predict(X[:1024])  # untimed warm-up
+
+    state = {}
+
+    def fit():
+        state["est"] = make_estimator().fit(X, y)  # fresh model each repeat
+
+    fit_s, _ = best_of(repeat, fit)
+    est = state["est"]
+    predict_s, pred = best_of(repeat, lambda: est.predict(X))
+    return fit_s, predict_s, r2_score(y, pred)
+
+
+def lstm_fastnn(cfg, X, y, args):
+    try:
+        from fastnn import RNNRegressor
+    except Exception as exc:  # not built yet, or a build from before RNNs
+        raise Skip(f"fastnn.RNNRegressor not importable ({exc.__class__.__name__}: {exc})")
+    params = _sk_style_params(cfg, args.seed)
+    return _regressor_sk_like(
+        lambda: RNNRegressor(cell="lstm", recurrent_layer_sizes=(cfg["units"],),
+                             n_threads=args.threads, **params),
+        X, y, args.repeat)
+
+
+def lstm_layers(nn, cfg):
+    """LSTM 64 (batch first) -> its output at the last time step -> linear 1."""
+
+    class LastStep(nn.Module):
+        # nn.LSTM returns (every step's output, (h_n, c_n)): keep the last step.
+        def forward(self, lstm_result):
+            return lstm_result[0][:, -1, :]
+
+    return [nn.LSTM(cfg["n_features"], cfg["units"], batch_first=True), LastStep(),
+            nn.Linear(cfg["units"], 1)]
+
+
+def lstm_torch(cfg, X, y, args):
+    return torch_run(cfg, X, y, args, lstm_layers, regression=True)
+
+
+def workload_lstm(args, libs):
+    """DESIGN.md's lstm workload: one LSTM layer on (n, t, f) sequences, a
+    scalar target; no scikit-learn row (it has no recurrent network)."""
+    cfg = LSTM
+    X, y = make_sequence_data(cfg["n_samples"], cfg["n_steps"], cfg["n_features"],
+                              np.float32, seed=args.seed)
+    return run_libraries(cfg, X, y, args, libs, {"fastnn": lstm_fastnn, "torch": lstm_torch},
+                         score="train_r2")
+
+
+# --------------------------------------------------------------------------
 # gemm workload: the physical ceiling for everything above
 # --------------------------------------------------------------------------
 
@@ -420,10 +527,10 @@ def workload_gemm(args, libs, n=2048):
     return rows
 
 
-# Later: "lstm": workload_lstm (DESIGN.md section 6).
 WORKLOADS = {
     "mlp": workload_mlp,
     "conv": workload_conv,
+    "lstm": workload_lstm,
     "gemm": workload_gemm,
 }
 

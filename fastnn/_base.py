@@ -84,6 +84,10 @@ class BaseNetwork(BaseEstimator):
     def _output_activation(self):
         raise NotImplementedError
 
+    def _clip_norm(self):
+        """Largest gradient norm a stochastic step may take (0: no limit)."""
+        return 0.0
+
     def _score(self, X, y, sample_weight=None):
         raise NotImplementedError
 
@@ -280,7 +284,7 @@ class BaseNetwork(BaseEstimator):
                     "momentum": float(self.momentum),
                     "nesterov": bool(self.nesterovs_momentum),
                     "beta_1": float(self.beta_1), "beta_2": float(self.beta_2),
-                    "epsilon": float(self.epsilon)}
+                    "epsilon": float(self.epsilon), "clip_norm": self._clip_norm()}
         sample_idx = np.arange(n_samples, dtype=np.int64)
         last_finite = params.copy()
         grad = np.empty_like(params)  # the engine's scratch, reused by every epoch

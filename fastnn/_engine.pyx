@@ -44,10 +44,14 @@ cdef extern from "fastnn.h" nogil:
         const int32_t *indices
     ctypedef enum fnn_layer_kind:
         pass
+    ctypedef enum fnn_cell:
+        pass
     ctypedef struct fnn_layer:
         fnn_layer_kind kind
         int64_t h, w, c, oh, ow, oc, kh, kw, sh, sw, ph, pw
         fnn_activation activation
+        fnn_cell cell
+        int64_t dirs
     ctypedef struct fnn_net:
         int n_layers
         const fnn_layer *layers
@@ -60,6 +64,7 @@ cdef extern from "fastnn.h" nogil:
         int nesterov
         double beta_1, beta_2, epsilon
         int64_t t
+        double clip_norm
 
     int fnn_max_threads()
     int fnn_has_openmp()
@@ -68,6 +73,9 @@ cdef extern from "fastnn.h" nogil:
     int64_t fnn_net_n_coefs(const fnn_net *net)
     int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n)
     int64_t fnn_conv_col_size(const fnn_layer *g)
+    int64_t fnn_recurrent_work_size(const fnn_layer *g)
+    int64_t fnn_recurrent_weight_count(const fnn_layer *g)
+    int64_t fnn_recurrent_bias_count(const fnn_layer *g)
     int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params)
     fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
                                     int64_t *src_pos, const int32_t *indptr,
@@ -172,6 +180,20 @@ cdef extern from "fastnn.h" nogil:
                               const fnn_ctx*)
     fnn_status fnn_im2col_f64(double*, const double*, int64_t, const fnn_layer*,
                               const fnn_ctx*)
+    fnn_status fnn_recurrent_forward_f32(float*, float*, const float*,
+                                         const float*, const float*, int64_t,
+                                         const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_recurrent_forward_f64(double*, double*, const double*,
+                                         const double*, const double*, int64_t,
+                                         const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_recurrent_backward_f32(float*, float*, float*, float*,
+                                          const float*, const float*,
+                                          const float*, int64_t,
+                                          const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_recurrent_backward_f64(double*, double*, double*, double*,
+                                          const double*, const double*,
+                                          const double*, int64_t,
+                                          const fnn_layer*, const fnn_ctx*)
     fnn_status fnn_pool_forward_f32(float*, const float*, int64_t,
                                     const fnn_layer*, const fnn_ctx*)
     fnn_status fnn_pool_forward_f64(double*, const double*, int64_t,
@@ -227,7 +249,8 @@ cdef extern from "fastnn.h" nogil:
 
 
 ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3}
-LAYER_KINDS = {"dense": 0, "conv": 1, "maxpool": 2, "avgpool": 3}
+LAYER_KINDS = {"dense": 0, "conv": 1, "maxpool": 2, "avgpool": 3, "recurrent": 4}
+CELLS = {"rnn": 0, "lstm": 1, "gru": 2}
 LAYER_FIELDS = ("h", "w", "c", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "ph", "pw")
 OUTPUTS = {"identity": 0, "logistic": 1, "softmax": 2, "exp": 3}
 SOLVERS = {"sgd": 0, "adam": 1}
@@ -290,6 +313,7 @@ cdef fnn_optim make_optim(dict opt) except *:
     o.beta_2 = opt["beta_2"]
     o.epsilon = opt["epsilon"]
     o.t = opt["t"]
+    o.clip_norm = opt.get("clip_norm") or 0.0
     return o
 
 
@@ -330,6 +354,8 @@ cdef fnn_layer make_layer(dict spec) except *:
     g.kh, g.kw = spec.get("kh", 1), spec.get("kw", 1)
     g.sh, g.sw = spec.get("sh", 1), spec.get("sw", 1)
     g.ph, g.pw = spec.get("ph", 0), spec.get("pw", 0)
+    g.cell = <fnn_cell>CELLS[spec.get("cell", "rnn")]
+    g.dirs = spec.get("dirs", 1)
     return g
 
 
@@ -828,3 +854,48 @@ cdef check_layer_sizes(const fnn_layer *g, int64_t N, int64_t x_size,
         raise ValueError("inconsistent layer geometry or input size")
     if g.kind == LAYER_KINDS["conv"] and (w_size != g.kh * g.kw * g.c * g.oc or b_size != g.oc):
         raise ValueError("weights or biases do not fit the layer")
+    if g.kind == LAYER_KINDS["recurrent"] and (w_size != fnn_recurrent_weight_count(g)
+                                               or b_size != fnn_recurrent_bias_count(g)):
+        raise ValueError("weights or biases do not fit the layer")
+
+
+def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, dict spec,
+                      int64_t N, int n_threads=1):
+    """One recurrent layer on N samples of spec["h"] steps flattened into X;
+    returns (Y, work), work being what backward needs."""
+    cdef fnn_layer g = make_layer(dict(spec, kind="recurrent"))
+    check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
+    dtype = np.float32 if real is float else np.float64
+    Y = np.empty(N * g.oh * g.oc, dtype=dtype)
+    work = np.empty(N * fnn_recurrent_work_size(&g), dtype=dtype)
+    cdef real[::1] y = Y, wk = work
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_recurrent_forward_f32(&y[0], &wk[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+        else:
+            s = fnn_recurrent_forward_f64(&y[0], &wk[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+    check(s)
+    return Y, work
+
+
+def recurrent_backward(real[::1] dX, real[::1] dW, real[::1] db, real[::1] work,
+                       const real[::1] dY, const real[::1] X, const real[::1] W, dict spec,
+                       int64_t N, int n_threads=1):
+    """dX is overwritten, dW and db accumulate; work (from
+    recurrent_forward) is destroyed."""
+    cdef fnn_layer g = make_layer(dict(spec, kind="recurrent"))
+    check_layer_sizes(&g, N, X.shape[0], W.shape[0], db.shape[0])
+    if (dX.shape[0] != X.shape[0] or dW.shape[0] != W.shape[0]
+            or dY.shape[0] != N * g.oh * g.oc
+            or work.shape[0] != N * fnn_recurrent_work_size(&g)):
+        raise ValueError("gradient or workspace sizes disagree with the layer")
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_recurrent_backward_f32(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+        else:
+            s = fnn_recurrent_backward_f64(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+    check(s)

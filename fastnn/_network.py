@@ -1,10 +1,12 @@
 """Layer specs and where each parameter lives in the one flat buffer.
 
 A spec is a dict the engine understands (see fnn_layer in src_c/fastnn.h):
-kind ('dense', 'conv', 'maxpool', 'avgpool'), one sample's input h, w, c and
-output oh, ow, oc (images are NHWC; a dense layer has h = w = oh = ow = 1),
-kernel kh, kw, strides sh, sw, top/left padding ph, pw, and the activation
-applied to the layer's output.
+kind ('dense', 'conv', 'maxpool', 'avgpool', 'recurrent'), one sample's
+input h, w, c and output oh, ow, oc (images are NHWC; a dense layer has
+h = w = oh = ow = 1), kernel kh, kw, strides sh, sw, top/left padding ph,
+pw, and the activation applied to the layer's output.  A recurrent layer reads h time steps of c
+features (w = 1) and adds its cell ('rnn', 'lstm', 'gru') and dirs (1, or 2
+when bidirectional).
 
 The buffer layout is scikit-learn's `_pack` order: every weight array in
 layer order, then every bias vector.  The weights therefore form a prefix
@@ -50,13 +52,35 @@ def pool_layer(kind, h, w, c, size, activation="identity"):
                 sh=kh, sw=kw, activation=activation)
 
 
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def recurrent_layer(steps, features, units, cell, dirs, sequences):
+    """A recurrent layer over `steps` steps of `features` values; it outputs
+    dirs * units values for every step (sequences) or for the last one."""
+    return dict(kind="recurrent", h=steps, w=1, c=features, oh=steps if sequences else 1,
+                ow=1, oc=dirs * units, cell=cell, dirs=dirs, activation="identity")
+
+
 def coef_shape(spec):
-    """Shape of a layer's weights as users see them (None: no weights)."""
+    """Shape of a layer's weights as users see them (None: no weights).
+    Recurrent: (inputs + units, dirs * gates * units), the input weights
+    above the recurrent ones, one block of columns per direction."""
     if spec["kind"] == "dense":
         return (spec["c"], spec["oc"])
     if spec["kind"] == "conv":
         return (spec["kh"], spec["kw"], spec["c"], spec["oc"])
+    if spec["kind"] == "recurrent":
+        units = spec["oc"] // spec["dirs"]
+        return (spec["c"] + units, spec["oc"] * GATES[spec["cell"]])
     return None
+
+
+def bias_size(spec):
+    """Biases of a layer with weights: one per output column, and for the
+    gru also the candidate's recurrent bias b_hn (dirs * units more)."""
+    size = coef_shape(spec)[-1]
+    return size + spec["oc"] if spec.get("cell") == "gru" else size
 
 
 def glorot_fans(spec):
@@ -72,8 +96,9 @@ class Layout:
     """Offsets of each layer's weights and biases in a flat buffer."""
 
     def __init__(self, specs):
-        self.coef_shapes = [s for s in map(coef_shape, specs) if s is not None]
-        self.bias_sizes = [shape[-1] for shape in self.coef_shapes]
+        weighted = [s for s in specs if coef_shape(s) is not None]
+        self.coef_shapes = [coef_shape(s) for s in weighted]
+        self.bias_sizes = [bias_size(s) for s in weighted]
         sizes = [int(np.prod(s)) for s in self.coef_shapes] + self.bias_sizes
         self._bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.n_weighted = len(self.coef_shapes)

@@ -9,9 +9,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names, check_array, check_is_fitted, check_X_y
 
 from ._network import conv_layer, dense_layers, pool_layer
+from ._shaped_input import ShapedInputMixin
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
 
@@ -27,7 +27,7 @@ def _pair(value, name):
     return tuple(int(v) for v in pair)
 
 
-class ConvMixin:
+class ConvMixin(ShapedInputMixin):
     """What the conv estimators add to a network: reading images and
     building the conv/pool blocks and the dense head."""
 
@@ -92,32 +92,6 @@ class ConvMixin:
             X = X.transpose(0, 2, 3, 1)  # NCHW -> NHWC
         return np.ascontiguousarray(X, dtype=X.dtype).reshape(X.shape[0], h * w * c)
 
-    def _check_X_y(self, X, y, reset, **kwargs):
-        # validate_data's own feature count is X.shape[1] (an image's height
-        # for (n, h, w) input), so the pieces are called here instead.
-        _check_feature_names(self, X, reset=reset)
-        X, y = check_X_y(X, y, allow_nd=True, multi_output=True,
-                         dtype=(np.float64, np.float32), **kwargs)
-        if not reset:
-            self._check_features(X)
-        rows = self._engine_rows(X, reset)
-        self.n_features_in_ = rows.shape[1]  # one image, whatever its form
-        return rows, y
-
-    def _check_features(self, X):
-        """scikit-learn's feature-count check, on whole images (X validated)."""
-        n_features = int(np.prod(X.shape[1:]))
-        if n_features != self.n_features_in_:
-            raise ValueError("X has %d features, but %s is expecting %d features as input."
-                             % (n_features, type(self).__name__, self.n_features_in_))
-
-    def _validate_predict_input(self, X):
-        check_is_fitted(self)
-        _check_feature_names(self, X, reset=False)
-        X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32))
-        self._check_features(X)
-        return X
-
     # ---- the layers ---------------------------------------------------------
     def _layer_specs(self, n_features, n_outputs):
         h, w, c = self._image_hwc
@@ -166,12 +140,6 @@ class ConvMixin:
                 "images, padding='same', a smaller kernel_size or pool_size, or fewer "
                 "filters blocks.%s" % ((self._image_hwc, block, what) + tuple(shape)
                                        + (spec["oh"], spec["ow"], hint)))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        tags.input_tags.three_d_array = True
-        return tags
 
 
 _CONV_DOC = """{title}

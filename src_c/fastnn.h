@@ -84,13 +84,26 @@ typedef struct {
 
 /* Layers of a sequential network.  Images are NHWC: one sample is h*w*c
  * values with the channel varying fastest, so a conv or pool output is
- * already the flat input of a dense layer that follows it. */
+ * already the flat input of a dense layer that follows it.  A recurrent
+ * layer reads h time steps of c features (w = 1) and outputs, per sample,
+ * oc = dirs * units values for every step (oh = h) or for the last one
+ * only (oh = 1; the backward direction's last step is t = 0). */
 typedef enum {
     FNN_DENSE = 0,
     FNN_CONV = 1,
     FNN_MAXPOOL = 2,
-    FNN_AVGPOOL = 3
+    FNN_AVGPOOL = 3,
+    FNN_RECURRENT = 4
 } fnn_layer_kind;
+
+/* Recurrent cells.  Gate order inside a cell's block of columns follows
+ * PyTorch: lstm (i, f, g, o), gru (r, z, n); the gru resets after the
+ * recurrent product, n = tanh(x Wn + bn + r * (h Wh_n + b_hn)). */
+typedef enum {
+    FNN_CELL_RNN = 0,   /* h = tanh(x Wx + h Wh + b) */
+    FNN_CELL_LSTM = 1,
+    FNN_CELL_GRU = 2
+} fnn_cell;
 
 typedef struct {
     fnn_layer_kind kind;
@@ -100,12 +113,17 @@ typedef struct {
     int64_t sh, sw;      /* strides (pool: the window) */
     int64_t ph, pw;      /* conv: zero rows / columns added above / left */
     fnn_activation activation; /* applied to the output (identity: none) */
+    fnn_cell cell;       /* recurrent: the cell */
+    int64_t dirs;        /* recurrent: 1, or 2 when bidirectional */
 } fnn_layer;
 
 /* A network: its layers in order and its output activation + loss.  Its
  * parameters live in one flat buffer laid out as scikit-learn packs an
  * MLP's: every layer's weights in layer order (dense: c x oc; conv:
- * (kh*kw*c) x oc, rows in (kh, kw, c) order), then every layer's biases.
+ * (kh*kw*c) x oc, rows in (kh, kw, c) order; recurrent: (c + units) x
+ * (dirs * gates * units), the input weights then the recurrent ones, one
+ * block of columns per direction), then every layer's biases (recurrent:
+ * dirs * gates * units, then for the gru dirs * units of b_hn).
  * So the L2 penalty covers exactly a prefix of the buffer. */
 typedef struct {
     int n_layers;
@@ -115,6 +133,8 @@ typedef struct {
 
 /* Optimizer settings and step count; the caller owns it across steps. */
 typedef enum { FNN_SGD = 0, FNN_ADAM = 1 } fnn_solver;
+/* clip_norm > 0 rescales the step's gradient (without the L2 term) to at
+ * most that global norm. */
 typedef struct {
     fnn_solver solver;
     double learning_rate;   /* current rate (schedules change it between epochs) */
@@ -123,6 +143,7 @@ typedef struct {
     int nesterov;           /* sgd */
     double beta_1, beta_2, epsilon;  /* adam */
     int64_t t;              /* adam steps taken so far */
+    double clip_norm;       /* 0: no clipping */
 } fnn_optim;
 
 /* net.c */
@@ -134,6 +155,13 @@ int64_t fnn_net_n_coefs(const fnn_net *net);
 int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n);
 /* conv.c: im2col elements per sample a conv layer uses (0: none). */
 int64_t fnn_conv_col_size(const fnn_layer *g);
+/* recurrent.c: gates, states and scratch per sample (kept from forward to
+ * backward); the units, gate count, weight and bias sizes of a layer. */
+int64_t fnn_recurrent_work_size(const fnn_layer *g);
+int64_t fnn_recurrent_units(const fnn_layer *g);
+int64_t fnn_recurrent_gates(const fnn_layer *g);
+int64_t fnn_recurrent_weight_count(const fnn_layer *g);
+int64_t fnn_recurrent_bias_count(const fnn_layer *g);
 
 /* Elements of optimizer state for n_params parameters. */
 int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params);

@@ -1,5 +1,5 @@
 /* A sequential network end to end: forward, loss, backward, optimizer
- * step, over dense, conv and pooling layers. */
+ * step, over dense, conv, pooling and recurrent layers. */
 #include "fastnn.h"
 #include <math.h>
 #include <string.h>
@@ -10,11 +10,20 @@ static int64_t out_size(const fnn_layer *g) { return g->oh * g->ow * g->oc; }
 static int64_t weight_count(const fnn_layer *g) {
     if (g->kind == FNN_DENSE) return g->c * g->oc;
     if (g->kind == FNN_CONV) return g->kh * g->kw * g->c * g->oc;
+    if (g->kind == FNN_RECURRENT) return fnn_recurrent_weight_count(g);
     return 0;
 }
 
 static int64_t bias_count(const fnn_layer *g) {
+    if (g->kind == FNN_RECURRENT) return fnn_recurrent_bias_count(g);
     return g->kind == FNN_DENSE || g->kind == FNN_CONV ? g->oc : 0;
+}
+
+/* What a layer keeps from forward to backward, per sample: conv columns,
+ * recurrent gates and states. */
+static int64_t kept_size(const fnn_layer *g) {
+    return g->kind == FNN_RECURRENT ? fnn_recurrent_work_size(g)
+                                    : fnn_conv_col_size(g);
 }
 
 fnn_status fnn_net_check(const fnn_net *net) {
@@ -48,6 +57,12 @@ fnn_status fnn_net_check(const fnn_net *net) {
                 g->oh != g->h / g->kh || g->ow != g->w / g->kw)
                 return FNN_ERR_ARG;
             break;
+        case FNN_RECURRENT: /* h steps in; every step (oh = h) or the last out */
+            if (g->w != 1 || g->ow != 1 || (g->oh != g->h && g->oh != 1) ||
+                (g->dirs != 1 && g->dirs != 2) || g->oc % g->dirs != 0 ||
+                g->cell < FNN_CELL_RNN || g->cell > FNN_CELL_GRU)
+                return FNN_ERR_ARG;
+            break;
         default:
             return FNN_ERR_ARG;
         }
@@ -72,8 +87,8 @@ int64_t fnn_net_n_params(const fnn_net *net) {
 
 /* work for n rows: every layer's output back to back (the last one's at
  * *last), then tmp at *tmp (the widest input of any layer but the first,
- * for input gradients), then every conv layer's im2col columns from *col
- * on (kept from forward to backward); *end is the total.  All in
+ * for input gradients), then what each layer keeps from forward to
+ * backward (kept_size) from *col on; *end is the total.  All in
  * elements. */
 static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
                         int64_t *tmp, int64_t *col, int64_t *end) {
@@ -83,7 +98,7 @@ static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
         if (l == net->n_layers - 1) *last = n * outs;
         outs += out_size(g);
         if (l > 0 && in_size(g) > widest) widest = in_size(g);
-        cols += fnn_conv_col_size(g);
+        cols += kept_size(g);
     }
     *tmp = n * outs;
     *col = n * (outs + widest);

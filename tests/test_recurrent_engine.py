@@ -1,0 +1,169 @@
+"""Recurrent kernels (rnn, lstm, gru; one or two directions; every step or
+the last one out): against a naive NumPy reference written step by step,
+and gradient checks by central differences (float64)."""
+import numpy as np
+import pytest
+
+from fastnn import _engine
+from fastnn._network import GATES, bias_size, coef_shape, dense_layers, recurrent_layer
+
+from test_engine import assert_grad_close, assert_network_gradient, numeric_grad, rand, tol
+
+CELLS = ["rnn", "lstm", "gru"]
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def reference_forward(X, W, b, spec, N):
+    """The layer's output, one sample and one step at a time, written from
+    the cell equations (PyTorch's gate order; the gru resets after the
+    recurrent product)."""
+    T, c, D, cell = spec["h"], spec["c"], spec["dirs"], spec["cell"]
+    H = spec["oc"] // D
+    GH = GATES[cell] * H
+    X = X.reshape(N, T, c).astype(np.float64)
+    W = W.reshape(c + H, D * GH).astype(np.float64)
+    b = b.astype(np.float64)
+    out = np.zeros((N, T, D, H))
+    for n in range(N):
+        for d in range(D):
+            Wx, Wh = W[:c, d * GH:(d + 1) * GH], W[c:, d * GH:(d + 1) * GH]
+            bias = b[d * GH:(d + 1) * GH]
+            h, cs = np.zeros(H), np.zeros(H)
+            for t in (range(T - 1, -1, -1) if d else range(T)):
+                x = X[n, t] @ Wx + bias
+                if cell == "rnn":
+                    h = np.tanh(x + h @ Wh)
+                elif cell == "lstm":
+                    z = x + h @ Wh
+                    i, f = sigmoid(z[:H]), sigmoid(z[H:2 * H])
+                    u, o = np.tanh(z[2 * H:3 * H]), sigmoid(z[3 * H:])
+                    cs = f * cs + i * u
+                    h = o * np.tanh(cs)
+                else:
+                    hw = h @ Wh
+                    b_hn = b[D * GH + d * H:D * GH + (d + 1) * H]
+                    r = sigmoid(x[:H] + hw[:H])
+                    z = sigmoid(x[H:2 * H] + hw[H:2 * H])
+                    cand = np.tanh(x[2 * H:] + r * (hw[2 * H:] + b_hn))
+                    h = (1 - z) * cand + z * h
+                out[n, t, d] = h
+    if spec["oh"] == T:
+        return out.reshape(-1)
+    last = np.concatenate([out[:, T - 1, 0]] + ([out[:, 0, 1]] if D == 2 else []), axis=1)
+    return last.reshape(-1)
+
+
+# (N, steps, features, units, dirs, every step out): odd sizes, one step,
+# and batches big enough for the threaded time loop.
+CASES = [
+    (1, 1, 1, 1, 1, False),
+    (2, 3, 2, 3, 1, True),
+    (3, 4, 3, 2, 2, False),
+    (2, 5, 1, 4, 2, True),
+    (1, 1, 2, 3, 2, True),
+    (37, 7, 5, 9, 2, False),
+    (40, 6, 3, 16, 1, True),
+]
+
+
+def make_layer(case, cell, rng, dtype, scale=0.5):
+    N, T, c, H, D, seq = case
+    spec = recurrent_layer(T, c, H, cell, D, seq)
+    W = rand(rng, int(np.prod(coef_shape(spec))), dtype=dtype) * dtype(scale)
+    b = rand(rng, bias_size(spec), dtype=dtype) * dtype(scale)
+    X = rand(rng, N * T * c, dtype=dtype)
+    return spec, X, W, b
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_recurrent_forward_matches_reference(dtype, cell, case, n_threads):
+    rng = np.random.default_rng(sum(case[:5]))
+    spec, X, W, b = make_layer(case, cell, rng, dtype)
+    Y, _ = _engine.recurrent_forward(X, W, b, spec, case[0], n_threads=n_threads)
+    np.testing.assert_allclose(Y, reference_forward(X, W, b, spec, case[0]), **tol(dtype))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("case", CASES[:5])
+def test_recurrent_gradient(cell, case):
+    """Backpropagation through time against central differences of
+    1/2 sum(out^2), for the input, the weights and the biases."""
+    N = case[0]
+    rng = np.random.default_rng(7 + sum(case[:5]))
+    spec, X, W, b = make_layer(case, cell, rng, np.float64)
+
+    def objective():
+        Y, _ = _engine.recurrent_forward(X, W, b, spec, N)
+        return 0.5 * np.sum(Y ** 2)
+
+    Y, work = _engine.recurrent_forward(X, W, b, spec, N)
+    dX, dW, db = np.full_like(X, 5), np.zeros_like(W), np.zeros_like(b)
+    _engine.recurrent_backward(dX, dW, db, work, Y, X, W, spec, N)
+    for analytic, wrt in [(dX, X), (dW, W), (db, b)]:
+        assert_grad_close(analytic, numeric_grad(objective, wrt), thr=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cell", CELLS)
+def test_recurrent_backward_threads_agree_and_accumulate(dtype, cell):
+    case = CASES[-2]
+    N = case[0]
+    rng = np.random.default_rng(3)
+    spec, X, W, b = make_layer(case, cell, rng, dtype)
+    dY = rand(rng, N * spec["oh"] * spec["oc"], dtype=dtype)
+    start_W, start_b = rand(rng, W.size, dtype=dtype), rand(rng, b.size, dtype=dtype)
+    results = []
+    for n_threads in (1, 2):
+        _, work = _engine.recurrent_forward(X, W, b, spec, N, n_threads=n_threads)
+        out = [np.empty_like(X), start_W.copy(), start_b.copy()]
+        _engine.recurrent_backward(*out, work, dY, X, W, spec, N, n_threads=n_threads)
+        results.append(out)
+    for one, two in zip(*results):
+        np.testing.assert_allclose(one, two, **tol(dtype))
+    # parameter gradients were added onto what was there
+    zero = [np.empty_like(X), np.zeros_like(W), np.zeros_like(b)]
+    _, work = _engine.recurrent_forward(X, W, b, spec, N)
+    _engine.recurrent_backward(*zero, work, dY, X, W, spec, N)
+    np.testing.assert_allclose(results[0][1], start_W + zero[1], **tol(dtype))
+    np.testing.assert_allclose(results[0][2], start_b + zero[2], **tol(dtype))
+
+
+def stacked(cell, dirs, T=4, c=3, units=(3, 2), outputs=2, output="identity"):
+    """Recurrent layers (all but the last give every step) and a dense head."""
+    specs = []
+    for i, H in enumerate(units):
+        specs.append(recurrent_layer(T, c, H, cell, dirs, i < len(units) - 1))
+        c = dirs * H
+    specs += dense_layers([specs[-1]["oh"] * specs[-1]["oc"], 4, outputs], "tanh")
+    return _engine.Network(specs, output)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("dirs", [1, 2])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_recurrent_network_gradient(cell, dirs, layers):
+    """Stacked recurrent layers into a dense head, through the flat
+    parameter buffer and the loss (softmax cross-entropy)."""
+    rng = np.random.default_rng(layers * 10 + dirs)
+    net = stacked(cell, dirs, units=(3, 2)[:layers], outputs=3, output="softmax")
+    params = rand(rng, net.n_params) * 0.3
+    X = rand(rng, 5, 4 * 3)
+    Y = np.eye(3)[rng.integers(0, 3, 5)]
+    assert_network_gradient(net, params, X, Y, None, thr=1e-6)
+
+
+def test_bad_recurrent_layers_are_refused():
+    good = recurrent_layer(4, 3, 2, "lstm", 2, False)
+    _engine.Network([good], "identity")
+    for bad in [dict(good, oc=3), dict(good, dirs=3, oc=6), dict(good, oh=2),
+                dict(good, w=2), dict(good, h=0)]:
+        with pytest.raises(ValueError):
+            _engine.Network([bad], "identity")
+    with pytest.raises(KeyError):
+        _engine.Network([dict(good, cell="transformer")], "identity")
