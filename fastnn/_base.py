@@ -21,7 +21,31 @@ from . import _engine
 from ._network import Layout, coef_shape, dense_layers, glorot_fans
 from ._threads import effective_n_threads, single_threaded_blas
 
-STOCHASTIC_SOLVERS = ("sgd", "adam")
+STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+# rmsprop's decay of its running average of squared gradients (Hinton's
+# value, Keras' default); fixed, not a constructor parameter.
+RMSPROP_RHO = 0.9
+
+
+def learning_rate_at(epoch, rate, schedule, max_iter, warmup_epochs=0):
+    """The learning rate of epoch `epoch` (0-based, counted from the start
+    of the schedule: the fit, or the first of a run of partial_fit calls).
+
+    `rate` is learning_rate_init, or where the stateful 'invscaling' and
+    'adaptive' rules (sgd only, as in scikit-learn) have moved it.  Warm-up,
+    for every schedule: epoch e < warmup_epochs trains with
+    rate * (e + 1) / (warmup_epochs + 1).  'cosine' then decays the rate to
+    0 over the remaining epochs: with W = warmup_epochs, epoch e >= W trains
+    with rate * 0.5 * (1 + cos(pi * min(1, (e - W) / (max_iter - W)))), so
+    epoch W has the full rate and the rate would reach 0 at epoch max_iter
+    (just after the last one).
+    """
+    if epoch < warmup_epochs:
+        return rate * (epoch + 1) / (warmup_epochs + 1)
+    if schedule == "cosine":
+        progress = min(1.0, (epoch - warmup_epochs) / max(1, max_iter - warmup_epochs))
+        return float(rate * 0.5 * (1.0 + np.cos(np.pi * progress)))
+    return rate
 
 
 class BaseNetwork(BaseEstimator):
@@ -29,11 +53,12 @@ class BaseNetwork(BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu", "leaky_relu", "elu",
+                                   "gelu", "softplus"})],
+        "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -51,6 +76,10 @@ class BaseNetwork(BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": ["array-like", Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "monitor": [StrOptions({"score", "loss"})],
         "n_threads": [None, Interval(Integral, None, -1, closed="right"),
                       Interval(Integral, 1, None, closed="left")],
     }
@@ -88,6 +117,10 @@ class BaseNetwork(BaseEstimator):
         """Largest gradient norm a stochastic step may take (0: no limit)."""
         return 0.0
 
+    def _weigh_classes(self, y, sample_weight):
+        """sample_weight combined with class weights (classifiers)."""
+        return sample_weight
+
     def _score(self, X, y, sample_weight=None):
         raise NotImplementedError
 
@@ -107,6 +140,32 @@ class BaseNetwork(BaseEstimator):
         if np.any(np.array(sizes) <= 0):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         return [int(s) for s in sizes]
+
+    def _set_dropout(self, specs):
+        """Writes each hidden layer's dropout rate into its spec."""
+        hidden = [spec for spec in specs if spec.get("hidden")]
+        rates = self.dropout
+        rates = [rates] * len(hidden) if isinstance(rates, Real) else list(rates)
+        if len(rates) != len(hidden):
+            raise ValueError("dropout has %d rates for a network with %d hidden layers; give "
+                             "one float for all of them or one per hidden layer."
+                             % (len(rates), len(hidden)))
+        if not all(isinstance(r, Real) and 0 <= r < 1 for r in rates):
+            raise ValueError("dropout rates must be in [0, 1), got %r." % (self.dropout,))
+        if any(rates) and self.solver not in STOCHASTIC_SOLVERS:
+            raise ValueError("dropout needs a stochastic solver (%s); lbfgs minimises one "
+                             "fixed objective." % ", ".join(STOCHASTIC_SOLVERS))
+        for spec, rate in zip(hidden, rates):
+            spec["dropout"] = float(rate)
+
+    def _set_batch_norm(self, specs):
+        """Marks every dense and conv layer but the output one."""
+        if self.batch_norm and self.solver not in STOCHASTIC_SOLVERS:
+            raise ValueError("batch_norm needs a stochastic solver (%s): it normalises by "
+                             "mini-batch statistics." % ", ".join(STOCHASTIC_SOLVERS))
+        for spec in specs[:-1]:
+            if spec["kind"] in ("dense", "conv"):
+                spec["batch_norm"] = bool(self.batch_norm)
 
     def _engine_net(self, specs):
         return _engine.Network(specs, self.out_activation_, self._threads())
@@ -136,6 +195,7 @@ class BaseNetwork(BaseEstimator):
         self.n_layers_ = len(specs) + 1  # the input counts, as in scikit-learn
         self.out_activation_ = self._output_activation()
         self.coefs_, self.intercepts_ = [], []
+        self.batch_norm_ = Layout.initial_norms(specs, dtype)
         for spec in specs:
             if coef_shape(spec) is not None:
                 coef, intercept = self._init_coef(spec, dtype)
@@ -146,12 +206,16 @@ class BaseNetwork(BaseEstimator):
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_ = []
+                self.validation_loss_curve_ = []
                 self.best_validation_score_ = -np.inf
+                self.best_validation_loss_ = np.inf
                 self.best_loss_ = None
             else:
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None
+                self.validation_loss_curve_ = None
                 self.best_validation_score_ = None
+                self.best_validation_loss_ = None
 
     # ---- fitting ------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, incremental=False):
@@ -162,15 +226,18 @@ class BaseNetwork(BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
+        sample_weight = self._weigh_classes(y, sample_weight)
         y = np.ascontiguousarray(y, dtype=dtype)
         specs = self._layer_specs(X.shape[1], y.shape[1])
+        self._set_dropout(specs)
+        self._set_batch_norm(specs)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, specs, dtype)
         layout = Layout(specs)
         # Refuses weights of other shapes (warm_start after a change of
         # architecture) before anything of the fitted model is touched.
-        params = layout.pack(self.coefs_, self.intercepts_, dtype)
+        params = layout.pack(self.coefs_, self.intercepts_, self.batch_norm_, dtype)
         self._specs = specs
         self.n_outputs_ = y.shape[1]
         net = self._engine_net(specs)
@@ -193,7 +260,7 @@ class BaseNetwork(BaseEstimator):
         return np.ascontiguousarray(X, dtype=dtype)
 
     def _set_params_from(self, layout, params):
-        self.coefs_, self.intercepts_ = layout.views(params)
+        self.coefs_, self.intercepts_, self.batch_norm_ = layout.views(params)
 
     def _fit_lbfgs(self, net, layout, params, X, y, sample_weight):
         dtype = params.dtype
@@ -242,9 +309,11 @@ class BaseNetwork(BaseEstimator):
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
+        # the encoded targets give the validation loss, the labels its score
+        Y_val = y_val
         if is_classifier(self):
             y_val = self._label_binarizer.inverse_transform(y_val)
-        return X_train, X_val, y_train, y_val, sw_train, sw_val
+        return X_train, X_val, y_train, (y_val, Y_val), sw_train, sw_val
 
     def _fit_stochastic(self, net, layout, params, X, y, sample_weight, incremental):
         dtype = params.dtype
@@ -255,6 +324,7 @@ class BaseNetwork(BaseEstimator):
                 or opt["state"].dtype != dtype or opt["state"].size != size):
             opt = self._optimizer = {"solver": self.solver, "t": 0,
                                      "learning_rate": float(self.learning_rate_init),
+                                     "epoch": 0, "rates": [],
                                      "state": np.zeros(size, dtype=dtype)}
 
         if self.early_stopping and incremental:
@@ -270,6 +340,13 @@ class BaseNetwork(BaseEstimator):
             X_val = y_val = sw_val = None
         Xe = self._engine_input(X_train, dtype)
         sw = None if sw_train is None else np.ascontiguousarray(sw_train, dtype=dtype)
+        if early_stopping:
+            y_val, Y_val = y_val
+            validation = (X_val, y_val, sw_val, self._engine_input(X_val, dtype),
+                          np.ascontiguousarray(Y_val, dtype=dtype),
+                          None if sw_val is None else np.ascontiguousarray(sw_val, dtype=dtype))
+        else:
+            validation = None
 
         n_samples = y_train.shape[0]
         if self.batch_size == "auto":
@@ -284,20 +361,30 @@ class BaseNetwork(BaseEstimator):
                     "momentum": float(self.momentum),
                     "nesterov": bool(self.nesterovs_momentum),
                     "beta_1": float(self.beta_1), "beta_2": float(self.beta_2),
-                    "epsilon": float(self.epsilon), "clip_norm": self._clip_norm()}
+                    "epsilon": float(self.epsilon), "rho": RMSPROP_RHO,
+                    "clip_norm": self._clip_norm()}
         sample_idx = np.arange(n_samples, dtype=np.int64)
+        # dropout and batch norm behave differently in training
+        training_mode = any(spec.get("dropout", 0) > 0 or spec.get("batch_norm")
+                            for spec in self._specs)
         last_finite = params.copy()
+        # the lowest-training-loss weights, kept for an interrupted fit
+        best_seen, best_seen_loss, best_seen_epoch = params.copy(), np.inf, 0
         grad = np.empty_like(params)  # the engine's scratch, reused by every epoch
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=self._random_state)
-                step = dict(settings, learning_rate=opt["learning_rate"], t=opt["t"])
+                step = dict(settings, learning_rate=self._epoch_learning_rate(opt),
+                            t=opt["t"])
+                # training mode with dropout masks: a fresh seed per epoch
+                # from random_state (0: inference mode)
+                seed = int(self._random_state.randint(1, 2**62)) if training_mode else 0
                 try:
                     total = net.train_epoch(params, grad, opt["state"],
                                             Xe, y_train, sw, sample_idx, batch_size,
-                                            step, self._loss_scale())
+                                            step, self._loss_scale(), seed)
                 finally:
                     opt["t"] = step["t"]
                 self.n_iter_ += 1
@@ -308,18 +395,19 @@ class BaseNetwork(BaseEstimator):
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
                 if np.isfinite(params).all():
                     last_finite[:] = params
+                    if self.loss_ < best_seen_loss:
+                        best_seen[:], best_seen_loss = params, self.loss_
+                        best_seen_epoch = self.n_iter_
 
-                self._update_no_improvement_count(early_stopping, params, layout,
-                                                  X_val, y_val, sw_val)
-                if self.learning_rate == "invscaling" and self.solver == "sgd":
-                    opt["learning_rate"] = float(self.learning_rate_init) / (
-                        self.t_ + 1) ** self.power_t
+                self._update_no_improvement_count(early_stopping, params, layout, net,
+                                                  validation)
+                self._advance_learning_rate(opt)
 
                 if self._no_improvement_count > self.n_iter_no_change:
                     if early_stopping:
-                        msg = ("Validation score did not improve more than "
+                        msg = ("Validation %s did not improve more than "
                                "tol=%f for %d consecutive epochs."
-                               % (self.tol, self.n_iter_no_change))
+                               % (self.monitor, self.tol, self.n_iter_no_change))
                     else:
                         msg = ("Training loss did not improve more than tol=%f"
                                " for %d consecutive epochs."
@@ -349,13 +437,38 @@ class BaseNetwork(BaseEstimator):
             warnings.warn("The training loss became non-finite; training stopped "
                           "and the best weights were kept.", ConvergenceWarning)
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-            if not np.isfinite(params).all():
-                params[:] = last_finite
+            # Stop here (the engine checks for Ctrl-C after every batch) and
+            # leave a usable model: the best weights seen so far.
+            if early_stopping:
+                kept = "the best weights by validation %s" % self.monitor
+            elif best_seen_epoch:
+                params[:] = best_seen
+                kept = "the weights of epoch %d, the lowest training loss" % best_seen_epoch
+            else:
+                if not np.isfinite(params).all():
+                    params[:] = last_finite
+                kept = "the weights reached before the first epoch ended"
+            warnings.warn("Training interrupted by the user after %d complete epoch(s); "
+                          "the estimator keeps %s." % (self.n_iter_, kept), UserWarning)
 
         if early_stopping:
             params[:] = self._best_params
         self._set_params_from(layout, params)
+
+    def _epoch_learning_rate(self, opt):
+        """The rate the coming epoch trains with (recorded in opt["rates"])."""
+        rate = learning_rate_at(opt["epoch"], opt["learning_rate"], self.learning_rate,
+                                self.max_iter, self.warmup_epochs)
+        opt["rates"].append(rate)
+        return rate
+
+    def _advance_learning_rate(self, opt):
+        """After an epoch: count it, and apply scikit-learn's invscaling rule
+        (sgd only).  'adaptive' acts in _trigger_stopping."""
+        opt["epoch"] += 1
+        if self.learning_rate == "invscaling" and self.solver == "sgd":
+            opt["learning_rate"] = float(self.learning_rate_init) / (
+                self.t_ + 1) ** self.power_t
 
     def _trigger_stopping(self, msg, opt):
         """scikit-learn's rule: stop, except that sgd with the 'adaptive'
@@ -373,21 +486,35 @@ class BaseNetwork(BaseEstimator):
             print(msg + " Setting learning rate to %f" % opt["learning_rate"])
         return False
 
-    def _update_no_improvement_count(self, early_stopping, params, layout, X_val,
-                                     y_val, sw_val):
+    def _update_no_improvement_count(self, early_stopping, params, layout, net, validation):
         if early_stopping:
+            X_val, y_val, sw_val, Xe_val, Y_val, sw_e = validation
             self._set_params_from(layout, params)
             score = self._score(X_val, y_val, sample_weight=sw_val)
             self.validation_scores_.append(score)
-            if self.verbose:
+            # the mean data loss on the held-out rows (no L2 term: scikit-
+            # learn's penalty depends on the batch size)
+            total = net.loss_grad(params, None, Xe_val, Y_val, sw_e)
+            val_loss = total * self._loss_scale() / (
+                Y_val.shape[0] if sw_e is None else float(sw_e.sum()))
+            self.validation_loss_curve_.append(val_loss)
+            if self.verbose:  # scikit-learn's line, and the loss when it decides
                 print("Validation score: %f" % score)
-            if score < self.best_validation_score_ + self.tol:
+                if self.monitor == "loss":
+                    print("Validation loss: %f" % val_loss)
+            # the monitored quantity, turned into "higher is better"
+            if self.monitor == "loss":
+                value, best = -val_loss, -self.best_validation_loss_
+            else:
+                value, best = score, self.best_validation_score_
+            if not value >= best + self.tol:  # a NaN never counts as progress
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
+            if value > best:
                 self._best_params = params.copy()
+            self.best_validation_score_ = max(self.best_validation_score_, score)
+            self.best_validation_loss_ = min(self.best_validation_loss_, val_loss)
         else:
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
                 self._no_improvement_count += 1
@@ -432,7 +559,8 @@ class BaseNetwork(BaseEstimator):
         # float64 data on a float32 model is computed in float64, as
         # scikit-learn's matrix products would.
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
-        params = Layout(self._specs).pack(self.coefs_, self.intercepts_, dtype)
+        params = Layout(self._specs).pack(self.coefs_, self.intercepts_, self.batch_norm_,
+                                          dtype)
         with single_threaded_blas():
             return self._engine_net(self._specs).forward(params, self._engine_input(X, dtype))
 

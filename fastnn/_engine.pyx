@@ -9,7 +9,7 @@ import numpy as np
 
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint64_t
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 ctypedef fused real:
@@ -27,7 +27,11 @@ cdef extern from "fastnn.h" nogil:
     ctypedef enum fnn_output:
         pass
     ctypedef enum fnn_solver:
-        pass
+        FNN_SGD
+        FNN_ADAM
+        FNN_ADAMW
+        FNN_RMSPROP
+        FNN_ADAGRAD
     ctypedef void (*fnn_sgemm_fn)(char*, char*, int*, int*, int*, float*,
                                   float*, int*, float*, int*, float*, float*,
                                   int*) noexcept nogil
@@ -52,6 +56,8 @@ cdef extern from "fastnn.h" nogil:
         fnn_activation activation
         fnn_cell cell
         int64_t dirs
+        double dropout
+        int batch_norm
     ctypedef struct fnn_net:
         int n_layers
         const fnn_layer *layers
@@ -63,9 +69,11 @@ cdef extern from "fastnn.h" nogil:
         double momentum
         int nesterov
         double beta_1, beta_2, epsilon
+        double rho
         int64_t t
         double clip_norm
 
+    uint64_t fnn_mix64(uint64_t x)
     int fnn_max_threads()
     int fnn_has_openmp()
     fnn_status fnn_net_check(const fnn_net *net)
@@ -112,6 +120,12 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_activation_backward_f64(double*, const double*,
                                            const double*, int64_t,
                                            fnn_activation, const fnn_ctx*)
+    fnn_status fnn_activation_backward_from_input_f32(
+        float*, const float*, const float*, int64_t, fnn_activation,
+        const fnn_ctx*)
+    fnn_status fnn_activation_backward_from_input_f64(
+        double*, const double*, const double*, int64_t, fnn_activation,
+        const fnn_ctx*)
     fnn_status fnn_output_forward_f32(float*, int64_t, int64_t, fnn_output,
                                       const fnn_ctx*)
     fnn_status fnn_output_forward_f64(double*, int64_t, int64_t, fnn_output,
@@ -145,22 +159,22 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_net_loss_grad_f32(double*, float*, float*, const float*,
                                      const float*, const fnn_csr*,
                                      const float*, const float*, int64_t,
-                                     const fnn_net*, const fnn_ctx*)
+                                     uint64_t, const fnn_net*, const fnn_ctx*)
     fnn_status fnn_net_loss_grad_f64(double*, double*, double*,
                                      const double*, const double*,
                                      const fnn_csr*, const double*,
-                                     const double*, int64_t, const fnn_net*,
-                                     const fnn_ctx*)
+                                     const double*, int64_t, uint64_t,
+                                     const fnn_net*, const fnn_ctx*)
     fnn_status fnn_net_train_step_f32(double*, double*, float*, float*,
                                       float*, float*, const float*,
                                       const fnn_csr*, const float*,
-                                      const float*, int64_t, double,
+                                      const float*, int64_t, double, uint64_t,
                                       const fnn_net*, fnn_optim*,
                                       const fnn_ctx*)
     fnn_status fnn_net_train_step_f64(double*, double*, double*, double*,
                                       double*, double*, const double*,
                                       const fnn_csr*, const double*,
-                                      const double*, int64_t, double,
+                                      const double*, int64_t, double, uint64_t,
                                       const fnn_net*, fnn_optim*,
                                       const fnn_ctx*)
     fnn_status fnn_conv_forward_f32(float*, float*, const float*, const float*,
@@ -246,14 +260,21 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_ref_activation_backward_f64(double*, const double*,
                                                const double*, int64_t,
                                                fnn_activation)
+    fnn_status fnn_ref_activation_backward_from_input_f32(
+        float*, const float*, const float*, int64_t, fnn_activation)
+    fnn_status fnn_ref_activation_backward_from_input_f64(
+        double*, const double*, const double*, int64_t, fnn_activation)
 
 
-ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3}
+ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3, "leaky_relu": 4,
+               "elu": 5, "gelu": 6, "softplus": 7}
 LAYER_KINDS = {"dense": 0, "conv": 1, "maxpool": 2, "avgpool": 3, "recurrent": 4}
 CELLS = {"rnn": 0, "lstm": 1, "gru": 2}
 LAYER_FIELDS = ("h", "w", "c", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "ph", "pw")
 OUTPUTS = {"identity": 0, "logistic": 1, "softmax": 2, "exp": 3}
-SOLVERS = {"sgd": 0, "adam": 1}
+SOLVERS = {"sgd": 0, "adam": 1, "adamw": 2, "rmsprop": 3, "adagrad": 4}
+# rmsprop's decay of its squared-gradient average when opt has no "rho"
+RMSPROP_RHO = 0.9
 
 # Rows per chunk when predicting or computing a full-batch gradient: keeps
 # the workspace small without making the GEMMs thin.
@@ -302,7 +323,8 @@ def optim_state_size(str solver, int64_t n_params):
 
 cdef fnn_optim make_optim(dict opt) except *:
     # opt holds the solver's settings by their scikit-learn names, plus the
-    # current learning rate and adam's step count t.
+    # current learning rate, adam's (and adamw's) step count t and,
+    # optionally, rmsprop's decay rho.
     cdef fnn_optim o
     o.solver = <fnn_solver>SOLVERS[opt["solver"]]
     o.learning_rate = opt["learning_rate"]
@@ -312,6 +334,7 @@ cdef fnn_optim make_optim(dict opt) except *:
     o.beta_1 = opt["beta_1"]
     o.beta_2 = opt["beta_2"]
     o.epsilon = opt["epsilon"]
+    o.rho = opt.get("rho", RMSPROP_RHO)
     o.t = opt["t"]
     o.clip_norm = opt.get("clip_norm") or 0.0
     return o
@@ -356,6 +379,8 @@ cdef fnn_layer make_layer(dict spec) except *:
     g.ph, g.pw = spec.get("ph", 0), spec.get("pw", 0)
     g.cell = <fnn_cell>CELLS[spec.get("cell", "rnn")]
     g.dirs = spec.get("dirs", 1)
+    g.dropout = spec.get("dropout", 0.0)
+    g.batch_norm = spec.get("batch_norm", False)
     return g
 
 
@@ -437,9 +462,10 @@ cdef class Network:
         return out
 
     def loss_grad(self, const real[::1] params, real[::1] grad, X, const real[:, ::1] Y,
-                  sw):
-        """Summed data loss over all rows; its gradient is added to grad."""
-        self._check(params.shape[0], X, Y, sw, grad.shape[0])
+                  sw, uint64_t seed=0):
+        """Summed data loss over all rows; its gradient is added to grad
+        (grad None: the loss only).  seed: dropout masks (0: none)."""
+        self._check(params.shape[0], X, Y, sw, -1 if grad is None else grad.shape[0])
         cdef int64_t n = Y.shape[0]
         dtype = np.float32 if real is float else np.float64
         cdef int64_t chunk = self.chunk_rows(n)
@@ -450,14 +476,14 @@ cdef class Network:
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             self._chunk(NULL, &work[0], &params[0], X, start, stop, &part,
-                        &grad[0], &Y[start, 0],
-                        &w[start] if w is not None else NULL)
+                        NULL if grad is None else &grad[0], &Y[start, 0],
+                        &w[start] if w is not None else NULL, seed)
             total += part
         return total
 
     cdef _chunk(self, real *P, real *work, const real *params, X,
                 int64_t start, int64_t stop, double *loss, real *grad,
-                const real *Y, const real *sw=NULL):
+                const real *Y, const real *sw=NULL, uint64_t seed=0):
         # Rows [start, stop) of X: forward into P, or loss (+ grad) with Y.
         cdef fnn_csr csr
         cdef const fnn_csr *xs = NULL
@@ -489,22 +515,25 @@ cdef class Network:
             else:
                 if real is float:
                     s = fnn_net_loss_grad_f32(loss, grad, work, params, x, xs,
-                                              Y, sw, stop - start, &self.net,
+                                              Y, sw, stop - start, seed, &self.net,
                                               &self.ctx)
                 else:
                     s = fnn_net_loss_grad_f64(loss, grad, work, params, x, xs,
-                                              Y, sw, stop - start, &self.net,
+                                              Y, sw, stop - start, seed, &self.net,
                                               &self.ctx)
         check(s)
 
     def train_epoch(self, real[::1] params, real[::1] grad, real[::1] state,
                     X, const real[:, ::1] Y, sw, const int64_t[::1] order,
-                    int64_t batch_size, dict opt, double loss_scale):
+                    int64_t batch_size, dict opt, double loss_scale, uint64_t seed=0):
         """One pass over the rows in `order`, one optimizer step per batch.
+        seed: the epoch's dropout masks (0: no dropout); each batch gets its
+        own stream of it.
 
         Returns (sum over batches of batch loss * batch rows, adam step
         count).  A batch loss is scikit-learn's: the data loss divided by the
-        batch's weight sum (times loss_scale), plus the L2 penalty.
+        batch's weight sum (times loss_scale), plus the L2 penalty (except
+        for adamw, whose alpha is a weight decay, not a term of the loss).
         """
         self._check(params.shape[0], X, Y, sw, grad.shape[0])
         if order.shape[0] and (np.min(order) < 0 or np.max(order) >= Y.shape[0]):
@@ -522,6 +551,7 @@ cdef class Network:
         cdef real[::1] wb = np.empty(batch_size, dtype=dtype)
         cdef const real *wp = NULL
         cdef double loss = 0, sq = 0, sw_sum, total = 0
+        cdef double penalty = 0 if o.solver == FNN_ADAMW else 0.5 * o.alpha
         cdef fnn_status s = FNN_OK
 
         # Dense input: the batch rows are copied into one block.
@@ -596,17 +626,19 @@ cdef class Network:
                         s = fnn_net_train_step_f32(
                             &loss, &sq, &params[0], &grad[0], &state[0],
                             &work[0], NULL if sparse else &Xb[0, 0], xs,
-                            &Yb[0, 0], wp, nb, sw_sum, &self.net, &o,
-                            &self.ctx)
+                            &Yb[0, 0], wp, nb, sw_sum,
+                            (fnn_mix64(seed + <uint64_t>start) | 1) if seed else 0,
+                            &self.net, &o, &self.ctx)
                     else:
                         s = fnn_net_train_step_f64(
                             &loss, &sq, &params[0], &grad[0], &state[0],
                             &work[0], NULL if sparse else &Xb[0, 0], xs,
-                            &Yb[0, 0], wp, nb, sw_sum, &self.net, &o,
-                            &self.ctx)
+                            &Yb[0, 0], wp, nb, sw_sum,
+                            (fnn_mix64(seed + <uint64_t>start) | 1) if seed else 0,
+                            &self.net, &o, &self.ctx)
             opt["t"] = o.t
             check(s)
-            total += (loss * loss_scale + 0.5 * o.alpha * sq) / sw_sum * nb
+            total += (loss * loss_scale + penalty * sq) / sw_sum * nb
             PyErr_CheckSignals()  # raises KeyboardInterrupt after Ctrl-C
         return total
 
@@ -682,6 +714,7 @@ def activation_forward(real[::1] A, str activation, int n_threads=1,
 
 def activation_backward(real[::1] dZ, const real[::1] dA, const real[::1] A,
                         str activation, int n_threads=1, bint reference=False):
+    """dZ = dA * f'(z) from the output A = f(z) (not for gelu)."""
     cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef int64_t n = A.shape[0]
@@ -695,6 +728,27 @@ def activation_backward(real[::1] dZ, const real[::1] dA, const real[::1] A,
         else:
             s = fnn_ref_activation_backward_f64(&dZ[0], &dA[0], &A[0], n, act) if reference \
                 else fnn_activation_backward_f64(&dZ[0], &dA[0], &A[0], n, act, &ctx)
+    check(s)
+
+
+def activation_backward_from_input(real[::1] dZ, const real[::1] dA, const real[::1] Z,
+                                   str activation, int n_threads=1, bint reference=False):
+    """dZ = dA * f'(Z) from the pre-activation Z (any activation)."""
+    cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef int64_t n = Z.shape[0]
+    if n == 0 or dZ.shape[0] != n or dA.shape[0] != n:
+        raise ValueError("dZ, dA and Z must have the same non-zero length")
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_activation_backward_from_input_f32(&dZ[0], &dA[0], &Z[0], n, act) \
+                if reference else \
+                fnn_activation_backward_from_input_f32(&dZ[0], &dA[0], &Z[0], n, act, &ctx)
+        else:
+            s = fnn_ref_activation_backward_from_input_f64(&dZ[0], &dA[0], &Z[0], n, act) \
+                if reference else \
+                fnn_activation_backward_from_input_f64(&dZ[0], &dA[0], &Z[0], n, act, &ctx)
     check(s)
 
 
@@ -730,7 +784,7 @@ def output_loss(real[:, ::1] Z, const real[:, ::1] Y, sw, str output,
 def optim_step(real[::1] params, real[::1] state, const real[::1] grad,
                int64_t n_decay, double scale, dict opt, int n_threads=1):
     """One fused update; returns the pre-update squared norm of the
-    decayed prefix.  opt["t"] is advanced for adam."""
+    decayed prefix.  opt["t"] is advanced for adam and adamw."""
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_optim o = make_optim(opt)
     cdef double sq = 0

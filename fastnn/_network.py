@@ -6,7 +6,8 @@ input h, w, c and output oh, ow, oc (images are NHWC; a dense layer has
 h = w = oh = ow = 1), kernel kh, kw, strides sh, sw, top/left padding ph,
 pw, and the activation applied to the layer's output.  A recurrent layer reads h time steps of c
 features (w = 1) and adds its cell ('rnn', 'lstm', 'gru') and dirs (1, or 2
-when bidirectional).
+when bidirectional).  `hidden` marks the layers whose output is a hidden
+layer's (dropout applies there), `dropout` holds the rate.
 
 The buffer layout is scikit-learn's `_pack` order: every weight array in
 layer order, then every bias vector.  The weights therefore form a prefix
@@ -23,7 +24,7 @@ def dense_layers(units, activation):
     for i, (fan_in, fan_out) in enumerate(zip(units[:-1], units[1:])):
         last = i == len(units) - 2
         specs.append(dict(kind="dense", h=1, w=1, c=int(fan_in), oh=1, ow=1, oc=int(fan_out),
-                          activation="identity" if last else activation))
+                          activation="identity" if last else activation, hidden=not last))
     return specs
 
 
@@ -59,7 +60,8 @@ def recurrent_layer(steps, features, units, cell, dirs, sequences):
     """A recurrent layer over `steps` steps of `features` values; it outputs
     dirs * units values for every step (sequences) or for the last one."""
     return dict(kind="recurrent", h=steps, w=1, c=features, oh=steps if sequences else 1,
-                ow=1, oc=dirs * units, cell=cell, dirs=dirs, activation="identity")
+                ow=1, oc=dirs * units, cell=cell, dirs=dirs, activation="identity",
+                hidden=True)
 
 
 def coef_shape(spec):
@@ -93,35 +95,49 @@ def glorot_fans(spec):
 
 
 class Layout:
-    """Offsets of each layer's weights and biases in a flat buffer."""
+    """Offsets of each layer's weights and biases in a flat buffer, and
+    after them of each batch-normalised layer's statistics block (3 rows of
+    its width: scale, running mean, running variance)."""
 
     def __init__(self, specs):
         weighted = [s for s in specs if coef_shape(s) is not None]
         self.coef_shapes = [coef_shape(s) for s in weighted]
         self.bias_sizes = [bias_size(s) for s in weighted]
-        sizes = [int(np.prod(s)) for s in self.coef_shapes] + self.bias_sizes
+        self.norm_shapes = [(3, s["oc"]) for s in specs if s.get("batch_norm")]
+        sizes = ([int(np.prod(s)) for s in self.coef_shapes] + self.bias_sizes
+                 + [3 * n for _, n in self.norm_shapes])
         self._bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.n_weighted = len(self.coef_shapes)
         self.n_coefs = int(self._bounds[self.n_weighted])
         self.n_params = int(self._bounds[-1])
 
     def views(self, flat):
-        """(coefs, intercepts): lists of arrays sharing memory with flat."""
+        """(coefs, intercepts, norms): lists of arrays sharing memory with
+        flat."""
         b, k = self._bounds, self.n_weighted
         coefs = [flat[b[i]:b[i + 1]].reshape(shape) for i, shape in enumerate(self.coef_shapes)]
         intercepts = [flat[b[k + i]:b[k + i + 1]] for i in range(k)]
-        return coefs, intercepts
+        norms = [flat[b[2 * k + i]:b[2 * k + i + 1]].reshape(shape)
+                 for i, shape in enumerate(self.norm_shapes)]
+        return coefs, intercepts, norms
 
-    def pack(self, coefs, intercepts, dtype):
-        """A new flat buffer holding copies of coefs and intercepts."""
+    @staticmethod
+    def initial_norms(specs, dtype):
+        """Scale 1, running mean 0, running variance 1."""
+        return [np.array([[1.0], [0.0], [1.0]], dtype=dtype).repeat(s["oc"], axis=1)
+                for s in specs if s.get("batch_norm")]
+
+    def pack(self, coefs, intercepts, norms, dtype):
+        """A new flat buffer holding copies of coefs, intercepts and norms."""
         shapes = [tuple(np.shape(c)) for c in coefs]
-        if shapes != self.coef_shapes or [np.shape(i) for i in intercepts] != [
-                (n,) for n in self.bias_sizes]:
+        if (shapes != self.coef_shapes
+                or [np.shape(i) for i in intercepts] != [(n,) for n in self.bias_sizes]
+                or [np.shape(n) for n in norms] != self.norm_shapes):
             raise ValueError(
                 "The fitted coefficients have shapes %s, which do not match the "
                 "network's %s; fit again without warm_start." % (shapes, self.coef_shapes))
         flat = np.empty(self.n_params, dtype=dtype)
-        coef_views, intercept_views = self.views(flat)
-        for dst, src in zip(coef_views + intercept_views, list(coefs) + list(intercepts)):
+        for dst, src in zip(sum(self.views(flat), []), list(coefs) + list(intercepts)
+                            + list(norms)):
             dst[...] = src
         return flat

@@ -9,6 +9,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
@@ -20,6 +21,24 @@ from ._base import BaseNetwork
 class ClassifierNetwork(ClassifierMixin, BaseNetwork):
     """A network ending in softmax (multiclass) or logistic units (binary,
     multilabel), trained on log-loss."""
+
+    _parameter_constraints: dict = {
+        **BaseNetwork._parameter_constraints,
+        "class_weight": [None, dict, StrOptions({"balanced"})],
+    }
+
+    def _weigh_classes(self, Y, sample_weight):
+        """Per-sample weights from class_weight ('balanced': n_samples /
+        (n_classes * count of the class) over this call's y; multilabel: the
+        product over labels, each a binary output), times sample_weight."""
+        if self.class_weight is None:
+            return sample_weight
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            labels = Y.astype(np.int64)  # one binary output per label, as scikit-learn
+        else:
+            labels = self._label_binarizer.inverse_transform(Y if Y.shape[1] > 1 else Y[:, 0])
+        weights = compute_sample_weight(self.class_weight, labels).astype(Y.dtype)
+        return weights if sample_weight is None else weights * sample_weight
 
     def _output_activation(self):
         if self._label_binarizer.y_type_ == "multiclass":

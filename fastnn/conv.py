@@ -15,8 +15,10 @@ from ._shaped_input import ShapedInputMixin
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
 
-# Activations that never decrease: max(f(a), f(b)) = f(max(a, b)).
-MONOTONE = frozenset({"identity", "logistic", "tanh", "relu"})
+# Activations that never decrease: max(f(a), f(b)) = f(max(a, b)).  Not
+# gelu: it dips below 0 (minimum near z = -0.75), so max-pooling after it
+# is not the same as before it.
+MONOTONE = frozenset({"identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus"})
 
 
 def _pair(value, name):
@@ -111,19 +113,23 @@ class ConvMixin(ShapedInputMixin):
             # activation is applied after the pool: a quarter of the values,
             # and no pass over the big conv output (same network, same
             # gradients)
-            moved = self.pooling == "max" and pool != (1, 1) and self.activation in MONOTONE
+            # (not with batch norm, which comes before the activation and
+            # may flip the order with a negative scale)
+            moved = (self.pooling == "max" and pool != (1, 1) and self.activation in MONOTONE
+                     and not self.batch_norm)
             conv = conv_layer(h, w, c, int(f), kernel, stride, self.padding,
                               "identity" if moved else self.activation)
             self._check_fits(block, "conv %dx%d (%s)" % (kernel + (self.padding,)), (h, w, c),
                              conv)
             specs.append(conv)
+            conv["hidden"] = pool == (1, 1)  # a block's output is hidden
             h, w, c = conv["oh"], conv["ow"], conv["oc"]
             if pool != (1, 1):
                 kind = "maxpool" if self.pooling == "max" else "avgpool"
                 layer = pool_layer(kind, h, w, c, pool, self.activation if moved else "identity")
                 self._check_fits(block, "%s pool %dx%d" % ((self.pooling,) + pool), (h, w, c),
                                  layer)
-                specs.append(layer)
+                specs.append(dict(layer, hidden=True))
                 h, w, c = layer["oh"], layer["ow"], layer["oc"]
         return specs + dense_layers([h * w * c] + self._hidden_sizes() + [n_outputs],
                                     self.activation)
@@ -162,6 +168,14 @@ _CONV_DOC = """{title}
     ``n_features_in_`` counts one image's values (h*w*c) whatever form X
     came in; ``n_layers_`` counts the input and every conv, pool and dense
     layer.
+
+    Solvers include 'adamw' (alpha is then the decoupled weight decay),
+    'rmsprop' and 'adagrad', and ``learning_rate='cosine'`` and
+    ``warmup_epochs`` give a cosine schedule and a linear warm-up, as for
+    MLPClassifier; so do ``dropout`` (one rate, or one per hidden layer:
+    each conv block's output (after its pool), then each dense hidden layer), ``batch_norm``, ``monitor``, ``class_weight``
+    (classifier) and the attributes ``validation_loss_curve_`` and
+    ``batch_norm_``.
 """
 
 
@@ -180,7 +194,8 @@ class ConvClassifier(ConvMixin, ClassifierNetwork):
                  warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 n_threads=None):
+                 dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score",
+                 class_weight=None, n_threads=None):
         self._store_params(locals())
 
 
@@ -199,5 +214,5 @@ class ConvRegressor(ConvMixin, RegressorNetwork):
                  verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 n_threads=None):
+                 dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score", n_threads=None):
         self._store_params(locals())

@@ -132,6 +132,14 @@ _RNN_DOC = """{title}
     ``intercepts_`` entry also holds the candidate's recurrent bias (the
     last ``dirs * units`` values).  ``n_features_in_`` counts one sequence's
     values (steps * features).
+
+    Solvers include 'adamw' (alpha is then the decoupled weight decay),
+    'rmsprop' and 'adagrad', and ``learning_rate='cosine'`` and
+    ``warmup_epochs`` give a cosine schedule and a linear warm-up, as for
+    MLPClassifier; so do ``dropout`` (one rate, or one per hidden layer:
+    each recurrent layer's output (between stacked layers and before the head), then each dense hidden layer), ``batch_norm``, ``monitor``, ``class_weight``
+    (classifier) and the attributes ``validation_loss_curve_`` and
+    ``batch_norm_``.
 """
 
 
@@ -150,7 +158,8 @@ class RNNClassifier(RNNMixin, ClassifierNetwork):
                  warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 n_threads=None):
+                 dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score",
+                 class_weight=None, n_threads=None):
         self._store_params(locals())
 
 
@@ -170,5 +179,5 @@ class RNNRegressor(RNNMixin, RegressorNetwork):
                  verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 n_threads=None):
+                 dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score", n_threads=None):
         self._store_params(locals())

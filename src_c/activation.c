@@ -1,4 +1,5 @@
-/* Hidden-layer activations: identity, logistic, tanh, relu. */
+/* Hidden-layer activations: identity, logistic, tanh, relu, leaky_relu,
+ * elu, gelu, softplus. */
 #include "fastnn.h"
 #include <math.h>
 #include <string.h>

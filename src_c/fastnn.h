@@ -37,13 +37,28 @@ typedef enum {
     FNN_ERR_NONFINITE = 3  /* the loss became NaN or infinite */
 } fnn_status;
 
-/* Hidden-layer activations. */
+/* Hidden-layer activations.  leaky_relu has slope 0.01 below 0; elu has
+ * alpha 1; gelu is the exact z * Phi(z) (Phi the standard normal CDF);
+ * softplus is log(1 + e^z). */
 typedef enum {
     FNN_ACT_IDENTITY = 0,
     FNN_ACT_LOGISTIC = 1,
     FNN_ACT_TANH = 2,
-    FNN_ACT_RELU = 3
+    FNN_ACT_RELU = 3,
+    FNN_ACT_LEAKY_RELU = 4,
+    FNN_ACT_ELU = 5,
+    FNN_ACT_GELU = 6,
+    FNN_ACT_SOFTPLUS = 7,
+    FNN_ACT_LAST = FNN_ACT_SOFTPLUS /* for range checks */
 } fnn_activation;
+
+/* 1 when f'(z) cannot be written from the output f(z): gelu is not
+ * monotone, so one output can come from two inputs with different slopes.
+ * A network keeps such a layer's pre-activation z for backward and uses
+ * fnn_activation_backward_from_input. */
+static inline int fnn_activation_needs_input(fnn_activation act) {
+    return act == FNN_ACT_GELU;
+}
 
 /* Output activation paired with its canonical loss: for each pair the
  * gradient of the loss with respect to the pre-activation is (p - y). */
@@ -115,6 +130,8 @@ typedef struct {
     fnn_activation activation; /* applied to the output (identity: none) */
     fnn_cell cell;       /* recurrent: the cell */
     int64_t dirs;        /* recurrent: 1, or 2 when bidirectional */
+    double dropout;      /* training: share of the outputs zeroed, in [0, 1) */
+    int batch_norm;      /* dense, conv: normalise before the activation */
 } fnn_layer;
 
 /* A network: its layers in order and its output activation + loss.  Its
@@ -123,7 +140,11 @@ typedef struct {
  * (kh*kw*c) x oc, rows in (kh, kw, c) order; recurrent: (c + units) x
  * (dirs * gates * units), the input weights then the recurrent ones, one
  * block of columns per direction), then every layer's biases (recurrent:
- * dirs * gates * units, then for the gru dirs * units of b_hn).
+ * dirs * gates * units, then for the gru dirs * units of b_hn), then for
+ * each batch-normalised layer a block of 3 x oc: its scale, running mean
+ * and running variance (its shift is the layer's bias, applied after the
+ * normalisation; the running statistics get no gradient, so optimizers
+ * leave them alone, and training steps update them).
  * So the L2 penalty covers exactly a prefix of the buffer. */
 typedef struct {
     int n_layers;
@@ -131,20 +152,44 @@ typedef struct {
     fnn_output output;
 } fnn_net;
 
-/* Optimizer settings and step count; the caller owns it across steps. */
-typedef enum { FNN_SGD = 0, FNN_ADAM = 1 } fnn_solver;
+/* Optimizer settings and step count; the caller owns it across steps.
+ * adamw is adam on the data gradient plus decoupled weight decay (alpha);
+ * rmsprop and adagrad divide by the root of a running (rho) or total
+ * average of squared gradients, plus epsilon. */
+typedef enum {
+    FNN_SGD = 0,
+    FNN_ADAM = 1,
+    FNN_ADAMW = 2,
+    FNN_RMSPROP = 3,
+    FNN_ADAGRAD = 4
+} fnn_solver;
 /* clip_norm > 0 rescales the step's gradient (without the L2 term) to at
  * most that global norm. */
 typedef struct {
     fnn_solver solver;
     double learning_rate;   /* current rate (schedules change it between epochs) */
-    double alpha;           /* L2 penalty on the weights, not the biases */
+    double alpha;           /* L2 penalty on the weights, not the biases
+                             * (adamw: the decoupled weight decay) */
     double momentum;        /* sgd */
     int nesterov;           /* sgd */
-    double beta_1, beta_2, epsilon;  /* adam */
-    int64_t t;              /* adam steps taken so far */
+    double beta_1, beta_2;  /* adam, adamw */
+    double epsilon;         /* adam, adamw, rmsprop, adagrad */
+    double rho;             /* rmsprop: decay of the squared-gradient average */
+    int64_t t;              /* adam / adamw steps taken so far */
     double clip_norm;       /* 0: no clipping */
 } fnn_optim;
+
+/* Dropout masks are a pure function of (seed, element index): the same
+ * seed gives the same mask whatever the thread count, and backward
+ * recomputes the mask instead of storing it.  A seed of 0 means "not
+ * training": no dropout. */
+static inline uint64_t fnn_mix64(uint64_t x) { /* splitmix64's finaliser */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
 
 /* net.c */
 /* FNN_OK when every layer's sizes are positive and chain together. */

@@ -11,8 +11,14 @@
 #undef FNN_TANH
 #undef FNN_SQRT
 #undef FNN_EPS
+#undef FNN_EXPM1
+#undef FNN_LOG1P
+#undef FNN_ERFC
 #define FNN_EXP fnn_expf
 #define FNN_LOG logf
 #define FNN_TANH fnn_tanhf
 #define FNN_SQRT sqrtf
 #define FNN_EPS FLT_EPSILON
+#define FNN_EXPM1 fnn_expm1f
+#define FNN_LOG1P fnn_log1pf /* float: for 0 <= x <= 1 only */
+#define FNN_ERFC fnn_erfcf

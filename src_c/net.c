@@ -19,11 +19,38 @@ static int64_t bias_count(const fnn_layer *g) {
     return g->kind == FNN_DENSE || g->kind == FNN_CONV ? g->oc : 0;
 }
 
-/* What a layer keeps from forward to backward, per sample: conv columns,
- * recurrent gates and states. */
-static int64_t kept_size(const fnn_layer *g) {
+/* Where, per sample, a layer's kept pre-activation z starts in what it
+ * keeps (below).  gelu's derivative cannot be written from its output (it
+ * is not monotone), and the output is all the walk back otherwise has:
+ * the next layer reads it, and z itself is overwritten by the activation
+ * in place.  So a layer whose activation needs its input
+ * (fnn_activation_needs_input) copies z after its kind's own kept data
+ * before activating, and backward differentiates from that copy.  Only
+ * those layers pay the extra out_size per sample; recomputing z from the
+ * layer's input instead would mean a second GEMM (or conv) per layer. */
+static int64_t kept_z_at(const fnn_layer *g) {
     return g->kind == FNN_RECURRENT ? fnn_recurrent_work_size(g)
                                     : fnn_conv_col_size(g);
+}
+
+/* Where, per sample, a batch-normalised layer's normalised values start
+ * (then, in the next oc per sample, its 1 / std per feature). */
+static int64_t kept_norm_at(const fnn_layer *g) {
+    return kept_z_at(g) +
+           (fnn_activation_needs_input(g->activation) ? out_size(g) : 0);
+}
+
+/* What a layer keeps from forward to backward, per sample: conv columns,
+ * recurrent gates and states, then z where kept_z_at says, then batch
+ * norm's values where kept_norm_at says. */
+static int64_t kept_size(const fnn_layer *g) {
+    return kept_norm_at(g) + (g->batch_norm ? out_size(g) + g->oc : 0);
+}
+
+/* Parameters of a layer's batch norm block: scale, running mean and
+ * variance. */
+static int64_t norm_count(const fnn_layer *g) {
+    return g->batch_norm ? 3 * g->oc : 0;
 }
 
 fnn_status fnn_net_check(const fnn_net *net) {
@@ -34,9 +61,13 @@ fnn_status fnn_net_check(const fnn_net *net) {
         const fnn_layer *g = net->layers + l;
         if (g->h < 1 || g->w < 1 || g->c < 1 || g->oh < 1 || g->ow < 1 ||
             g->oc < 1 || g->activation < FNN_ACT_IDENTITY ||
-            g->activation > FNN_ACT_RELU)
+            g->activation > FNN_ACT_LAST)
             return FNN_ERR_ARG;
         if (l > 0 && in_size(g) != out_size(g - 1)) return FNN_ERR_ARG;
+        if (!(g->dropout >= 0 && g->dropout < 1)) return FNN_ERR_ARG;
+        if (g->batch_norm && ((g->kind != FNN_DENSE && g->kind != FNN_CONV) ||
+                              l == net->n_layers - 1))
+            return FNN_ERR_ARG;
         switch (g->kind) {
         case FNN_DENSE:
             if (g->h != 1 || g->w != 1 || g->oh != 1 || g->ow != 1)
@@ -79,9 +110,16 @@ int64_t fnn_net_n_coefs(const fnn_net *net) {
     return n;
 }
 
-int64_t fnn_net_n_params(const fnn_net *net) {
+/* Where the batch norm blocks start: after every weight and bias. */
+static int64_t norm_offset(const fnn_net *net) {
     int64_t n = fnn_net_n_coefs(net);
     for (int l = 0; l < net->n_layers; l++) n += bias_count(net->layers + l);
+    return n;
+}
+
+int64_t fnn_net_n_params(const fnn_net *net) {
+    int64_t n = norm_offset(net);
+    for (int l = 0; l < net->n_layers; l++) n += norm_count(net->layers + l);
     return n;
 }
 
@@ -109,6 +147,11 @@ int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n) {
     int64_t last, tmp, col, end;
     work_layout(net, n, &last, &tmp, &col, &end);
     return end;
+}
+
+/* Each layer's dropout mask comes from its own stream of the seed. */
+static uint64_t layer_seed(uint64_t seed, int layer) {
+    return fnn_mix64(seed ^ (0xd1b54a32d192ed03ULL * (uint64_t)(layer + 1)));
 }
 
 /* The checks every entry point makes: a valid network, threads, one input

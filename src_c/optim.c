@@ -1,10 +1,13 @@
-/* Optimizer steps (sgd with momentum / nesterov, adam) as one fused loop
- * over the flat parameter buffer. */
+/* Optimizer steps (sgd with momentum / nesterov, adam, adamw, rmsprop,
+ * adagrad) as one fused loop over the flat parameter buffer. */
 #include "fastnn.h"
 #include <math.h>
 
 int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params) {
-    return opt->solver == FNN_ADAM ? 2 * n_params : n_params;
+    /* adam, adamw: first and second moments; sgd: velocity; rmsprop,
+     * adagrad: the squared-gradient average or sum */
+    return opt->solver == FNN_ADAM || opt->solver == FNN_ADAMW ? 2 * n_params
+                                                              : n_params;
 }
 
 #include "fnn_dtype_f32.h"

@@ -187,6 +187,24 @@ def test_regressor_learns_a_property_of_the_image(digits):
     assert multi.predict(X).shape == (len(X), 2)
 
 
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "softplus", "gelu"])
+def test_activation_moves_after_max_pool_only_when_monotone(digits, activation):
+    """Max pooling commutes with a non-decreasing activation, which is then
+    applied after the pool (a quarter of the values); gelu is not monotone
+    and stays on the conv (tests/test_conv_engine.py shows the reordered
+    network differs).  Either way the model learns."""
+    X, y = digits
+    model = ConvClassifier(**dict(SMALL, activation=activation, max_iter=10,
+                                  learning_rate_init=0.01)).fit(X, y)
+    conv, pool = model._specs[:2]
+    assert (conv["kind"], pool["kind"]) == ("conv", "maxpool")
+    moved = activation != "gelu"
+    assert conv["activation"] == ("identity" if moved else activation)
+    assert pool["activation"] == (activation if moved else "identity")
+    assert [s["activation"] for s in model._specs[2:]] == [activation, "identity"]
+    assert model.score(X, y) > 0.8
+
+
 def test_digits_accuracy():
     """Digits, 25% held out: at least 0.97 test accuracy."""
     X, y = load_digits(return_X_y=True)

@@ -2,6 +2,7 @@
 gradient checks by central differences (float64)."""
 import numpy as np
 import pytest
+from scipy.special import ndtr
 
 from fastnn import _engine
 from fastnn._network import conv_layer, dense_layers, pool_layer
@@ -179,7 +180,7 @@ def test_inconsistent_layers_are_refused():
         _engine.Network([conv] + dense_layers([10, 2], "relu"), "softmax")  # 4*4*2 != 10
 
 
-@pytest.mark.parametrize("act", ["relu", "tanh", "logistic"])
+@pytest.mark.parametrize("act", ["relu", "tanh", "logistic", "leaky_relu", "elu", "softplus"])
 def test_activation_after_max_pool_is_the_same_network(act):
     """ConvClassifier applies a conv's activation after its max pool (max
     commutes with a non-decreasing function): same outputs, same gradients."""
@@ -201,3 +202,28 @@ def test_activation_after_max_pool_is_the_same_network(act):
     # image under 2x2 pooling) is right by central differences, and equal
     g_after = assert_network_gradient(after, params, X, Y, None)
     np.testing.assert_allclose(g_before, g_after, rtol=1e-10, atol=1e-12)
+
+
+def test_gelu_after_max_pool_is_another_network():
+    """gelu is not monotone (its minimum is near z = -0.75), so max pooling
+    does not commute with it: the reordered network computes something
+    else, which is why ConvClassifier keeps gelu before the pool."""
+    conv_first = conv_layer(4, 4, 1, 1, (1, 1), (1, 1), "valid", "gelu")
+    conv_plain = conv_layer(4, 4, 1, 1, (1, 1), (1, 1), "valid", "identity")
+    head = dense_layers([4, 2], "gelu")  # one layer: the output's, no activation
+    before = _engine.Network([conv_first, pool_layer("maxpool", 4, 4, 1, (2, 2))] + head,
+                             "identity")
+    after = _engine.Network([conv_plain, pool_layer("maxpool", 4, 4, 1, (2, 2), "gelu")] + head,
+                            "identity")
+    # weights first (conv 1, head 4x2), then biases (conv 1, head 2): the
+    # conv passes pixels through and each output sums the four pools
+    params = np.r_[1.0, np.ones(8), np.zeros(3)]
+    assert params.size == before.n_params
+    X = np.full((1, 16), -3.0)
+    X[0, 0] = -0.5  # the first 2x2 window holds -0.5 and three -3
+    gelu = lambda z: z * ndtr(z)
+    expect_before = 3 * gelu(-3.0) + max(gelu(-0.5), gelu(-3.0))  # = 4 gelu(-3)
+    expect_after = 3 * gelu(-3.0) + gelu(max(-0.5, -3.0))
+    assert expect_before - expect_after > 0.1
+    np.testing.assert_allclose(before.forward(params, X), [[expect_before] * 2], rtol=1e-12)
+    np.testing.assert_allclose(after.forward(params, X), [[expect_after] * 2], rtol=1e-12)

@@ -4,11 +4,12 @@ NumPy code."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.special import expit, ndtr
 from sklearn.neural_network._base import ACTIVATIONS, LOSS_FUNCTIONS
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from fastnn import _engine
-from fastnn._network import dense_layers
+from fastnn._network import conv_layer, dense_layers, pool_layer, recurrent_layer
 
 DTYPES = [np.float32, np.float64]
 THREADS = [1, 2]
@@ -17,7 +18,11 @@ THREADS = [1, 2]
 # columns, the parallel bias gradient).
 SHAPES = [(1, 1, 1), (7, 3, 5), (1, 17, 9), (33, 1, 7), (64, 31, 70), (5, 129, 3),
           (300, 200, 100), (20, 300, 500), (33, 517, 129), (700, 20, 130)]
-ACTS = ["identity", "logistic", "tanh", "relu"]
+ACTS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus"]
+NEW_ACTS = ACTS[4:]  # beyond scikit-learn's
+# Activations whose derivative cannot be written from the output: the
+# single-kernel backward refuses them, the network keeps their input.
+FROM_INPUT_ONLY = {"gelu"}
 OUTPUTS = ["identity", "logistic", "softmax", "exp"]
 # (output, n_outputs) pairs; softmax needs at least two outputs.
 OUTPUT_SHAPES = [(o, k) for o in OUTPUTS for k in (1, 3) if (o, k) != ("softmax", 1)]
@@ -25,6 +30,40 @@ OUTPUT_SHAPES = [(o, k) for o in OUTPUTS for k in (1, 3) if (o, k) != ("softmax"
 
 def dense_net(units, activation, output, n_threads=1):
     return _engine.Network(dense_layers(units, activation), output, n_threads)
+
+
+def activation_f64(act, z):
+    """f(z) in float64: scikit-learn's for its four, else NumPy / SciPy
+    forms that stay accurate in the tails (gelu through ndtr, not 1 + erf)."""
+    z = np.asarray(z, np.float64)
+    with np.errstate(invalid="ignore"):  # NaN in, NaN out
+        if act == "leaky_relu":
+            return np.where(z > 0, z, 0.01 * z)
+        if act == "elu":
+            return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+        if act == "gelu":
+            return np.where(z == -np.inf, 0.0, z * ndtr(z))  # 0 is the limit at -inf
+        if act == "softplus":
+            return np.logaddexp(0, z)
+        out = z.copy()
+        ACTIVATIONS[act](out)
+        return out
+
+
+def activation_grad_f64(act, z):
+    """f'(z) in float64, straight from the definitions."""
+    z = np.asarray(z, np.float64)
+    with np.errstate(invalid="ignore"):
+        return {
+            "identity": lambda: np.ones_like(z),
+            "logistic": lambda: expit(z) * (1 - expit(z)),
+            "tanh": lambda: 1 - np.tanh(z) ** 2,
+            "relu": lambda: (z > 0).astype(np.float64),
+            "leaky_relu": lambda: np.where(z > 0, 1.0, 0.01),
+            "elu": lambda: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))),
+            "gelu": lambda: ndtr(z) + np.nan_to_num(z * np.exp(-z * z / 2)) / np.sqrt(2 * np.pi),
+            "softplus": lambda: expit(z),
+        }[act]()
 
 
 def tol(dtype):
@@ -110,13 +149,24 @@ def test_activation_matches_reference(dtype, act, n, n_threads):
     _engine.activation_forward(A, act, n_threads=n_threads)
     _engine.activation_forward(A_ref, act, reference=True)
     np.testing.assert_allclose(A, A_ref, **tol(dtype))
-    expect = Z.astype(np.float64)
-    ACTIVATIONS[act](expect)  # scikit-learn's in-place activation
-    np.testing.assert_allclose(A, expect, **tol(dtype))
+    np.testing.assert_allclose(A, activation_f64(act, Z), **tol(dtype))
+    # the derivative from the input Z: every activation
+    dZi, dZi_ref = np.empty_like(A), np.empty_like(A)
+    _engine.activation_backward_from_input(dZi, dA, Z, act, n_threads=n_threads)
+    _engine.activation_backward_from_input(dZi_ref, dA, Z, act, reference=True)
+    np.testing.assert_allclose(dZi, dZi_ref, **tol(dtype))
+    np.testing.assert_allclose(dZi, dA * activation_grad_f64(act, Z), **tol(dtype))
+    # ... and from the output A, where it can be written from A
     dZ, dZ_ref = np.empty_like(A), np.empty_like(A)
+    if act in FROM_INPUT_ONLY:
+        for reference in (False, True):
+            with pytest.raises(ValueError, match="invalid argument"):
+                _engine.activation_backward(dZ, dA, A, act, reference=reference)
+        return
     _engine.activation_backward(dZ, dA, A, act, n_threads=n_threads)
     _engine.activation_backward(dZ_ref, dA, A, act, reference=True)
     np.testing.assert_allclose(dZ, dZ_ref, **tol(dtype))
+    np.testing.assert_allclose(dZ, dZi, **tol(dtype))
 
 
 # ---- losses and optimizers against scikit-learn --------------------------
@@ -223,11 +273,15 @@ def test_activation_gradient(act):
         return A
 
     A = forward()
-    dZ = np.empty_like(A)
-    _engine.activation_backward(dZ, A, A, act)  # dA = A for 1/2 sum(A^2)
     numeric = numeric_grad(lambda: 0.5 * np.sum(forward() ** 2), Z)
-    kink = np.abs(Z) < 1e-4 if act == "relu" else None
+    kink = np.abs(Z) < 1e-4 if act in ("relu", "leaky_relu") else None
+    dZ = np.empty_like(A)
+    _engine.activation_backward_from_input(dZ, A, Z, act)  # dA = A for 1/2 sum(A^2)
     assert_grad_close(dZ, numeric, skip=kink)
+    if act not in FROM_INPUT_ONLY:
+        dZ = np.empty_like(A)
+        _engine.activation_backward(dZ, A, A, act)
+        assert_grad_close(dZ, numeric, skip=kink)
 
 
 @pytest.mark.parametrize("output,K", OUTPUT_SHAPES)
@@ -260,6 +314,27 @@ def test_network_gradient(act, output, K, sparse):
         X = _engine.CSRBatches(sp.csr_matrix(X), np.float64)
     Y, sw = targets(rng, output, N, K), rng.random(N) + 0.5
     assert_network_gradient(net, params, X, Y, sw)
+
+
+@pytest.mark.parametrize("act", NEW_ACTS)
+def test_network_gradient_through_every_layer_kind(act):
+    """The activation on layers that keep data of their own from forward to
+    backward (a conv's im2col columns, a recurrent layer's states), on a
+    pointwise conv (no columns), a pool and dense layers: a gelu layer's
+    pre-activation is kept after that data, and read back from there."""
+    rng = np.random.default_rng(11)
+    conv = conv_layer(6, 5, 2, 3, (3, 3), (1, 1), "same", act)
+    pool = pool_layer("maxpool", 6, 5, 3, (2, 2), act)
+    point = conv_layer(3, 2, 3, 4, (1, 1), (1, 1), "valid", act)
+    images = _engine.Network([conv, pool, point] + dense_layers([24, 5, 3], act), "softmax", 2)
+    seq = dict(recurrent_layer(4, 3, 5, "gru", 2, True), activation=act)
+    last = dict(recurrent_layer(4, 10, 3, "lstm", 1, False), activation=act)
+    sequences = _engine.Network([seq, last] + dense_layers([3, 4, 2], act), "identity", 2)
+    for net, n_in, K, output in [(images, 60, 3, "softmax"), (sequences, 12, 2, "identity")]:
+        params = rand(rng, net.n_params) * 0.5
+        X = rand(rng, 5, n_in)
+        Y, sw = targets(rng, output, 5, K), rng.random(5) + 0.5
+        assert_network_gradient(net, params, X, Y, sw)
 
 
 # ---- the network entry points --------------------------------------------
@@ -373,18 +448,53 @@ def test_bad_layer_sizes_are_refused():
         dense_net([3, 0, 2], "relu", "identity")
 
 
-@pytest.mark.parametrize("act", ["logistic", "tanh"])
+@pytest.mark.parametrize("act", ["logistic", "tanh"] + NEW_ACTS)
 def test_float32_activations_at_the_edges(act):
-    """float32 uses its own vectorised exp: check it where libm's edge cases
-    live (underflow, overflow, infinities, NaN, values near zero)."""
-    z = np.array([-1e30, -100, -88.5, -87.4, -20, -1.5, -1e-3, -1e-7, 0, 1e-7, 1e-3, 0.5,
-                  1.5, 9, 20, 87.4, 88.5, 100, 1e30, np.inf, -np.inf, np.nan], dtype=np.float32)
+    """float32 uses its own vectorised exp (and expm1, log1p, erfc): check
+    it where libm's edge cases live (underflow, overflow, infinities, NaN,
+    values near zero, gelu's minimum and the underflow of its Phi), in f
+    and in both derivatives: no NaN or inf where the true value is finite."""
+    z = np.array([-1e30, -100, -88.5, -87.4, -20, -13.5, -5, -1.5, -0.75, -1e-3, -1e-7, 0,
+                  1e-7, 1e-3, 0.5, 1.5, 5, 9, 20, 87.4, 88.5, 100, 1e30, np.inf, -np.inf,
+                  np.nan], dtype=np.float32)
     A = z.copy()
     _engine.activation_forward(A, act)
     with np.errstate(over="ignore"):
-        expect = np.tanh(z.astype(np.float64)) if act == "tanh" else 1 / (1 + np.exp(-z.astype(np.float64)))
+        expect = activation_f64(act, z)
     np.testing.assert_allclose(A, expect, rtol=2e-6, atol=2e-7)
-    assert np.isnan(A[-1]) and np.isfinite(A[:-1]).all()
+    assert np.isnan(A[-1])
+    np.testing.assert_array_equal(np.isfinite(A[:-1]), np.isfinite(expect[:-1]))
+    grad = activation_grad_f64(act, z[:-1])
+    assert np.isfinite(grad).all()
+    dZ = np.empty_like(z)
+    _engine.activation_backward_from_input(dZ, np.ones_like(z), z, act)
+    np.testing.assert_allclose(dZ[:-1], grad, rtol=2e-6, atol=2e-7)
+    if act not in FROM_INPUT_ONLY:
+        _engine.activation_backward(dZ, np.ones_like(z), A, act)
+        np.testing.assert_allclose(dZ[:-1], grad, rtol=2e-6, atol=2e-7)
+
+
+@pytest.mark.parametrize("act", NEW_ACTS)
+def test_float32_activations_are_accurate(act):
+    """f and f' in float32 (fnn_math.h's expm1, log1p, erfc) against float64
+    over a dense grid and many magnitudes.  gelu's forward bound is wider
+    only in the far tail (|z| > 5, Phi < 3e-7), where the rounding of
+    erfc's argument is amplified by its square (see fnn_math.h)."""
+    z = np.concatenate([np.linspace(-30, 30, 200001), np.logspace(-30, 1.5, 5001),
+                        -np.logspace(-30, 1.5, 5001)]).astype(np.float32)
+    A = z.copy()
+    _engine.activation_forward(A, act)
+    expect = activation_f64(act, z)
+    np.testing.assert_allclose(A, expect, rtol=3e-5 if act == "gelu" else 4e-7, atol=1e-30)
+    near = np.abs(z) < 5
+    np.testing.assert_allclose(A[near], expect[near], rtol=3e-6, atol=1e-30)
+    grad = activation_grad_f64(act, z)
+    dZ = np.empty_like(z)
+    _engine.activation_backward_from_input(dZ, np.ones_like(z), z, act)
+    np.testing.assert_allclose(dZ, grad, rtol=4e-7, atol=4e-7)
+    if act not in FROM_INPUT_ONLY:
+        _engine.activation_backward(dZ, np.ones_like(z), A, act)
+        np.testing.assert_allclose(dZ, grad, rtol=4e-7, atol=4e-7)
 
 
 def test_float32_exp_outputs_overflow_to_inf():

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.special import ndtr
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import (
     load_digits,
@@ -58,7 +59,9 @@ PAIRS = [(MLPClassifier, SkMLPClassifier), (MLPRegressor, SkMLPRegressor)]
 PAIR_IDS = ["classifier", "regressor"]
 
 # Extra constructor parameters DESIGN.md allows beyond scikit-learn's.
-ALLOWED_EXTRA_PARAMS = {"n_threads", "dropout", "batch_norm", "class_weight", "device"}
+# fastnn's additions, each defaulting to scikit-learn's behaviour.
+ALLOWED_EXTRA_PARAMS = {"n_threads", "dropout", "batch_norm", "class_weight", "device",
+                        "warmup_epochs", "monitor"}
 
 # Exact scikit-learn messages (copied from scikit-learn 1.9 source).
 MSG_MAX_ITER = (
@@ -169,6 +172,10 @@ def _forward(est, X):
         "relu": lambda z: np.maximum(z, 0),
         "tanh": np.tanh,
         "logistic": lambda z: 1.0 / (1.0 + np.exp(-z)),
+        "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+        "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+        "gelu": lambda z: z * ndtr(z),
+        "softplus": lambda z: np.logaddexp(0, z),
     }
     a = np.asarray(X, dtype=np.float64)
     n_layers = len(est.coefs_)
@@ -522,7 +529,8 @@ def test_loss_definition_matches_sklearn(case, n_batches):
 
 
 @pytest.mark.parametrize(
-    "activation, factor", [("relu", 6.0), ("tanh", 6.0), ("identity", 6.0), ("logistic", 2.0)]
+    "activation, factor", [("relu", 6.0), ("tanh", 6.0), ("identity", 6.0), ("logistic", 2.0),
+                           ("leaky_relu", 6.0), ("elu", 6.0), ("gelu", 6.0), ("softplus", 6.0)]
 )
 def test_glorot_uniform_init(activation, factor):
     rng = np.random.RandomState(0)
@@ -1464,6 +1472,22 @@ def test_digits_accuracy_parity(digits_split, solver, kw):
         ref.append(_fit(SkMLPClassifier(**params), X_tr, y_tr).score(X_te, y_te))
     assert min(ours) > 0.94
     assert abs(np.mean(ours) - np.mean(ref)) <= 0.015, (ours, ref)
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "gelu", "softplus"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activations_beyond_sklearn_learn_digits(digits_split, activation, dtype):
+    """Each activation scikit-learn lacks learns digits, in either dtype,
+    and the fitted model computes exactly that function: predict_proba
+    against a NumPy forward pass over coefs_ / intercepts_."""
+    X_tr, X_te, y_tr, y_te = (a.astype(dtype) if a.dtype.kind == "f" else a
+                              for a in digits_split)
+    est = _fit(MLPClassifier(hidden_layer_sizes=(32,), activation=activation, max_iter=30,
+                             learning_rate_init=0.01, random_state=0), X_tr, y_tr)
+    assert est.coefs_[0].dtype == dtype
+    assert est.score(X_te, y_te) > 0.9
+    close = dict(rtol=1e-9, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(est.predict_proba(X_te), _forward(est, X_te), **close)
 
 
 @pytest.mark.parametrize(

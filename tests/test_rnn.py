@@ -43,6 +43,22 @@ def test_regressor_learns_order_dependent_target(cell, bidirectional):
     assert model.score(X[240:], y[240:]) > 0.8
 
 
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "gelu", "softplus"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dense_head_takes_every_activation(activation, dtype):
+    """The dense head's hidden layers use the activation, in either dtype
+    (gelu keeps its pre-activation after the recurrent layer's states)."""
+    X, y = sequences(dtype=dtype)
+    model = RNNRegressor(recurrent_layer_sizes=(16,), hidden_layer_sizes=(16,),
+                         activation=activation, learning_rate_init=0.01, max_iter=60,
+                         random_state=0).fit(X[:240], y[:240])
+    assert [s["activation"] for s in model._specs] == ["identity", activation, "identity"]
+    assert model.coefs_[0].dtype == dtype
+    # the extra head layer overfits 240 sequences a little (relu: 0.94 / 0.77)
+    assert model.score(X[:240], y[:240]) > 0.9
+    assert model.score(X[240:], y[240:]) > 0.65
+
+
 def test_classifier_on_sequences_with_string_labels():
     X, y = sequences(n=800)
     labels = np.where(y > 0, "up", "down")

@@ -1,0 +1,14 @@
+/* Batch normalisation over the rows of a layer's output: per feature
+ * (a dense unit, or a conv channel over every pixel of the batch). */
+#include "fastnn.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FNN_NORM_EPS 1e-5      /* added to the variance (PyTorch's) */
+#define FNN_NORM_MOMENTUM 0.1  /* weight of a batch in the running statistics */
+
+#include "fnn_dtype_f32.h"
+#include "norm.inc"
+#include "fnn_dtype_f64.h"
+#include "norm.inc"
