@@ -10,11 +10,12 @@
 #include <stdint.h>
 #include <string.h>
 
-/* e^x within 2 ulp for finite x; +inf above, 0 below the float range; NaN
- * stays NaN.  x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two parts so
- * r is exact), e^r by a degree-7 polynomial, 2^n built in the exponent
- * bits.  The coefficients are the usual minimax fit for this interval. */
-static inline float fnn_expf(float x) {
+/* The shared part of fnn_expf and fnn_expm1f, for x clamped to the float
+ * range: x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two parts so r is
+ * exact); *scale = 2^n, built in the exponent bits, and the result is
+ * e^r - 1 by a degree-7 polynomial (p r^2 + r, the usual minimax fit for
+ * this interval), kept apart from the 1 for expm1's accuracy near 0. */
+static inline float fnn_exp_reduce(float x, float *scale) {
     const float hi = 88.3762626647949f, lo = -87.3365447505531f;
     /* clamp with selects (fminf is a call); NaN -> lo, so the conversion
      * to int below stays defined */
@@ -28,13 +29,19 @@ static inline float fnn_expf(float x) {
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
-    const float er = p * r * r + r + 1.0f;
     const int32_t bits = ((int32_t)n + 127) * (1 << 23);
+    memcpy(scale, &bits, sizeof *scale);
+    return p * r * r + r;
+}
+
+/* e^x within 2 ulp for finite x; +inf above, 0 below the float range; NaN
+ * stays NaN. */
+static inline float fnn_expf(float x) {
     float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    float out = er * scale;
-    out = x > hi ? INFINITY : out;
-    out = x < lo ? 0.0f : out;
+    const float em = fnn_exp_reduce(x, &scale);
+    float out = (em + 1.0f) * scale;
+    out = x > 88.3762626647949f ? INFINITY : out;
+    out = x < -87.3365447505531f ? 0.0f : out;
     return x != x ? x : out;
 }
 
@@ -55,24 +62,11 @@ static inline float fnn_tanhf(float x) {
  * 88.3763 on (like fnn_expf: a hair before float's overflow at 88.7228;
  * the activations only take x <= 0). */
 static inline float fnn_expm1f(float x) {
-    const float hi = 88.3762626647949f, lo = -87.3365447505531f;
-    const float xc = x >= lo ? (x <= hi ? x : hi) : lo;
-    const float shifted = xc * 1.44269504088896341f + 12582912.0f;
-    const float n = shifted - 12582912.0f;
-    const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    const float em = p * r * r + r;
-    const int32_t bits = ((int32_t)n + 127) * (1 << 23);
     float scale;
-    memcpy(&scale, &bits, sizeof scale);
+    const float em = fnn_exp_reduce(x, &scale);
     float out = scale * em + (scale - 1.0f);
-    out = x > hi ? INFINITY : out;
-    out = x < lo ? -1.0f : out;
+    out = x > 88.3762626647949f ? INFINITY : out;
+    out = x < -87.3365447505531f ? -1.0f : out;
     return x != x ? x : out;
 }
 
