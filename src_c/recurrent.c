@@ -31,15 +31,24 @@ int64_t fnn_recurrent_bias_count(const fnn_layer *g) {
     return g->dirs * H * (fnn_recurrent_gates(g) + (g->cell == FNN_CELL_GRU));
 }
 
+/* Per-row scratch of the time loop: backward's hidden and cell gradients
+ * (2 units); forward's step input [x_t, h_prev] (rnn, lstm: inputs +
+ * units) or recurrent products (gru: 3 units). */
+static int64_t scratch_stride(const fnn_layer *g) {
+    const int64_t H = fnn_recurrent_units(g);
+    if (g->cell == FNN_CELL_GRU) return 3 * H;
+    return g->c + H > 2 * H ? g->c + H : 2 * H;
+}
+
 /* Per sample: the gates of every step and direction (pre-activations, then
  * activations, then their gradients), the hidden states, the cell states
- * (lstm) or the recurrent candidate term h Wh_n + b_hn (gru), and 3 units
- * of per-row scratch for the time loop. */
+ * (lstm) or the recurrent candidate term h Wh_n + b_hn (gru), and the
+ * scratch row of the time loop. */
 int64_t fnn_recurrent_work_size(const fnn_layer *g) {
     if (g->kind != FNN_RECURRENT) return 0;
     const int64_t H = fnn_recurrent_units(g), steps = g->h * g->dirs;
     return steps * H * (fnn_recurrent_gates(g) + 1 + (g->cell != FNN_CELL_RNN)) +
-           3 * H;
+           scratch_stride(g);
 }
 
 #include "fnn_dtype_f32.h"
