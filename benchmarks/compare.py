@@ -214,13 +214,18 @@ def mlp_sklearn(cfg, X, y, args):
     return _mlp_sk_like(lambda: MLPClassifier(**params), X, y, args.repeat)
 
 
-def mlp_layers(nn, cfg):
-    """The mlp workload's network as torch modules."""
-    layers, width = [], cfg["n_features"]
+def dense_head(nn, width, cfg):
+    """cfg's hidden relu layers and its output layer, from `width` inputs."""
+    layers = []
     for h in cfg["hidden"]:
         layers += [nn.Linear(width, h), nn.ReLU()]
         width = h
     return layers + [nn.Linear(width, cfg["n_classes"])]
+
+
+def mlp_layers(nn, cfg):
+    """The mlp workload's network as torch modules."""
+    return dense_head(nn, cfg["n_features"], cfg)
 
 
 def mlp_torch(cfg, X, y, args):
@@ -377,12 +382,7 @@ def conv_layers(nn, cfg):
     for f in cfg["filters"]:
         layers += [nn.Conv2d(channels, f, cfg["kernel"]), nn.ReLU(), nn.MaxPool2d(cfg["pool"])]
         channels, side = f, (side - cfg["kernel"] + 1) // cfg["pool"]
-    layers.append(nn.Flatten())
-    width = channels * side * side
-    for h in cfg["hidden"]:
-        layers += [nn.Linear(width, h), nn.ReLU()]
-        width = h
-    return layers + [nn.Linear(width, cfg["n_classes"])]
+    return layers + [nn.Flatten()] + dense_head(nn, channels * side * side, cfg)
 
 
 def conv_torch(cfg, X, y, args):

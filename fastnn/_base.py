@@ -22,9 +22,6 @@ from ._network import Layout, coef_shape, dense_layers, glorot_fans
 from ._threads import effective_n_threads, single_threaded_blas
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-# rmsprop's decay of its running average of squared gradients (Hinton's
-# value, Keras' default); fixed, not a constructor parameter.
-RMSPROP_RHO = 0.9
 
 
 def learning_rate_at(epoch, rate, schedule, max_iter, warmup_epochs=0):
@@ -141,8 +138,9 @@ class BaseNetwork(BaseEstimator):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         return [int(s) for s in sizes]
 
-    def _set_dropout(self, specs):
-        """Writes each hidden layer's dropout rate into its spec."""
+    def _set_stochastic_layers(self, specs):
+        """Writes dropout rates into the hidden layers' specs and marks every
+        dense and conv layer but the output one for batch norm."""
         hidden = [spec for spec in specs if spec.get("hidden")]
         rates = self.dropout
         rates = [rates] * len(hidden) if isinstance(rates, Real) else list(rates)
@@ -152,17 +150,12 @@ class BaseNetwork(BaseEstimator):
                              % (len(rates), len(hidden)))
         if not all(isinstance(r, Real) and 0 <= r < 1 for r in rates):
             raise ValueError("dropout rates must be in [0, 1), got %r." % (self.dropout,))
-        if any(rates) and self.solver not in STOCHASTIC_SOLVERS:
-            raise ValueError("dropout needs a stochastic solver (%s); lbfgs minimises one "
-                             "fixed objective." % ", ".join(STOCHASTIC_SOLVERS))
+        if (any(rates) or self.batch_norm) and self.solver not in STOCHASTIC_SOLVERS:
+            raise ValueError("dropout and batch_norm need a stochastic solver (%s): they act "
+                             "per mini-batch, while lbfgs minimises one fixed objective."
+                             % ", ".join(STOCHASTIC_SOLVERS))
         for spec, rate in zip(hidden, rates):
             spec["dropout"] = float(rate)
-
-    def _set_batch_norm(self, specs):
-        """Marks every dense and conv layer but the output one."""
-        if self.batch_norm and self.solver not in STOCHASTIC_SOLVERS:
-            raise ValueError("batch_norm needs a stochastic solver (%s): it normalises by "
-                             "mini-batch statistics." % ", ".join(STOCHASTIC_SOLVERS))
         for spec in specs[:-1]:
             if spec["kind"] in ("dense", "conv"):
                 spec["batch_norm"] = bool(self.batch_norm)
@@ -229,8 +222,7 @@ class BaseNetwork(BaseEstimator):
         sample_weight = self._weigh_classes(y, sample_weight)
         y = np.ascontiguousarray(y, dtype=dtype)
         specs = self._layer_specs(X.shape[1], y.shape[1])
-        self._set_dropout(specs)
-        self._set_batch_norm(specs)
+        self._set_stochastic_layers(specs)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, specs, dtype)
@@ -361,8 +353,7 @@ class BaseNetwork(BaseEstimator):
                     "momentum": float(self.momentum),
                     "nesterov": bool(self.nesterovs_momentum),
                     "beta_1": float(self.beta_1), "beta_2": float(self.beta_2),
-                    "epsilon": float(self.epsilon), "rho": RMSPROP_RHO,
-                    "clip_norm": self._clip_norm()}
+                    "epsilon": float(self.epsilon), "clip_norm": self._clip_norm()}
         sample_idx = np.arange(n_samples, dtype=np.int64)
         # dropout and batch norm behave differently in training
         training_mode = any(spec.get("dropout", 0) > 0 or spec.get("batch_norm")

@@ -464,7 +464,8 @@ cdef class Network:
     def loss_grad(self, const real[::1] params, real[::1] grad, X, const real[:, ::1] Y,
                   sw, uint64_t seed=0):
         """Summed data loss over all rows; its gradient is added to grad
-        (grad None: the loss only).  seed: dropout masks (0: none)."""
+        (grad None: the loss only).  seed: 0 for inference mode, else
+        training mode (batch statistics, dropout masks of that seed)."""
         self._check(params.shape[0], X, Y, sw, -1 if grad is None else grad.shape[0])
         cdef int64_t n = Y.shape[0]
         dtype = np.float32 if real is float else np.float64
@@ -527,8 +528,9 @@ cdef class Network:
                     X, const real[:, ::1] Y, sw, const int64_t[::1] order,
                     int64_t batch_size, dict opt, double loss_scale, uint64_t seed=0):
         """One pass over the rows in `order`, one optimizer step per batch.
-        seed: the epoch's dropout masks (0: no dropout); each batch gets its
-        own stream of it.
+        seed: 0 for inference mode, else training mode with the epoch's
+        dropout masks (each batch gets its own stream of the seed) and
+        batch norm's running statistics updated.
 
         Returns (sum over batches of batch loss * batch rows, adam step
         count).  A batch loss is scikit-learn's: the data loss divided by the

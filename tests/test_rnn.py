@@ -80,9 +80,10 @@ def test_input_forms_agree():
     flat = RNNRegressor(input_shape=(6, 2), **kw).fit(X.reshape(120, 12), y)
     np.testing.assert_allclose(three_d.predict(X), flat.predict(X.reshape(120, 12)), **tol(X.dtype))
     assert three_d.n_features_in_ == flat.n_features_in_ == 12
-    # a model fitted on 3-D input also predicts on the same values laid flat
-    np.testing.assert_allclose(three_d.predict(X.reshape(120, 12)[:, :].reshape(120, 6, 2)),
-                               three_d.predict(X))
+    # without input_shape, flat rows are one feature per step: not the
+    # (6, 2) sequences this model was fitted on
+    with pytest.raises(ValueError, match="fitted on"):
+        three_d.predict(X.reshape(120, 12))
 
     one_feature = RNNRegressor(**kw).fit(X[:, :, 0], y)
     explicit = RNNRegressor(**kw).fit(X[:, :, :1], y)

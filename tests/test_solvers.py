@@ -13,7 +13,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from fastnn import (ConvClassifier, MLPClassifier, MLPRegressor, RNNRegressor,
                     _engine)
-from fastnn._base import RMSPROP_RHO, STOCHASTIC_SOLVERS, learning_rate_at
+from fastnn._base import STOCHASTIC_SOLVERS, learning_rate_at
+from fastnn._engine import RMSPROP_RHO
 
 from test_engine import rand, tol
 
