@@ -45,6 +45,22 @@ def learning_rate_at(epoch, rate, schedule, max_iter, warmup_epochs=0):
     return rate
 
 
+class OptimizerState:
+    """What a stochastic solver carries between epochs and partial_fit
+    calls: its name, the engine's step count and state vector (velocities,
+    moments), and the schedule's place.  `learning_rate` is the base rate
+    where the 'invscaling' and 'adaptive' rules have moved it, read as in
+    scikit-learn's `_optimizer.learning_rate`."""
+
+    def __init__(self, solver, learning_rate, size, dtype):
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.t = 0
+        self.epoch = 0
+        self.rates = []
+        self.state = np.zeros(size, dtype=dtype)
+
+
 class BaseNetwork(BaseEstimator):
     """Base class of the fastnn estimators; not for direct use."""
 
@@ -229,7 +245,12 @@ class BaseNetwork(BaseEstimator):
         layout = Layout(specs)
         # Refuses weights of other shapes (warm_start after a change of
         # architecture) before anything of the fitted model is touched.
-        params = layout.pack(self.coefs_, self.intercepts_, self.batch_norm_, dtype)
+        # (coefs_ and intercepts_ set by hand, as scikit-learn allows before
+        # partial_fit, come without batch_norm_: start its statistics anew)
+        norms = getattr(self, "batch_norm_", None)
+        if norms is None:
+            norms = Layout.initial_norms(specs, dtype)
+        params = layout.pack(self.coefs_, self.intercepts_, norms, dtype)
         self._specs = specs
         self.n_outputs_ = y.shape[1]
         net = self._engine_net(specs)
@@ -290,7 +311,9 @@ class BaseNetwork(BaseEstimator):
         self._set_params_from(layout, params)
 
     def _early_stopping_split(self, X, y, sample_weight):
-        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+        # scikit-learn stratifies binary targets on its boolean encoding:
+        # the same split, and the same error naming a too-small class
+        stratify = y.astype(bool) if is_classifier(self) and self.n_outputs_ == 1 else None
         arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
         parts = train_test_split(*arrays, random_state=self._random_state,
                                  test_size=self.validation_fraction, stratify=stratify)
@@ -312,12 +335,10 @@ class BaseNetwork(BaseEstimator):
         # partial_fit keeps the optimizer's state (velocities, moments, rate).
         size = _engine.optim_state_size(self.solver, layout.n_params)
         opt = getattr(self, "_optimizer", None)
-        if (not incremental or opt is None or opt["solver"] != self.solver
-                or opt["state"].dtype != dtype or opt["state"].size != size):
-            opt = self._optimizer = {"solver": self.solver, "t": 0,
-                                     "learning_rate": float(self.learning_rate_init),
-                                     "epoch": 0, "rates": [],
-                                     "state": np.zeros(size, dtype=dtype)}
+        if (not incremental or opt is None or opt.solver != self.solver
+                or opt.state.dtype != dtype or opt.state.size != size):
+            opt = self._optimizer = OptimizerState(self.solver, float(self.learning_rate_init),
+                                                   size, dtype)
 
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -368,16 +389,16 @@ class BaseNetwork(BaseEstimator):
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=self._random_state)
                 step = dict(settings, learning_rate=self._epoch_learning_rate(opt),
-                            t=opt["t"])
+                            t=opt.t)
                 # training mode with dropout masks: a fresh seed per epoch
                 # from random_state (0: inference mode)
                 seed = int(self._random_state.randint(1, 2**62)) if training_mode else 0
                 try:
-                    total = net.train_epoch(params, grad, opt["state"],
+                    total = net.train_epoch(params, grad, opt.state,
                                             Xe, y_train, sw, sample_idx, batch_size,
                                             step, self._loss_scale(), seed)
                 finally:
-                    opt["t"] = step["t"]
+                    opt.t = step["t"]
                 self.n_iter_ += 1
                 self.loss_ = total / n_samples
                 self.t_ += n_samples
@@ -447,18 +468,18 @@ class BaseNetwork(BaseEstimator):
         self._set_params_from(layout, params)
 
     def _epoch_learning_rate(self, opt):
-        """The rate the coming epoch trains with (recorded in opt["rates"])."""
-        rate = learning_rate_at(opt["epoch"], opt["learning_rate"], self.learning_rate,
+        """The rate the coming epoch trains with (recorded in opt.rates)."""
+        rate = learning_rate_at(opt.epoch, opt.learning_rate, self.learning_rate,
                                 self.max_iter, self.warmup_epochs)
-        opt["rates"].append(rate)
+        opt.rates.append(rate)
         return rate
 
     def _advance_learning_rate(self, opt):
         """After an epoch: count it, and apply scikit-learn's invscaling rule
         (sgd only).  'adaptive' acts in _trigger_stopping."""
-        opt["epoch"] += 1
+        opt.epoch += 1
         if self.learning_rate == "invscaling" and self.solver == "sgd":
-            opt["learning_rate"] = float(self.learning_rate_init) / (
+            opt.learning_rate = float(self.learning_rate_init) / (
                 self.t_ + 1) ** self.power_t
 
     def _trigger_stopping(self, msg, opt):
@@ -468,13 +489,13 @@ class BaseNetwork(BaseEstimator):
             if self.verbose:
                 print(msg + " Stopping.")
             return True
-        if opt["learning_rate"] <= 1e-6:
+        if opt.learning_rate <= 1e-6:
             if self.verbose:
                 print(msg + " Learning rate too small. Stopping.")
             return True
-        opt["learning_rate"] /= 5.0
+        opt.learning_rate /= 5.0
         if self.verbose:
-            print(msg + " Setting learning rate to %f" % opt["learning_rate"])
+            print(msg + " Setting learning rate to %f" % opt.learning_rate)
         return False
 
     def _update_no_improvement_count(self, early_stopping, params, layout, net, validation):

@@ -48,7 +48,11 @@ def conv_layer(h, w, c, filters, kernel, stride, padding, activation):
 
 
 def pool_layer(kind, h, w, c, size, activation="identity"):
-    (kh, kw) = size
+    """Non-overlapping windows (stride = window); rows and columns past the
+    last whole window are dropped.  A window larger than its input is
+    clipped to the input's extent, so a one-pixel-high strip pools along
+    its length only and a 1x1 input passes through."""
+    kh, kw = min(size[0], h), min(size[1], w)
     return dict(kind=kind, h=h, w=w, c=c, oh=h // kh, ow=w // kw, oc=c, kh=kh, kw=kw,
                 sh=kh, sw=kw, activation=activation)
 

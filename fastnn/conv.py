@@ -74,8 +74,8 @@ class ConvMixin(ShapedInputMixin):
         side = int(round(np.sqrt(n_features)))
         if side * side == n_features:
             return side, side, 1
-        # Any other length is a one-pixel-high strip (a 1-D signal); with
-        # pooling over 2 rows it is then too small, and the error says so.
+        # Any other length is a one-pixel-high strip (a 1-D signal); the
+        # pooling windows are clipped to its height of one.
         return 1, n_features, 1
 
     def _engine_rows(self, X, reset):
@@ -127,8 +127,6 @@ class ConvMixin(ShapedInputMixin):
             if pool != (1, 1):
                 kind = "maxpool" if self.pooling == "max" else "avgpool"
                 layer = pool_layer(kind, h, w, c, pool, self.activation if moved else "identity")
-                self._check_fits(block, "%s pool %dx%d" % ((self.pooling,) + pool), (h, w, c),
-                                 layer)
                 specs.append(dict(layer, hidden=True))
                 h, w, c = layer["oh"], layer["ow"], layer["oc"]
         return specs + dense_layers([h * w * c] + self._hidden_sizes() + [n_outputs],
@@ -152,13 +150,14 @@ _CONV_DOC = """{title}
 
     Blocks of ``Conv2D(filters[i], kernel_size, strides, padding)`` ->
     ``activation`` -> ``{{max, avg}}pool(pool_size)`` (pooling stride = pool
-    size; ``pool_size=1`` for none), then a dense head of
+    size; ``pool_size=1`` for none; a window larger than its input is
+    clipped to the input's extent), then a dense head of
     ``hidden_layer_sizes`` -> {out}.
 
     Input: ``(n, h, w)``, ``(n, c, h, w)``, or flat rows ``(n, c*h*w)`` with
     ``input_shape=(c, h, w)``; a flat row whose length is a perfect square is
     read as one square channel (64 -> 8x8, 784 -> 28x28), any other length
-    as a one-pixel-high strip (a 1-D signal: use ``pool_size=(1, p)``), so
+    as a one-pixel-high strip (a 1-D signal, pooled along its length), so
     scikit-learn transformers can precede the estimator in a Pipeline.
 
     Every training parameter and fitted attribute is the MLP's (solvers,

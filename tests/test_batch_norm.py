@@ -1,28 +1,22 @@
 """Batch normalisation: gradients in training mode, running statistics,
 inference mode, and the estimators' batch_norm parameter."""
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from fastnn import ConvClassifier, MLPClassifier, MLPRegressor, _engine
 from fastnn._network import Layout, conv_layer, dense_layers, pool_layer
 
-from test_engine import assert_grad_close, numeric_grad, rand
+from conftest import assert_grad_close, numeric_grad, rand
 
 EPS = 1e-5
 
 
-@pytest.fixture(autouse=True)
-def quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet")
 
 
 def normed(specs):

@@ -2,13 +2,11 @@
 behaviour shared with the MLPs, and accuracy on real images."""
 import os
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -19,11 +17,7 @@ from fastnn.datasets import FASHION_MNIST_DIR, load_fashion_mnist
 SMALL = dict(filters=(4,), hidden_layer_sizes=(16,), max_iter=3, random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet")
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +76,27 @@ def test_unreadable_shapes_say_what_was_expected(digits):
         ConvClassifier(**{**SMALL, "filters": ()}).fit(X, y)
 
 
+def test_pool_windows_are_clipped_to_small_inputs(digits):
+    """A window larger than its input covers what there is: 8x8 images
+    through four 2x2-pooled blocks end at 1x1 (8 -> 4 -> 2 -> 1 -> 1), and a
+    one-pixel-high strip pools along its length, as an explicit (1, 2)
+    window would."""
+    X, y = digits
+    deep = ConvClassifier(filters=(4, 4, 4, 4), hidden_layer_sizes=(8,), max_iter=1).fit(X, y)
+    pools = [s for s in deep._specs if s["kind"] == "maxpool"]
+    assert [(p["h"], p["kh"], p["oh"]) for p in pools] == [(8, 2, 4), (4, 2, 2), (2, 2, 1),
+                                                          (1, 1, 1)]
+    strips = X[:, :30]  # 30 values: not a square, read as a 1 x 30 strip
+    kw = dict(filters=(3, 3), hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    clipped = ConvClassifier(**kw).fit(strips, y)
+    explicit = ConvClassifier(**kw, pool_size=(1, 2)).fit(strips, y)
+    assert [(s["kind"], s["h"], s["w"]) for s in clipped._specs[:4]] == [
+        ("conv", 1, 30), ("maxpool", 1, 30), ("conv", 1, 15), ("maxpool", 1, 15)]
+    np.testing.assert_array_equal(clipped.predict_proba(strips), explicit.predict_proba(strips))
+
+
 def test_too_small_images_name_the_layer_and_sizes(digits):
     X, y = digits
-    with pytest.raises(ValueError, match=r"block 4's max pool 2x2 receives a 1x1x4 input"):
-        ConvClassifier(filters=(4, 4, 4, 4), max_iter=1).fit(X, y)  # 8 -> 4 -> 2 -> 1 -> 0
     with pytest.raises(ValueError, match=r"block 1's conv 9x9 \(valid\) receives a 8x8x1"):
         ConvClassifier(filters=(4,), kernel_size=9, padding="valid", max_iter=1).fit(X, y)
 

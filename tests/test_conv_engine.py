@@ -7,7 +7,8 @@ from scipy.special import ndtr
 from fastnn import _engine
 from fastnn._network import conv_layer, dense_layers, pool_layer
 
-from test_engine import assert_grad_close, assert_network_gradient, numeric_grad, rand, tol
+from conftest import (assert_grad_close, assert_network_gradient, assert_within_rounding,
+                      numeric_grad, rand, rounding_reference, tol)
 
 DTYPES = [np.float32, np.float64]
 THREADS = [1, 2]
@@ -40,17 +41,26 @@ def test_conv_matches_reference(dtype, case, n_threads):
     W = rand(rng, spec["kh"] * spec["kw"] * spec["c"] * spec["oc"], dtype=dtype)
     b = rand(rng, spec["oc"], dtype=dtype)
     Y = _engine.conv_forward(X, W, b, spec, N, n_threads=n_threads)
-    Y_ref = _engine.conv_forward(X, W, b, spec, N, reference=True)
-    np.testing.assert_allclose(Y, Y_ref, **tol(dtype))
+    exact, magnitude = rounding_reference(
+        lambda X, W, b: _engine.conv_forward(X, W, b, spec, N, reference=True), [X, W, b])
+    taps = spec["kh"] * spec["kw"] * spec["c"]
+    assert_within_rounding(Y, exact, magnitude, taps + 1, dtype)
 
     dY = rand(rng, Y.size, dtype=dtype)
     start = rand(rng, W.size, dtype=dtype), rand(rng, b.size, dtype=dtype)
     out = [np.full_like(X, 7), start[0].copy(), start[1].copy()]
-    ref = [np.full_like(X, 7), start[0].copy(), start[1].copy()]
     _engine.conv_backward(*out, dY, X, W, spec, N, n_threads=n_threads)
-    _engine.conv_backward(*ref, dY, X, W, spec, N, reference=True)
-    for a, r in zip(out, ref):
-        np.testing.assert_allclose(a, r, **tol(dtype))
+    exact, magnitude = rounding_reference(
+        lambda dX, dW, db, dY, X, W: _engine.conv_backward(dX, dW, db, dY, X, W, spec, N,
+                                                           reference=True),
+        [dY, X, W], outputs=[np.zeros(X.size), start[0], start[1]])
+    # dX sums every window and filter that covers a pixel; dW and db every
+    # output position of every sample, onto their start value
+    positions = N * spec["oh"] * spec["ow"]
+    for name, a, e, m, terms in zip(["dX", "dW", "db"], out, exact, magnitude,
+                                    [spec["kh"] * spec["kw"] * spec["oc"], positions + 1,
+                                     positions + 1]):
+        assert_within_rounding(a, e, m, terms, dtype, name)
 
 
 def test_same_padding_keeps_size_and_valid_shrinks():
@@ -74,13 +84,23 @@ def test_pool_matches_reference(dtype, kind, case, n_threads):
     spec = pool_layer(kind, h, w, c, size)
     rng = np.random.default_rng(h * w)
     X = rand(rng, N * h * w * c, dtype=dtype)
+    taps = size[0] * size[1]
     Y = _engine.pool_forward(X, spec, N, n_threads=n_threads)
-    np.testing.assert_allclose(Y, _engine.pool_forward(X, spec, N, reference=True), **tol(dtype))
+    Y_ref = _engine.pool_forward(X.astype(np.float64), spec, N, reference=True)
+    # a max is exact; an average sums its window (then scales, one rounding)
+    magnitude = _engine.pool_forward(np.abs(X).astype(np.float64), spec, N, reference=True)
+    assert_within_rounding(Y, Y_ref, magnitude, taps + 1, dtype)
     dY = rand(rng, Y.size, dtype=dtype)
-    dX, dX_ref = np.full_like(X, 3), np.full_like(X, 3)
+    dX = np.full_like(X, 3)
     _engine.pool_backward(dX, dY, X, spec, N, n_threads=n_threads)
-    _engine.pool_backward(dX_ref, dY, X, spec, N, reference=True)
-    np.testing.assert_allclose(dX, dX_ref, **tol(dtype))
+    # each input cell receives at most one window's share (windows do not
+    # overlap): the input only routes, so it keeps its sign
+    dX_ref, magnitude = (np.zeros(X.size), np.zeros(X.size))
+    _engine.pool_backward(dX_ref, dY.astype(np.float64), X.astype(np.float64), spec, N,
+                          reference=True)
+    _engine.pool_backward(magnitude, np.abs(dY).astype(np.float64), X.astype(np.float64), spec,
+                          N, reference=True)
+    assert_within_rounding(dX, dX_ref, magnitude, 2, dtype)
 
 
 # ---- gradient checks ------------------------------------------------------

@@ -1,25 +1,17 @@
 """Dropout: the engine's masks, its gradient with a fixed mask, and the
 estimators' dropout parameter."""
-import warnings
-
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from fastnn import ConvClassifier, MLPClassifier, MLPRegressor, RNNRegressor, _engine
 from fastnn._network import dense_layers, recurrent_layer
 
-from test_engine import assert_grad_close, numeric_grad, rand
+from conftest import assert_grad_close, assert_within_rounding, numeric_grad, rand
 
-
-@pytest.fixture(autouse=True)
-def quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet")
 
 
 def network(rates, output="softmax", n_threads=1):
@@ -117,9 +109,13 @@ def test_dropout_is_off_at_predict_time():
                          random_state=0).fit(X_train, y_train.astype(float))
     first, again = model.predict(X_test), model.predict(X_test)
     np.testing.assert_array_equal(first, again)
-    hidden = np.maximum(X_test @ model.coefs_[0] + model.intercepts_[0], 0)
-    np.testing.assert_allclose(first, hidden @ model.coefs_[1][:, 0] + model.intercepts_[1][0],
-                               rtol=1e-10)
+    (W1, w2), (b1, b2) = model.coefs_, model.intercepts_
+    hidden = np.maximum(X_test @ W1 + b1, 0)
+    # the hidden layer's rounding (through |w2|) and the output's own
+    magnitude = ((np.abs(X_test) @ np.abs(W1) + np.abs(b1)) @ np.abs(w2[:, 0])
+                 + np.abs(hidden) @ np.abs(w2[:, 0]) + abs(b2[0]))
+    assert_within_rounding(first, hidden @ w2[:, 0] + b2[0], magnitude,
+                           X_test.shape[1] + len(b1) + 2, np.float64)
 
 
 def test_dropout_trains_well_on_digits():

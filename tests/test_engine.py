@@ -11,6 +11,9 @@ from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOpti
 from fastnn import _engine
 from fastnn._network import conv_layer, dense_layers, pool_layer, recurrent_layer
 
+from conftest import (assert_grad_close, assert_network_gradient, assert_within_rounding,
+                      numeric_grad, rand, rounding_reference, tol)
+
 DTYPES = [np.float32, np.float64]
 THREADS = [1, 2]
 # (N, C, OC): ones, primes, sizes that are not multiples of a SIMD width,
@@ -66,51 +69,6 @@ def activation_grad_f64(act, z):
         }[act]()
 
 
-def tol(dtype):
-    return dict(rtol=2e-4, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
-
-
-def rand(rng, *shape, dtype=np.float64):
-    return np.ascontiguousarray(rng.standard_normal(shape), dtype=dtype)
-
-
-def numeric_grad(f, x, h=1e-6):
-    """Central differences of the scalar f with respect to every entry of x."""
-    g = np.zeros_like(x)
-    flat, gf = x.reshape(-1), g.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
-        up = f()
-        flat[i] = old - h
-        down = f()
-        flat[i] = old
-        gf[i] = (up - down) / (2 * h)
-    return g
-
-
-def assert_network_gradient(net, params, X, Y, sw, thr=1e-5):
-    """The engine's gradient of the summed loss through the flat parameter
-    buffer against central differences of that loss."""
-    grad = np.zeros_like(params)
-    net.loss_grad(params, grad, X, Y, sw)
-
-    def loss():
-        return net.loss_grad(params, np.zeros_like(params), X, Y, sw)
-
-    assert_grad_close(grad, numeric_grad(loss, params), thr=thr)
-    return grad
-
-
-def assert_grad_close(analytic, numeric, thr=1e-5, skip=None):
-    """Relative check thr * max(|a|, |b|, 1), skipping points at a kink."""
-    a, b = analytic.reshape(-1), numeric.reshape(-1)
-    keep = np.ones(a.shape, bool) if skip is None else ~skip.reshape(-1)
-    bound = thr * np.maximum(np.maximum(np.abs(a), np.abs(b)), 1)
-    bad = keep & (np.abs(a - b) > bound)
-    assert not bad.any(), "max error %g at %s" % (np.abs(a - b)[keep].max(), np.flatnonzero(bad)[:5])
-
-
 # ---- fast kernels against the naive references ---------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -121,21 +79,43 @@ def test_dense_matches_reference(dtype, shape, n_threads):
     rng = np.random.default_rng(sum(shape))
     X, W, b, dY = rand(rng, N, C, dtype=dtype), rand(rng, C, OC, dtype=dtype), rand(rng, OC, dtype=dtype), rand(rng, N, OC, dtype=dtype)
     Y = _engine.dense_forward(X, W, b, n_threads=n_threads)
-    Y_ref = _engine.dense_forward(X, W, b, reference=True)
-    np.testing.assert_allclose(Y, Y_ref, **tol(dtype))
-    np.testing.assert_allclose(Y_ref, X.astype(np.float64) @ W + b, **tol(dtype))
+    exact, magnitude = rounding_reference(
+        lambda X, W, b: _engine.dense_forward(X, W, b, reference=True), [X, W, b])
+    assert_within_rounding(Y, exact, magnitude, C + 1, dtype)
+    np.testing.assert_allclose(exact, X.astype(np.float64) @ W + b, rtol=1e-12, atol=1e-12)
 
     # Parameter gradients accumulate onto what is there; dX is overwritten.
     start = rand(rng, C, OC, dtype=dtype), rand(rng, OC, dtype=dtype)
     out = [np.full((N, C), 7, dtype), start[0].copy(), start[1].copy()]
-    ref = [np.full((N, C), 7, dtype), start[0].copy(), start[1].copy()]
     _engine.dense_backward(*out, dY, X, W, n_threads=n_threads)
-    _engine.dense_backward(*ref, dY, X, W, reference=True)
-    for a, r in zip(out, ref):
-        np.testing.assert_allclose(a, r, **tol(dtype))
-    np.testing.assert_allclose(ref[0], dY.astype(np.float64) @ W.T, **tol(dtype))
-    np.testing.assert_allclose(ref[1], start[0] + X.T.astype(np.float64) @ dY, **tol(dtype))
-    np.testing.assert_allclose(ref[2], start[1] + dY.sum(0), **tol(dtype))
+    exact, magnitude = rounding_reference(
+        lambda dX, dW, db, dY, X, W: _engine.dense_backward(dX, dW, db, dY, X, W, reference=True),
+        [dY, X, W], outputs=[np.zeros((N, C)), start[0], start[1]])
+    for name, a, e, m, terms in zip(["dX", "dW", "db"], out, exact, magnitude,
+                                    [OC, N + 1, N + 1]):
+        assert_within_rounding(a, e, m, terms, dtype, name)
+    np.testing.assert_allclose(exact[0], dY.astype(np.float64) @ W.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(exact[1], start[0] + X.T.astype(np.float64) @ dY, rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(exact[2], start[1] + dY.astype(np.float64).sum(0), rtol=1e-12,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_rounding_bound_catches_a_missing_term(dtype):
+    """The bound the kernels are held to is loose enough for any summation
+    order and tight enough to see one typical product left out of a sum."""
+    rng = np.random.default_rng(0)
+    X, W, b = rand(rng, 40, 700, dtype=dtype), rand(rng, 700, 30, dtype=dtype), np.zeros(30, dtype)
+    Y = _engine.dense_forward(X, W, b, n_threads=2)
+    exact, magnitude = rounding_reference(
+        lambda X, W, b: _engine.dense_forward(X, W, b, reference=True), [X, W, b])
+    assert_within_rounding(Y, exact, magnitude, 701, dtype)
+    terms = X[3].astype(np.float64) * W[:, 5]
+    typical = np.argsort(np.abs(terms))[len(terms) // 2]
+    Y[3, 5] -= terms[typical]
+    with pytest.raises(AssertionError, match="1 of 1200 values beyond the rounding bound"):
+        assert_within_rounding(Y, exact, magnitude, 701, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

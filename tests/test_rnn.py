@@ -1,26 +1,19 @@
 """RNNClassifier and RNNRegressor: input forms, errors, attributes and
 learning on small sequence problems."""
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from fastnn import RNNClassifier, RNNRegressor, _engine, make_windows
 
-from test_engine import tol
+from conftest import tol
 
-
-@pytest.fixture(autouse=True)
-def quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet")
 
 
 def sequences(n=300, steps=12, features=3, seed=0, dtype=np.float64):

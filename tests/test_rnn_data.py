@@ -3,21 +3,14 @@
 
 Both compare with the naive forecast a model has to beat, on data held out
 by time, and print the two numbers."""
-import warnings
 from collections import Counter
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 from fastnn import RNNClassifier, RNNRegressor, make_windows
 
-
-@pytest.fixture(autouse=True)
-def quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet")
 
 
 def rmse(y, pred):

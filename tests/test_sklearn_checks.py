@@ -1,12 +1,20 @@
-"""scikit-learn's own estimator contract, run over every public estimator."""
+"""scikit-learn's own estimator contract, run over every public estimator:
+as constructed with no arguments, the way a user or another library calls
+check_estimator, and with a sample of non-default settings."""
+import numpy as np
+import pytest
+from sklearn.utils import shuffle
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastnn import (ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor, RNNClassifier,
                     RNNRegressor)
 
+DEFAULTS = [MLPClassifier(), MLPRegressor(), ConvClassifier(), ConvRegressor(), RNNClassifier(),
+            RNNRegressor()]
+
 # Small and quick, but trained enough for the checks that expect a decent
 # fit (e.g. check_classifiers_train asks for > 83% training accuracy).
-ESTIMATORS = [
+SETTINGS = [
     MLPClassifier(hidden_layer_sizes=(16,), max_iter=200, random_state=0),
     MLPRegressor(hidden_layer_sizes=(16,), max_iter=200, random_state=0),
     MLPClassifier(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=200, random_state=0),
@@ -47,13 +55,53 @@ STOCHASTIC_LAYER_FAILURES = {
 }
 
 
+# The default recurrent estimators train a 30-step LSTM for up to 200 adam
+# epochs on the check's 15 rows.  A weight of 2 and a repeated row give the
+# same gradient up to the last bit of a float64 sum, and those training runs
+# amplify a last-bit difference about tenfold every 20 epochs, to 1e-3 by
+# the end (test_weights_equal_repeated_rows_until_rounding_grows shows the
+# two fits agreeing to rounding over the first epochs).  No summation order
+# makes the two sums bitwise equal, so the check's 1e-7 cannot hold on
+# every CPU; it may pass on some.
+LONG_RECURRENT_FIT_FAILURES = {
+    "check_sample_weight_equivalence_on_dense_data":
+        "200 epochs of a 30-step LSTM amplify the last-bit difference between a "
+        "weighted and a repeated row's float64 gradient beyond the check's 1e-7",
+}
+
+
 def expected_failures(estimator):
     params = estimator.get_params()
     if params["dropout"] or params["batch_norm"]:
         return STOCHASTIC_LAYER_FAILURES
+    if any(estimator is default for default in DEFAULTS[4:]):  # the recurrent ones
+        return LONG_RECURRENT_FIT_FAILURES
     return {}
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
+@parametrize_with_checks(DEFAULTS + SETTINGS, expected_failed_checks=expected_failures)
 def test_sklearn_contract(estimator, check):
     check(estimator)
+
+
+def sample_weight_check_data():
+    """The rows, labels and integer weights of scikit-learn's
+    sample-weight equivalence check, and the rows repeated by weight."""
+    rng = np.random.RandomState(42)
+    X, y, sw = rng.rand(15, 30), rng.randint(0, 3, size=15), rng.randint(0, 5, size=15)
+    weighted = shuffle(X, y, sw, random_state=0)
+    return X, weighted, (X.repeat(sw, axis=0), y.repeat(sw))
+
+
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+def test_weights_equal_repeated_rows_until_rounding_grows(Estimator):
+    """The default recurrent estimators' expected failure above is rounding
+    grown by a long fit, not a wrong weighting: over the first 40 epochs a
+    weighted fit and a fit on repeated rows agree to float64 rounding."""
+    X, (Xw, yw, sw), (Xr, yr) = sample_weight_check_data()
+    weighted = Estimator(max_iter=40, random_state=0).fit(Xw, yw, sample_weight=sw)
+    repeated = Estimator(max_iter=40, random_state=0).fit(Xr, yr)
+    method = "predict_proba" if Estimator is RNNClassifier else "predict"
+    np.testing.assert_allclose(getattr(weighted, method)(X), getattr(repeated, method)(X),
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-12)

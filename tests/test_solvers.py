@@ -1,13 +1,10 @@
 """The adamw, rmsprop and adagrad solvers (the fused engine step against
 NumPy, adamw's decoupled weight decay, learning on real data) and the
 learning-rate schedule ('cosine', warm-up)."""
-import warnings
-
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -16,17 +13,13 @@ from fastnn import (ConvClassifier, MLPClassifier, MLPRegressor, RNNRegressor,
 from fastnn._base import STOCHASTIC_SOLVERS, learning_rate_at
 from fastnn._engine import RMSPROP_RHO
 
-from test_engine import rand, tol
+from conftest import rand, tol
 
 NEW_SOLVERS = ["adamw", "rmsprop", "adagrad"]
 SIZES = [1, 9, 70001]  # 70001: big enough for the threaded path
 
 
-@pytest.fixture(autouse=True)
-def quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet")
 
 
 def settings(solver, alpha, lr=0.01, **kw):
@@ -247,11 +240,11 @@ def test_partial_fit_with_new_solvers_keeps_their_state():
     X, y = rng.standard_normal((50, 3)), rng.standard_normal(50)
     model = MLPRegressor(hidden_layer_sizes=(4,), solver="adagrad", random_state=0)
     model.partial_fit(X, y)
-    state = model._optimizer["state"].copy()
+    state = model._optimizer.state.copy()
     model.partial_fit(X, y)
     # adagrad's sum of squared gradients only grows
-    assert np.all(model._optimizer["state"] >= state)
-    assert np.any(model._optimizer["state"] > state)
+    assert np.all(model._optimizer.state >= state)
+    assert np.any(model._optimizer.state > state)
 
 
 # ---- the schedule -------------------------------------------------------------
@@ -295,10 +288,10 @@ def test_fit_records_the_scheduled_rates(solver, digits):
                           n_iter_no_change=100, random_state=0).fit(X[:200], y[:200])
     assert model.n_iter_ == T
     expect = [learning_rate_at(e, r, "cosine", T, W) for e in range(T)]
-    np.testing.assert_allclose(model._optimizer["rates"], expect, rtol=1e-15)
+    np.testing.assert_allclose(model._optimizer.rates, expect, rtol=1e-15)
     # a new fit (warm_start included) starts the schedule again
     model.set_params(warm_start=True, max_iter=3).fit(X[:200], y[:200])
-    np.testing.assert_allclose(model._optimizer["rates"],
+    np.testing.assert_allclose(model._optimizer.rates,
                                [learning_rate_at(e, r, "cosine", 3, W) for e in range(3)])
 
 
@@ -308,7 +301,7 @@ def test_partial_fit_calls_are_epochs_of_the_schedule(digits):
                           warmup_epochs=1, random_state=0)
     for _ in range(6):
         model.partial_fit(X[:100], y[:100], classes=np.arange(10))
-    np.testing.assert_allclose(model._optimizer["rates"],
+    np.testing.assert_allclose(model._optimizer.rates,
                                [learning_rate_at(e, 0.001, "cosine", 4, 1) for e in range(6)])
 
 
@@ -340,11 +333,11 @@ def test_invscaling_and_adaptive_keep_their_sklearn_meaning():
     X, y = rng.standard_normal((30, 3)), rng.standard_normal(30)
     model = MLPRegressor(hidden_layer_sizes=(4,), solver="sgd", learning_rate="invscaling",
                          max_iter=3, n_iter_no_change=100, random_state=0).fit(X, y)
-    rates = model._optimizer["rates"]
+    rates = model._optimizer.rates
     assert rates[0] == 0.001
     np.testing.assert_allclose(rates[1:], [0.001 / (30 * k + 1) ** 0.5 for k in (1, 2)])
     adam = clone(model).set_params(solver="adam").fit(X, y)
-    assert adam._optimizer["rates"] == [0.001] * 3
+    assert adam._optimizer.rates == [0.001] * 3
 
 
 @pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor, ConvClassifier,

@@ -2,23 +2,16 @@
 monitors, and interrupting a fit."""
 import signal
 import threading
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits, make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, recall_score
 from sklearn.preprocessing import StandardScaler
 
 from fastnn import MLPClassifier, MLPRegressor, RNNClassifier
 
-
-@pytest.fixture(autouse=True)
-def quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet")
 
 
 def imbalanced():
