@@ -8,6 +8,8 @@ Usage::
     python benchmarks/compare.py --workload all --threads 2 --repeat 1
     python benchmarks/compare.py --isolate            # one subprocess per library,
                                                       # adds peak RSS per library
+    python benchmarks/compare.py --contention         # with another process keeping
+                                                      # one core busy throughout
 
 The workloads follow DESIGN.md section 6: same data (fixed seed), same
 architecture, batch size, epoch count and thread count for every library.
@@ -665,6 +667,9 @@ def parse_args(argv=None):
                    help="comma-separated subset of " + ",".join(LIBRARIES))
     p.add_argument("--isolate", action="store_true",
                    help="one subprocess per library; reports peak RSS")
+    p.add_argument("--contention", action="store_true",
+                   help="run everything while another process keeps one core busy, "
+                        "as on a shared machine (compare with a run without it)")
     p.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -690,12 +695,23 @@ def main(argv=None):
         # very slow; such timings say little about the libraries.
         note(f"other processes use {busy:.0%} of the CPUs right now: "
              "timings will be noisy")
-    for name in names:
-        if args.isolate:
-            rows = run_isolated(args, name, libs)
-        else:
-            rows = run_in_process(args, name, libs)
-        print_table(name, rows, args)
+    hog = None
+    if args.contention:
+        # a plain busy loop in its own process, left to the OS to place
+        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.5)
+        note("contention: another process keeps one core busy")
+    try:
+        for name in names:
+            if args.isolate:
+                rows = run_isolated(args, name, libs)
+            else:
+                rows = run_in_process(args, name, libs)
+            print_table(name, rows, args)
+    finally:
+        if hog is not None:
+            hog.kill()
+            hog.wait()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """fastnn: fast neural networks as scikit-learn estimators."""
+from ._wait_policy import WAIT_POLICY  # noqa: F401  first: loads the engine (see there)
 from .conv import ConvClassifier, ConvRegressor
 from .mlp import MLPClassifier, MLPRegressor
 from .rnn import RNNClassifier, RNNRegressor

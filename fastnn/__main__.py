@@ -1,5 +1,6 @@
 """Command line: `python -m fastnn demo` or `python -m fastnn info`."""
 import argparse
+import os
 import sys
 import time
 
@@ -13,6 +14,7 @@ def info():
 
     from . import __version__, _engine
     from ._threads import effective_n_threads
+    from ._wait_policy import USER_CHOICES, WAIT_POLICY
 
     print("fastnn %s" % __version__)
     print("python %s" % sys.version.split()[0])
@@ -20,6 +22,8 @@ def info():
           % (numpy.__version__, scipy.__version__, sklearn.__version__))
     print("OpenMP compiled in: %s" % ("yes" if _engine.has_openmp() else "no (serial build)"))
     print("threads used by default: %d" % effective_n_threads(None))
+    print("OpenMP wait policy: %s" % (WAIT_POLICY or "the environment's (%s)" % ", ".join(
+        "%s=%s" % (k, os.environ[k]) for k in USER_CHOICES if k in os.environ)))
     for lib in threadpool_info():
         print("%-8s %-10s %-12s threads=%-3d %s" % (
             lib.get("user_api"), lib.get("internal_api"), lib.get("version"),

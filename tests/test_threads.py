@@ -1,5 +1,9 @@
-"""Thread counts: results do not depend on them, and the engine's hold on
-BLAS threads is released correctly even when fits overlap."""
+"""Thread counts: results do not depend on them, the engine's hold on BLAS
+threads is released correctly even when fits overlap, and idle OpenMP
+threads sleep."""
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -68,3 +72,41 @@ def test_blas_is_single_threaded_only_during_engine_calls(monkeypatch):
     assert blas_threads() == before
     # _engine_net is built just before the hold in fit, inside it in predict.
     assert seen and all(t == 1 for threads in seen[1:] for t in threads)
+
+
+IDLE_CPU_SCRIPT = """
+import os, time
+import numpy as np
+import fastnn
+from fastnn import _engine
+from fastnn._threads import single_threaded_blas
+rng = np.random.default_rng(0)
+X, W, b = rng.random((512, 512)), rng.random((512, 512)), np.zeros(512)
+with single_threaded_blas():  # as in a fit: OpenMP's threads only
+    for _ in range(20):
+        _engine.dense_forward(X, W, b, n_threads=2)  # parallel regions, then idle
+start = time.process_time()
+time.sleep(0.5)
+print(fastnn.WAIT_POLICY, os.environ.get("OMP_WAIT_POLICY"), time.process_time() - start)
+"""
+
+
+def idle_cpu_seconds(env):
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT",
+                                                            "KMP_BLOCKTIME")} | env
+    out = subprocess.run([sys.executable, "-c", IDLE_CPU_SCRIPT], env=env, check=True,
+                         capture_output=True, text=True, timeout=120).stdout.split()
+    return out[0], out[1], float(out[2])
+
+
+def test_idle_engine_threads_sleep_unless_the_user_chose_otherwise():
+    """By default the engine is loaded with passive OpenMP waiting, so its
+    idle threads use no CPU (a spinning one would take a busy core's time
+    slices), and the process environment is left as it was; a policy the
+    user set is theirs (active: the idle thread spins through the sleep)."""
+    policy, env_after, idle = idle_cpu_seconds({})
+    assert (policy, env_after) == ("passive", "None")
+    assert idle < 0.02
+    policy, env_after, idle = idle_cpu_seconds({"OMP_WAIT_POLICY": "active"})
+    assert (policy, env_after) == ("None", "active")
+    assert idle > 0.1  # of 0.5 s
