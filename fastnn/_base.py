@@ -19,9 +19,10 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _engine
 from ._network import Layout, coef_shape, dense_layers, glorot_fans
-from ._threads import effective_n_threads, single_threaded_blas
+from ._threads import SERIAL_ROWS, effective_n_threads, single_threaded_blas
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def learning_rate_at(epoch, rate, schedule, max_iter, warmup_epochs=0):
@@ -273,7 +274,57 @@ class BaseNetwork(BaseEstimator):
         return np.ascontiguousarray(X, dtype=dtype)
 
     def _set_params_from(self, layout, params):
+        """coefs_, intercepts_ and batch_norm_ become views of the flat
+        buffer params, which predict then uses as it is while those views
+        are still the fitted attributes (edits in place show through)."""
         self.coefs_, self.intercepts_, self.batch_norm_ = layout.views(params)
+        self._params = params
+        self._param_views = self._current_param_arrays()
+        # engine networks for predict, by thread count, made on first use
+        # (filling it leaves the estimator's __dict__ as it was)
+        self._inference_nets = {}
+
+    def __sklearn_is_fitted__(self):
+        # check_is_fitted's own test scans every attribute: 10 us a predict
+        return hasattr(self, "coefs_")
+
+    def _current_param_arrays(self):
+        return tuple(self.coefs_) + tuple(self.intercepts_) + tuple(self.batch_norm_)
+
+    def _packed_params(self, dtype):
+        """The parameters as one flat buffer of dtype for the engine."""
+        views = getattr(self, "_param_views", None)
+        current = self._current_param_arrays()
+        if (views is not None and self._params.dtype == dtype and len(views) == len(current)
+                and all(a is b for a, b in zip(views, current))):
+            return self._params
+        # set by hand, or a float32 model on float64 input: pack a copy
+        return Layout(self._specs).pack(self.coefs_, self.intercepts_, self.batch_norm_, dtype)
+
+    def _inference_network(self, n_threads):
+        """The engine network for predicting, kept between calls (it holds
+        no data, so concurrent predicts may share it)."""
+        specs, net = self._inference_nets.get(n_threads, (None, None))
+        if specs is not self._specs:
+            specs, net = self._specs, _engine.Network(self._specs, self.out_activation_,
+                                                      n_threads)
+            self._inference_nets[n_threads] = specs, net
+        return net
+
+    # The engine's buffer and networks are rebuilt, not pickled: the state
+    # holds coefs_ and friends once.
+    _UNPICKLED = ("_params", "_param_views", "_inference_nets")
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        return {k: v for k, v in state.items() if k not in self._UNPICKLED}
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if hasattr(self, "coefs_") and hasattr(self, "_specs"):
+            layout = Layout(self._specs)
+            self._set_params_from(layout, layout.pack(self.coefs_, self.intercepts_,
+                                                      self.batch_norm_, self.coefs_[0].dtype))
 
     def _fit_lbfgs(self, net, layout, params, X, y, sample_weight):
         dtype = params.dtype
@@ -567,14 +618,28 @@ class BaseNetwork(BaseEstimator):
     def _forward_pass_fast(self, X, check_input=True):
         """The network output for X (after the output activation)."""
         if check_input:
-            X = self._engine_rows(self._validate_predict_input(X), reset=False)
+            X = self._engine_rows(self._predict_input(X), reset=False)
         # float64 data on a float32 model is computed in float64, as
         # scikit-learn's matrix products would.
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
-        params = Layout(self._specs).pack(self.coefs_, self.intercepts_, self.batch_norm_,
-                                          dtype)
+        params = self._packed_params(dtype)
+        X = self._engine_input(X, dtype)
+        if X.shape[0] < SERIAL_ROWS:
+            # the engine adds no threads of its own, so BLAS needs no hold
+            return self._inference_network(1).forward(params, X)
         with single_threaded_blas():
-            return self._engine_net(self._specs).forward(params, self._engine_input(X, dtype))
+            return self._inference_network(self._threads()).forward(params, X)
+
+    def _predict_input(self, X):
+        """X validated for predict.  A float ndarray of finite rows of the
+        fitted width, on a model fitted without feature names, is what
+        scikit-learn's validation would pass through unchanged; it skips
+        that validation, which would take most of a one-row predict."""
+        if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
+                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
+                and not hasattr(self, "feature_names_in_") and np.isfinite(X).all()):
+            return X
+        return self._validate_predict_input(X)
 
     def _validate_predict_input(self, X):
         return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,

@@ -10,7 +10,7 @@ import numpy as np
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int32_t, int64_t, uint64_t
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
 ctypedef fused real:
     float
@@ -38,10 +38,16 @@ cdef extern from "fastnn.h" nogil:
     ctypedef void (*fnn_dgemm_fn)(char*, char*, int*, int*, int*, double*,
                                   double*, int*, double*, int*, double*,
                                   double*, int*) noexcept nogil
+    ctypedef void (*fnn_sgemv_fn)(char*, int*, int*, float*, float*, int*, float*, int*,
+                                  float*, float*, int*) noexcept nogil
+    ctypedef void (*fnn_dgemv_fn)(char*, int*, int*, double*, double*, int*, double*, int*,
+                                  double*, double*, int*) noexcept nogil
     ctypedef struct fnn_ctx:
         int n_threads
         fnn_sgemm_fn sgemm
         fnn_dgemm_fn dgemm
+        fnn_sgemv_fn sgemv
+        fnn_dgemv_fn dgemv
     ctypedef struct fnn_csr:
         const void *data
         const int32_t *indptr
@@ -311,6 +317,8 @@ cdef fnn_ctx make_ctx(int n_threads):
     ctx.n_threads = max(1, n_threads)
     ctx.sgemm = <fnn_sgemm_fn>sgemm
     ctx.dgemm = <fnn_dgemm_fn>dgemm
+    ctx.sgemv = <fnn_sgemv_fn>sgemv
+    ctx.dgemv = <fnn_dgemv_fn>dgemv
     return ctx
 
 

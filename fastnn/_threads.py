@@ -15,6 +15,11 @@ from threadpoolctl import ThreadpoolController
 from . import _engine
 
 
+# Predicting fewer rows than this runs on the calling thread: a parallel
+# region and the hold on BLAS's threads would cost more than they save.
+SERIAL_ROWS = 16
+
+
 def effective_n_threads(n_threads):
     """Threads to use: None -> OpenMP's default (OMP_NUM_THREADS, or what
     threadpoolctl limits it to), negative -> cpu_count + 1 + n_threads."""

@@ -159,6 +159,8 @@ _CONV_DOC = """{title}
     read as one square channel (64 -> 8x8, 784 -> 28x28), any other length
     as a one-pixel-high strip (a 1-D signal, pooled along its length), so
     scikit-learn transformers can precede the estimator in a Pipeline.
+    Float input trains in its own dtype; integer and bool input (uint8
+    images) in float32, at about twice float64's speed.
 
     Every training parameter and fitted attribute is the MLP's (solvers,
     schedules, early stopping, partial_fit, warm_start, sample_weight,

@@ -117,6 +117,7 @@ _RNN_DOC = """{title}
     or flat rows ``(n, steps*features)`` with ``input_shape=(steps,
     features)``, so scikit-learn transformers can precede the estimator in a
     Pipeline.  ``fastnn.make_windows`` turns a series into such samples.
+    Float input trains in its own dtype; integer and bool input in float32.
 
     ``clip_grad_norm`` (float, default None): before each optimizer step,
     rescale the mini-batch gradient (without the L2 term) to at most this

@@ -58,8 +58,11 @@ static int gemm_split_k(int64_t M, int64_t N, int64_t K) {
 
 #include "fnn_dtype_f32.h"
 #define FNN_BLAS_GEMM sgemm
+#define FNN_BLAS_GEMV sgemv
 #include "blas.inc"
 #undef FNN_BLAS_GEMM
+#undef FNN_BLAS_GEMV
 #include "fnn_dtype_f64.h"
 #define FNN_BLAS_GEMM dgemm
+#define FNN_BLAS_GEMV dgemv
 #include "blas.inc"

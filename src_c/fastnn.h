@@ -81,6 +81,14 @@ typedef void (*fnn_dgemm_fn)(const char *ta, const char *tb, const int *m,
                              const double *a, const int *lda, const double *b,
                              const int *ldb, const double *beta, double *c,
                              const int *ldc);
+typedef void (*fnn_sgemv_fn)(const char *trans, const int *m, const int *n,
+                             const float *alpha, const float *a,
+                             const int *lda, const float *x, const int *incx,
+                             const float *beta, float *y, const int *incy);
+typedef void (*fnn_dgemv_fn)(const char *trans, const int *m, const int *n,
+                             const double *alpha, const double *a,
+                             const int *lda, const double *x, const int *incx,
+                             const double *beta, double *y, const int *incy);
 
 /* What every entry point needs besides its arrays.  Owned by the caller;
  * a future device field (CPU / CUDA stream) slots in here. */
@@ -88,6 +96,8 @@ typedef struct {
     int n_threads;
     fnn_sgemm_fn sgemm;
     fnn_dgemm_fn dgemm;
+    fnn_sgemv_fn sgemv; /* products with one row of output */
+    fnn_dgemv_fn dgemv;
 } fnn_ctx;
 
 /* Sparse CSR rows (scipy layout, int32 indices) for first-layer input. */

@@ -17,10 +17,12 @@ from conftest import (assert_grad_close, assert_network_gradient, assert_within_
 DTYPES = [np.float32, np.float64]
 THREADS = [1, 2]
 # (N, C, OC): ones, primes, sizes that are not multiples of a SIMD width,
-# and products big enough for the threaded paths (GEMM split by rows and by
-# columns, the parallel bias gradient).
+# one row (matrix-vector products) or one output, and products big enough
+# for the threaded paths (GEMM split by rows and by columns, the parallel
+# bias gradient).
 SHAPES = [(1, 1, 1), (7, 3, 5), (1, 17, 9), (33, 1, 7), (64, 31, 70), (5, 129, 3),
-          (300, 200, 100), (20, 300, 500), (33, 517, 129), (700, 20, 130)]
+          (9, 5, 1), (1, 300, 200), (300, 200, 100), (20, 300, 500), (33, 517, 129),
+          (700, 20, 130)]
 ACTS = ["identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus"]
 NEW_ACTS = ACTS[4:]  # beyond scikit-learn's
 # Activations whose derivative cannot be written from the output: the
