@@ -6,6 +6,8 @@ Usage::
     python benchmarks/compare.py --workload gemm      # the GEMM ceiling
     python benchmarks/compare.py --workload lstm      # RNNRegressor vs torch.nn.LSTM
     python benchmarks/compare.py --workload all --threads 2 --repeat 1
+    python benchmarks/compare.py --workload small --threads 1,2   # thread scaling
+    python benchmarks/compare.py --workload grid      # GridSearchCV on digits
     python benchmarks/compare.py --isolate            # one subprocess per library,
                                                       # adds peak RSS per library
     python benchmarks/compare.py --contention         # with another process keeping
@@ -45,11 +47,15 @@ from threadpoolctl import threadpool_limits
 LIBRARIES = ("fastnn", "sklearn", "torch")
 
 # Targets from DESIGN.md section 6: (other library, time column) -> minimum
-# ratio other_time / fastnn_time.
+# ratio other_time / fastnn_time; (workload, library, column) for one
+# workload only.
 GOALS = {
     ("torch", "fit_s"): 2.0,
     ("torch", "predict_s"): 1.5,
     ("sklearn", "fit_s"): 5.0,
+    ("small", "sklearn", "fit_s"): 4.0,
+    ("small", "sklearn", "one_row_predict_s"): 2.0,
+    ("grid", "sklearn", "fit_s"): 3.0,
     # peak memory no higher than PyTorch's (only measured with --isolate)
     ("torch", "work_peak_mb"): 1.0,
 }
@@ -529,7 +535,93 @@ def workload_gemm(args, libs, n=2048):
     return rows
 
 
+# --------------------------------------------------------------------------
+# small and grid workloads: the fits users run most
+# --------------------------------------------------------------------------
+
+SMALL = dict(hidden=(128, 64), epochs=60)
+GRID = {"mlpclassifier__hidden_layer_sizes": [(64,), (128,), (128, 64)],
+        "mlpclassifier__alpha": [1e-4, 1e-2]}
+
+
+def digits_scaled():
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X).astype(np.float32), y
+
+
+def mlp_classes(args):
+    """{library: (MLPClassifier class, extra constructor arguments)}."""
+    from sklearn.neural_network import MLPClassifier as SklearnMLP
+
+    classes = {"sklearn": (SklearnMLP, {})}
+    try:
+        from fastnn import MLPClassifier
+        classes["fastnn"] = (MLPClassifier, {"n_threads": args.threads})
+    except Exception as exc:
+        note(f"skipping fastnn: not importable ({exc.__class__.__name__}: {exc})")
+    return classes
+
+
+def one_row_seconds(model, row, calls=300):
+    """Median seconds of one predict_proba call on one row (serving)."""
+    for _ in range(20):
+        model.predict_proba(row)
+    samples = []
+    for _ in range(7):
+        start = time.perf_counter()
+        for _ in range(calls):
+            model.predict_proba(row)
+        samples.append((time.perf_counter() - start) / calls)
+    return sorted(samples)[len(samples) // 2]
+
+
+def workload_small(args, libs):
+    """scikit-learn's digits, hidden (128, 64), default adam and batch, 60
+    epochs, one fit; and one-row predict_proba latency of that model."""
+    X, y = digits_scaled()
+    rows = []
+    for lib, (cls, extra) in mlp_classes(args).items():
+        if lib not in libs:
+            continue
+        make = lambda: cls(hidden_layer_sizes=SMALL["hidden"], max_iter=SMALL["epochs"],
+                           random_state=args.seed, **extra)
+        state = {}
+        fit_s, _ = best_of(args.repeat, lambda: state.update(model=make().fit(X, y)))
+        model = state["model"]
+        rows.append({"library": lib, "fit_s": fit_s,
+                     "one_row_predict_s": one_row_seconds(model, X[:1]),
+                     "train_acc": float(model.score(X, y))})
+    return rows
+
+
+def workload_grid(args, libs):
+    """GridSearchCV(Pipeline(StandardScaler, MLPClassifier(max_iter=60))),
+    6 candidates, cv=3, on digits."""
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = digits_scaled()
+    rows = []
+    for lib, (cls, extra) in mlp_classes(args).items():
+        if lib not in libs:
+            continue
+        pipe = make_pipeline(StandardScaler(), cls(max_iter=SMALL["epochs"],
+                                                   random_state=args.seed, **extra))
+        state = {}
+        fit_s, _ = best_of(args.repeat, lambda: state.update(
+            search=GridSearchCV(pipe, GRID, cv=3).fit(X, y)))
+        rows.append({"library": lib, "fit_s": fit_s,
+                     "best_cv_acc": float(state["search"].best_score_)})
+    return rows
+
+
 WORKLOADS = {
+    "small": workload_small,
+    "grid": workload_grid,
     "mlp": workload_mlp,
     "conv": workload_conv,
     "lstm": workload_lstm,
@@ -611,6 +703,8 @@ def format_cell(value):
     if isinstance(value, float):
         if value >= 100:
             return f"{value:.0f}"
+        if 0 < value < 0.01:  # a per-call latency: 3 significant digits
+            return f"{value:.3g}"
         return f"{value:.3f}" if value < 10 else f"{value:.2f}"
     return "-" if value is None else str(value)
 
@@ -648,18 +742,33 @@ def print_table(name, rows, args):
             ratio = value / base[col]
             short = col.rsplit("_", 1)[0]
             label = f"{row['library']}_{short} / fastnn_{short}"
-            goal = GOALS.get((row["library"], col))
+            goal = GOALS.get((name, row["library"], col), GOALS.get((row["library"], col)))
             verdict = ""
             if goal is not None:
                 verdict = f"  (goal >= {goal:g}: {'ok' if ratio >= goal else 'BELOW'})"
             print(f"{label:38s} {ratio:6.2f}x{verdict}")
 
 
+def print_thread_scaling(name, rows_by_threads):
+    """fastnn's times at the first thread count over those at the others."""
+    counts = [t for t, row in rows_by_threads.items() if row]
+    if len(counts) < 2:
+        return
+    first = rows_by_threads[counts[0]]
+    print(f"\n== {name}: fastnn's speed-up over {counts[0]} thread(s) ==")
+    for col in (c for c in first if c.endswith("_s") and first[c]):
+        ups = ", ".join(f"{t} threads {first[col] / rows_by_threads[t][col]:.2f}x"
+                        for t in counts[1:] if rows_by_threads[t].get(col))
+        print(f"{col:20s} {ups}")
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--workload", default="mlp", choices=[*WORKLOADS, "all"])
-    p.add_argument("--threads", type=int, default=2,
-                   help="threads for every library (BLAS, OpenMP, torch)")
+    p.add_argument("--threads", default="2",
+                   help="threads for every library (BLAS, OpenMP, torch); a "
+                        "comma-separated list (1,2) runs each workload at each "
+                        "and prints fastnn's speed-up over the first")
     p.add_argument("--repeat", type=int, default=3,
                    help="runs per measurement; the best is reported")
     p.add_argument("--seed", type=int, default=0)
@@ -683,6 +792,7 @@ def main(argv=None):
     names = list(WORKLOADS) if args.workload == "all" else [args.workload]
 
     if args._child:
+        args.threads = int(args.threads)
         for name in names:
             child_main(args, name, libs)
         return
@@ -701,13 +811,19 @@ def main(argv=None):
         hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         time.sleep(0.5)
         note("contention: another process keeps one core busy")
+    thread_counts = [int(t) for t in str(args.threads).split(",")]
     try:
         for name in names:
-            if args.isolate:
-                rows = run_isolated(args, name, libs)
-            else:
-                rows = run_in_process(args, name, libs)
-            print_table(name, rows, args)
+            fastnn_rows = {}
+            for args.threads in thread_counts:
+                if args.isolate:
+                    rows = run_isolated(args, name, libs)
+                else:
+                    rows = run_in_process(args, name, libs)
+                print_table(name, rows, args)
+                fastnn_rows[args.threads] = next(
+                    (r for r in rows if r["library"] == "fastnn"), None)
+            print_thread_scaling(name, fastnn_rows)
     finally:
         if hog is not None:
             hog.kill()

@@ -5,10 +5,10 @@ default libgomp spins an idle thread for about 300,000 iterations before
 it sleeps, which pays on a quiet machine and is ruinous on a shared one:
 with another process keeping one core busy, the thread that shares that
 core spins away its time slices and every parallel region waits for it.
-Measured with `benchmarks/compare.py --contention`, the mlp fit took 3.8x
-its quiet time with the default and 1.5x with passive waiting, and no
-longer on a quiet machine: the engine's parallel regions are long enough
-that waking a sleeping thread costs little.
+Measured with `benchmarks/compare.py --contention`, the mlp fit took
+3.3-3.8 s with the default and 1.1-1.4 s with passive waiting (0.7-1.0 s
+quiet, either way): the engine's parallel regions are long enough that
+waking a sleeping thread costs little (docs/performance.md).
 
 So unless the user chose a policy (OMP_WAIT_POLICY, or GOMP_SPINCOUNT /
 KMP_BLOCKTIME for libgomp / LLVM's libomp), the engine is loaded with

@@ -41,7 +41,7 @@ static int fits_int(int64_t a, int64_t b, int64_t c, int64_t d, int64_t e,
  * about 256k multiply-adds and 16 rows or columns of C. */
 static int gemm_parts(int64_t M, int64_t N, int64_t K, int n_threads) {
     int64_t longer = M > N ? M : N;
-    double by_work = (double)M * (double)N * (double)K / (1 << 18);
+    double by_work = (double)M * (double)N * (double)K / FNN_PAR_GEMM;
     int64_t by_size = longer / 16;
     int64_t parts = n_threads;
     if (parts > by_work) parts = (int64_t)by_work;

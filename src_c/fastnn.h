@@ -30,6 +30,20 @@
 #define FNN_VECTOR_CLONES
 #endif
 
+/* The cost model: when a loop is worth more than one thread.  Waking
+ * OpenMP's threads for a parallel region costs microseconds (idle threads
+ * sleep rather than spin: fastnn/_wait_policy.py), so a loop is split only
+ * above these sizes, counted in elements (a pass over memory), or for a
+ * matrix product in multiply-adds per thread.  Measured in
+ * docs/performance.md; every threshold of the engine is one of these. */
+#ifndef FNN_PAR_SCALE
+#define FNN_PAR_SCALE 1
+#endif
+#define FNN_PAR_CHEAP (65536 * FNN_PAR_SCALE)  /* an add or multiply each */
+#define FNN_PAR_MEDIUM (32768 * FNN_PAR_SCALE) /* a few operations each */
+#define FNN_PAR_EXP (16384 * FNN_PAR_SCALE)    /* an exp, tanh or erf each */
+#define FNN_PAR_GEMM ((double)(1 << 18) * FNN_PAR_SCALE) /* per thread */
+
 typedef enum {
     FNN_OK = 0,
     FNN_ERR_ARG = 1,       /* a size or option is out of range */
