@@ -1,6 +1,6 @@
-"""Helpers shared by the test modules: random data, the ConvergenceWarning
-filter, gradient checks by central differences, and the error bounds that
-fast kernels are held to.
+"""Helpers shared by the test modules: random data, digits, the
+ConvergenceWarning filter, gradient checks by central differences, and the
+error bounds that fast kernels are held to.
 
 Fast kernels and their references sum the same products in different
 orders (BLAS picks its kernel by CPU: Haswell, SkylakeX, Zen...), so their
@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
 
@@ -25,6 +26,14 @@ def quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         yield
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's digits with pixels scaled to [0, 1], and the labels;
+    a module may define its own split or scaling under the same name."""
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
 
 
 def rand(rng, *shape, dtype=np.float64):

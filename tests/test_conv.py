@@ -20,12 +20,6 @@ SMALL = dict(filters=(4,), hidden_layer_sizes=(16,), max_iter=3, random_state=0)
 pytestmark = pytest.mark.usefixtures("quiet")
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
-
-
 def test_every_input_form_reads_the_same_images(digits):
     X, y = digits
     X, y = X[:200], y[:200]

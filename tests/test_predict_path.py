@@ -14,12 +14,6 @@ from fastnn import ConvClassifier, MLPClassifier, MLPRegressor, RNNRegressor
 pytestmark = pytest.mark.usefixtures("quiet")
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
-
-
 def test_edits_to_fitted_weights_show_in_predictions(digits):
     X, y = digits
     model = MLPClassifier(hidden_layer_sizes=(16,), max_iter=5, random_state=0).fit(X, y)
