@@ -84,7 +84,8 @@ def test_dense_matches_reference(dtype, shape, n_threads):
     exact, magnitude = rounding_reference(
         lambda X, W, b: _engine.dense_forward(X, W, b, reference=True), [X, W, b])
     assert_within_rounding(Y, exact, magnitude, C + 1, dtype)
-    np.testing.assert_allclose(exact, X.astype(np.float64) @ W + b, rtol=1e-12, atol=1e-12)
+    # the reference itself, against NumPy's float64 product
+    assert_within_rounding(exact, X.astype(np.float64) @ W + b, magnitude, C + 1, np.float64)
 
     # Parameter gradients accumulate onto what is there; dX is overwritten.
     start = rand(rng, C, OC, dtype=dtype), rand(rng, OC, dtype=dtype)
@@ -96,11 +97,11 @@ def test_dense_matches_reference(dtype, shape, n_threads):
     for name, a, e, m, terms in zip(["dX", "dW", "db"], out, exact, magnitude,
                                     [OC, N + 1, N + 1]):
         assert_within_rounding(a, e, m, terms, dtype, name)
-    np.testing.assert_allclose(exact[0], dY.astype(np.float64) @ W.T, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(exact[1], start[0] + X.T.astype(np.float64) @ dY, rtol=1e-12,
-                               atol=1e-12)
-    np.testing.assert_allclose(exact[2], start[1] + dY.astype(np.float64).sum(0), rtol=1e-12,
-                               atol=1e-12)
+    dY64 = dY.astype(np.float64)
+    for e, numpy_result, m, terms in zip(
+            exact, [dY64 @ W.T, start[0] + X.T.astype(np.float64) @ dY64,
+                    start[1] + dY64.sum(0)], magnitude, [OC, N + 1, N + 1]):
+        assert_within_rounding(e, numpy_result, m, terms, np.float64)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
