@@ -55,23 +55,28 @@ def test_overlapping_calls_restore_blas_threads():
 
 def test_blas_is_single_threaded_only_during_engine_calls(monkeypatch):
     """Inside an engine call BLAS runs at one thread (the engine brings its
-    own threads); outside it, the user's setting is untouched."""
+    own threads); outside it, the user's setting is untouched.  A predict
+    of fewer than SERIAL_ROWS rows runs the engine on one thread and leaves
+    BLAS alone."""
     from fastnn import _base
 
     seen = []
-    real_engine_net = _base.BaseNetwork._engine_net
+    real_network = _base.BaseNetwork._inference_network
 
-    def spy(self, units):
-        seen.append(blas_threads())
-        return real_engine_net(self, units)
+    def spy(self, n_threads):
+        seen.append((n_threads, blas_threads()))
+        return real_network(self, n_threads)
 
-    monkeypatch.setattr(_base.BaseNetwork, "_engine_net", spy)
+    monkeypatch.setattr(_base.BaseNetwork, "_inference_network", spy)
     X, y = load_digits(return_X_y=True)
     before = blas_threads()
-    MLPClassifier(hidden_layer_sizes=(8,), max_iter=1, random_state=0).fit(X, y).predict(X)
+    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=1, random_state=0).fit(X, y)
     assert blas_threads() == before
-    # _engine_net is built just before the hold in fit, inside it in predict.
-    assert seen and all(t == 1 for threads in seen[1:] for t in threads)
+    model.predict(X)
+    assert seen[-1][1] == [1] * len(before)
+    model.predict(X[:_base.SERIAL_ROWS - 1])
+    assert seen[-1] == (1, before)
+    assert blas_threads() == before
 
 
 IDLE_CPU_SCRIPT = """
