@@ -13,7 +13,7 @@ import scipy.optimize
 from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, shuffle
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
@@ -438,7 +438,9 @@ class BaseNetwork(BaseEstimator):
             self.n_iter_ = 0
             for _ in range(self.max_iter):
                 if self.shuffle:
-                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                    # the permutation sklearn.utils.shuffle draws (the same
+                    # swaps on the same stream), without its validation
+                    self._random_state.shuffle(sample_idx)
                 step = dict(settings, learning_rate=self._epoch_learning_rate(opt),
                             t=opt.t)
                 # training mode with dropout masks: a fresh seed per epoch

@@ -85,7 +85,7 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_net_check(const fnn_net *net)
     int64_t fnn_net_n_params(const fnn_net *net)
     int64_t fnn_net_n_coefs(const fnn_net *net)
-    int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n)
+    int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads)
     int64_t fnn_conv_col_size(const fnn_layer *g)
     int64_t fnn_recurrent_work_size(const fnn_layer *g)
     int64_t fnn_recurrent_weight_count(const fnn_layer *g)
@@ -431,7 +431,7 @@ cdef class Network:
     def chunk_rows(self, int64_t n):
         """Rows per engine call when going through n rows at once: as many
         as keep the workspace near WORKSPACE_BUDGET elements."""
-        per_row = max(1, fnn_net_workspace_size(&self.net, 1))
+        per_row = max(1, fnn_net_workspace_size(&self.net, 1, 1))
         return int(max(1, min(n, CHUNK_ROWS, WORKSPACE_BUDGET // per_row)))
 
     def _check(self, int64_t n_params, X, Y=None, sw=None, grad_size=-1):
@@ -450,8 +450,11 @@ cdef class Network:
             raise ValueError("sample weights have shape %r, expected (%d,)"
                              % (tuple(sw.shape), n))
 
-    def workspace(self, int64_t n_rows, dtype):
-        return np.empty(fnn_net_workspace_size(&self.net, n_rows), dtype=dtype)
+    def workspace(self, int64_t n_rows, dtype, bint training=False):
+        """Scratch for n_rows; training passes may split their rows across
+        the threads, each band with a gradient block of its own."""
+        threads = self.ctx.n_threads if training else 1
+        return np.empty(fnn_net_workspace_size(&self.net, n_rows, threads), dtype=dtype)
 
     def forward(self, const real[::1] params, X):
         """Network output for every row of X (dense 2-D array or CSRBatches)."""
@@ -478,7 +481,7 @@ cdef class Network:
         cdef int64_t n = Y.shape[0]
         dtype = np.float32 if real is float else np.float64
         cdef int64_t chunk = self.chunk_rows(n)
-        cdef real[::1] work = self.workspace(chunk, dtype)
+        cdef real[::1] work = self.workspace(chunk, dtype, True)
         cdef const real[::1] w = sw if sw is not None else None
         cdef double total = 0, part = 0
         cdef int64_t start, stop
@@ -555,7 +558,7 @@ cdef class Network:
         if state.shape[0] != fnn_optim_state_size(&o, self.n_params):
             raise ValueError("optimizer state has the wrong size")
         batch_size = max(1, min(batch_size, n))
-        cdef real[::1] work = self.workspace(batch_size, dtype)
+        cdef real[::1] work = self.workspace(batch_size, dtype, True)
         cdef real[:, ::1] Yb = np.empty((batch_size, K), dtype=dtype)
         cdef const real[::1] w = sw if sw is not None else None
         cdef real[::1] wb = np.empty(batch_size, dtype=dtype)

@@ -220,8 +220,10 @@ static inline uint64_t fnn_mix64(uint64_t x) { /* splitmix64's finaliser */
 fnn_status fnn_net_check(const fnn_net *net);
 int64_t fnn_net_n_params(const fnn_net *net);
 int64_t fnn_net_n_coefs(const fnn_net *net);
-/* Elements of workspace that fnn_net_forward / _loss_grad need for n rows. */
-int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n);
+/* Elements of workspace that fnn_net_forward, _loss_grad and _train_step
+ * need for n rows on n_threads threads (training splits a batch's rows
+ * across threads, each band with its own gradient block). */
+int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads);
 /* conv.c: im2col elements per sample a conv layer uses (0: none). */
 int64_t fnn_conv_col_size(const fnn_layer *g);
 /* recurrent.c: gates, states and scratch per sample (kept from forward to

@@ -143,10 +143,42 @@ static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
     *end = n * (outs + widest + cols);
 }
 
-int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n) {
+/* Most bands a batch is split into (net.inc, loss_grad_split). */
+#define FNN_MAX_BANDS 64
+
+/* Multiply-adds of one row through a layer's forward pass (backward does
+ * about twice as many). */
+static double layer_macs(const fnn_layer *g) {
+    if (g->kind == FNN_DENSE) return (double)g->c * (double)g->oc;
+    if (g->kind == FNN_CONV)
+        return (double)weight_count(g) * (double)(g->oh * g->ow);
+    if (g->kind == FNN_RECURRENT) return (double)weight_count(g) * (double)g->h;
+    return (double)in_size(g); /* pooling: a compare or add per input */
+}
+
+/* Bands of rows a training pass over n rows is split into, one per
+ * thread: one for every FNN_PAR_GEMM multiply-adds of forward and
+ * backward work, at most n_threads (and n rows).  Batch norm normalises by
+ * the whole batch's statistics, so a network that has it is not split
+ * (its kernels split each operation instead). */
+static int batch_parts(const fnn_net *net, int64_t n, int n_threads) {
+    double macs = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        if (net->layers[l].batch_norm) return 1;
+        macs += layer_macs(net->layers + l);
+    }
+    double parts = 3.0 * macs * (double)n / FNN_PAR_GEMM;
+    if (parts > n_threads) parts = n_threads;
+    if (parts > FNN_MAX_BANDS) parts = FNN_MAX_BANDS;
+    if (parts > (double)n) parts = (double)n;
+    return parts < 1 ? 1 : (int)parts;
+}
+
+int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads) {
     int64_t last, tmp, col, end;
     work_layout(net, n, &last, &tmp, &col, &end);
-    return end;
+    const int parts = n_threads > 1 ? batch_parts(net, n, n_threads) : 1;
+    return end + (parts - 1) * fnn_net_n_params(net);
 }
 
 /* Each layer's dropout mask comes from its own stream of the seed. */

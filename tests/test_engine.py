@@ -365,6 +365,67 @@ def test_train_epoch_threads_agree(dtype, solver):
     np.testing.assert_allclose(results[0][1], results[1][1], **tol(dtype))
 
 
+def split_bands(net, n, dtype):
+    """Bands a training pass over n rows is split into, read from the extra
+    gradient blocks its workspace holds."""
+    extra = net.workspace(n, dtype, True).size - net.workspace(n, dtype).size
+    return 1 + extra // net.n_params
+
+
+def split_cases():
+    """Networks of every layer kind, with dropout on hidden layers, and the
+    width of their input rows."""
+    conv = conv_layer(6, 5, 2, 8, (3, 3), (1, 1), "same", "relu")
+    pool = pool_layer("avgpool", 6, 5, 8, (2, 2))
+    images = [dict(conv, dropout=0.2), pool] + dense_layers([48, 40, 3], "tanh")
+    images[2]["dropout"] = 0.3
+    seq = recurrent_layer(6, 3, 20, "lstm", 2, True)
+    sequences = [dict(seq, dropout=0.25), recurrent_layer(6, 40, 12, "gru", 1, False)]
+    sequences += dense_layers([12, 3], "relu")
+    dense = dense_layers([30, 64, 48, 3], "relu")
+    dense[0]["dropout"] = 0.5
+    return [("dense", dense, 30), ("images", images, 60), ("sequences", sequences, 18)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ["dense", "sparse", "images", "sequences"])
+def test_split_batch_matches_the_whole(case, dtype):
+    """A training pass split into bands of rows (one per thread) gives the
+    loss, gradient and dropout masks of the unsplit pass, up to the order
+    in which the bands' gradients are added."""
+    cases = {name: (specs, width) for name, specs, width in split_cases()}
+    specs, width = cases["dense" if case == "sparse" else case]
+    rng = np.random.default_rng(12)
+    N = 150
+    X = rand(rng, N, width, dtype=dtype)
+    if case == "sparse":
+        X[rng.random(X.shape) < 0.6] = 0
+        X = _engine.CSRBatches(sp.csr_matrix(X), dtype)
+    Y = np.eye(3, dtype=dtype)[rng.integers(0, 3, N)]
+    sw = (rng.random(N) + 0.5).astype(dtype)
+    one, two = (_engine.Network(specs, "softmax", t) for t in (1, 2))
+    assert split_bands(one, N, dtype) == 1 and split_bands(two, N, dtype) == 2
+    params = (rand(rng, one.n_params) * 0.3).astype(dtype)
+    results = []
+    for net in (one, two):
+        grad = np.full_like(params, 0.5)  # parameter gradients accumulate
+        results.append((net.loss_grad(params, grad, X, Y, sw, seed=99), grad))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-5 if dtype == np.float32
+                               else 1e-12)
+    np.testing.assert_allclose(results[1][1], results[0][1], **tol(dtype))
+
+
+def test_small_batches_are_not_split():
+    """Below the cost model's threshold a pass stays on one thread, and
+    batch norm (statistics of the whole batch) is never split."""
+    net = dense_net([5, 4, 3], "relu", "softmax", n_threads=2)
+    assert split_bands(net, 50, np.float64) == 1
+    specs = dense_layers([30, 64, 48, 3], "relu")
+    assert split_bands(_engine.Network(specs, "softmax", 2), 150, np.float64) == 2
+    specs[0]["batch_norm"] = True
+    assert split_bands(_engine.Network(specs, "softmax", 2), 150, np.float64) == 1
+
+
 def test_nonfinite_loss_keeps_parameters():
     net = dense_net([2, 3, 1], "relu", "identity")
     params = np.ones(net.n_params)
