@@ -1,5 +1,5 @@
 """asv benchmarks for fastnn.ConvClassifier: a smaller version of
-compare.py's ``conv`` workload (DESIGN.md section 6): 2000 28x28 images,
+compare.py's ``conv`` workload: 2000 28x28 images,
 conv 32@3x3 valid + relu + maxpool 2, conv 64@3x3 valid + relu + maxpool 2,
 dense 128, adam, batch 128, one epoch."""
 

@@ -1,6 +1,6 @@
 """asv benchmarks for fastnn.MLPClassifier.
 
-A smaller version of compare.py's ``mlp`` workload (DESIGN.md section 6):
+A smaller version of compare.py's ``mlp`` workload:
 10000 x 784 blobs, 10 classes, hidden (256, 128) relu, adam, batch 128,
 exactly one epoch, in float32 and float64.
 """

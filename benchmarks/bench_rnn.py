@@ -1,5 +1,5 @@
 """asv benchmarks for fastnn.RNNRegressor: a smaller version of compare.py's
-``lstm`` workload (DESIGN.md section 6): 2000 sequences of 50 steps x 8
+``lstm`` workload: 2000 sequences of 50 steps x 8
 features, one recurrent layer of 64 units (LSTM, and GRU as a variant),
 linear head, squared error, adam, batch 64, one epoch."""
 

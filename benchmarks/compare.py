@@ -13,7 +13,7 @@ Usage::
     python benchmarks/compare.py --contention         # with another process keeping
                                                       # one core busy throughout
 
-The workloads follow DESIGN.md section 6: same data (fixed seed), same
+Every library gets the same data (fixed seed), same
 architecture, batch size, epoch count and thread count for every library.
 By default everything runs in ONE process, so all libraries see the same
 machine state; ratios (other / fastnn) are what to quote, not absolute times.
@@ -46,7 +46,7 @@ from threadpoolctl import threadpool_limits
 
 LIBRARIES = ("fastnn", "sklearn", "torch")
 
-# Targets from DESIGN.md section 6: (other library, time column) -> minimum
+# The project's speed goals (docs/performance.md): (other library, time column) -> minimum
 # ratio other_time / fastnn_time; (workload, library, column) for one
 # workload only.
 GOALS = {
@@ -398,7 +398,7 @@ def conv_torch(cfg, X, y, args):
 
 
 def workload_conv(args, libs):
-    """DESIGN.md's conv workload on 28x28 single-channel blobs (flat rows:
+    """The conv workload on 28x28 single-channel blobs (flat rows:
     fastnn reads 784 as 28x28, torch unflattens)."""
     cfg = CONV
     X, y = make_blobs_data(cfg["n_samples"], cfg["n_features"], cfg["n_classes"],
@@ -483,7 +483,7 @@ def lstm_torch(cfg, X, y, args):
 
 
 def workload_lstm(args, libs):
-    """DESIGN.md's lstm workload: one LSTM layer on (n, t, f) sequences, a
+    """The lstm workload: one LSTM layer on (n, t, f) sequences, a
     scalar target; no scikit-learn row (it has no recurrent network)."""
     cfg = LSTM
     X, y = make_sequence_data(cfg["n_samples"], cfg["n_steps"], cfg["n_features"],
@@ -510,7 +510,7 @@ def workload_gemm(args, libs, n=2048):
         t, _ = best_of(max(args.repeat, 3), lambda: np.matmul(A, B, out=C))
         rows.append(dict(library="numpy", gemm_s=t, gflops=flops / t / 1e9))
 
-    # scipy's sgemm is fastnn's GEMM (DESIGN.md section 4); scipy may bundle
+    # scipy's sgemm is fastnn's GEMM (docs/design.md); scipy may bundle
     # a different BLAS build from numpy's. C = A @ B is computed as
     # C^T = B^T A^T so the Fortran routine sees its own layout: no copies.
     if "fastnn" in libs:

@@ -18,7 +18,9 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _engine
-from ._network import Layout, coef_shape, dense_layers, glorot_fans
+from . import _initial_weights as initial_weights
+from . import layers
+from ._network import Layout, coef_shape
 from ._threads import SERIAL_ROWS, effective_n_threads, single_threaded_blas
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
@@ -96,6 +98,7 @@ class BaseNetwork(BaseEstimator):
         "monitor": [StrOptions({"score", "loss"})],
         "n_threads": [None, Interval(Integral, None, -1, closed="right"),
                       Interval(Integral, 1, None, closed="left")],
+        "device": [str],
     }
 
     def _store_params(self, values):
@@ -109,10 +112,15 @@ class BaseNetwork(BaseEstimator):
         """(X as 2-D engine rows, y); sets n_features_in_ and friends."""
         raise NotImplementedError
 
-    def _layer_specs(self, n_features, n_outputs):
-        """The network's layers (see _network.py), for n_features inputs:
-        by default the dense stack of hidden_layer_sizes."""
-        return dense_layers([n_features] + self._hidden_sizes() + [n_outputs], self.activation)
+    def _layers(self):
+        """The network as a list of fastnn.layers, the output layer left
+        out: by default the dense stack of hidden_layer_sizes."""
+        sizes = self._hidden_sizes()
+        return self._dense_head(sizes, self._dropout_rates(len(sizes)))
+
+    def _layer_input(self, n_features):
+        """The shape the first layer receives (see fastnn/layers.py)."""
+        return ("flat", n_features)
 
     def _engine_rows(self, X, reset):
         """Validated input -> 2-D engine rows (images: NHWC).  reset: fit
@@ -155,30 +163,48 @@ class BaseNetwork(BaseEstimator):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         return [int(s) for s in sizes]
 
-    def _set_stochastic_layers(self, specs):
-        """Writes dropout rates into the hidden layers' specs and marks every
-        dense and conv layer but the output one for batch norm."""
-        hidden = [spec for spec in specs if spec.get("hidden")]
+    def _dropout_rates(self, n_hidden):
+        """The dropout parameter as one rate per hidden layer."""
         rates = self.dropout
-        rates = [rates] * len(hidden) if isinstance(rates, Real) else list(rates)
-        if len(rates) != len(hidden):
+        rates = [rates] * n_hidden if isinstance(rates, Real) else list(rates)
+        if len(rates) != n_hidden:
             raise ValueError("dropout has %d rates for a network with %d hidden layers; give "
                              "one float for all of them or one per hidden layer."
-                             % (len(rates), len(hidden)))
+                             % (len(rates), n_hidden))
         if not all(isinstance(r, Real) and 0 <= r < 1 for r in rates):
             raise ValueError("dropout rates must be in [0, 1), got %r." % (self.dropout,))
-        if (any(rates) or self.batch_norm) and self.solver not in STOCHASTIC_SOLVERS:
-            raise ValueError("dropout and batch_norm need a stochastic solver (%s): they act "
+        return [float(r) for r in rates]
+
+    def _dense_head(self, sizes, rates):
+        """Dense hidden layers of the given sizes with the estimator's
+        activation, each batch-normalised if batch_norm, then dropped out
+        at its rate."""
+        stack = []
+        for size, rate in zip(sizes, rates):
+            stack.append(layers.Dense(size, self.activation))
+            if self.batch_norm:
+                stack.append(layers.BatchNorm())
+            if rate:
+                stack.append(layers.Dropout(rate))
+        return stack
+
+    def _layer_specs(self, n_features, n_outputs):
+        """The engine's layer dicts (see _network.py), output layer included."""
+        specs = layers.build(self._layers(), self._layer_input(n_features), n_outputs)
+        if (any(s.get("dropout") or s.get("batch_norm") for s in specs)
+                and self.solver not in STOCHASTIC_SOLVERS):
+            raise ValueError("dropout and batch norm need a stochastic solver (%s): they act "
                              "per mini-batch, while lbfgs minimises one fixed objective."
                              % ", ".join(STOCHASTIC_SOLVERS))
-        for spec, rate in zip(hidden, rates):
-            spec["dropout"] = float(rate)
-        for spec in specs[:-1]:
-            if spec["kind"] in ("dense", "conv"):
-                spec["batch_norm"] = bool(self.batch_norm)
+        return specs
+
+    def _engine_output(self):
+        """The engine's output and loss for training (predicting applies
+        out_activation_)."""
+        return self.out_activation_
 
     def _engine_net(self, specs):
-        return _engine.Network(specs, self.out_activation_, self._threads())
+        return _engine.Network(specs, self._engine_output(), self._threads())
 
     def _loss_scale(self):
         # scikit-learn reports squared error averaged over outputs, while its
@@ -186,17 +212,10 @@ class BaseNetwork(BaseEstimator):
         return 1.0 / self.n_outputs_ if self.out_activation_ == "identity" else 1.0
 
     def _init_coef(self, spec, dtype):
-        # Glorot uniform, with scikit-learn's factor for the logistic; drawn
-        # in scikit-learn's order (weights, then biases, layer by layer) so
-        # an MLP starts exactly where scikit-learn's would.
+        # drawn in scikit-learn's order, so an MLP starts exactly where
+        # scikit-learn's would
         factor = 2.0 if self.activation == "logistic" else 6.0
-        fan_in, fan_out = glorot_fans(spec)
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        shape = coef_shape(spec)
-        coef = self._random_state.uniform(-bound, bound, (int(np.prod(shape[:-1])), shape[-1]))
-        intercept = self._random_state.uniform(-bound, bound, shape[-1])
-        return (coef.reshape(shape).astype(dtype, copy=False),
-                intercept.astype(dtype, copy=False))
+        return initial_weights.glorot(spec, self._random_state, factor, dtype)
 
     def _initialize(self, y, specs, dtype):
         self.n_iter_ = 0
@@ -229,6 +248,9 @@ class BaseNetwork(BaseEstimator):
 
     # ---- fitting ------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        if self.device != "cpu":
+            raise ValueError("device=%r is not available: this fastnn runs on the CPU only "
+                             "(device='cpu'); GPU kernels are planned." % (self.device,))
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype
@@ -239,7 +261,6 @@ class BaseNetwork(BaseEstimator):
         sample_weight = self._weigh_classes(y, sample_weight)
         y = np.ascontiguousarray(y, dtype=dtype)
         specs = self._layer_specs(X.shape[1], y.shape[1])
-        self._set_stochastic_layers(specs)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, specs, dtype)
@@ -281,8 +302,10 @@ class BaseNetwork(BaseEstimator):
         self._params = params
         self._param_views = self._current_param_arrays()
         # engine networks for predict, by thread count, made on first use
-        # (filling it leaves the estimator's __dict__ as it was)
-        self._inference_nets = {}
+        # and kept while the layers stay (early stopping scores every
+        # epoch); filling it leaves the estimator's __dict__ as it was
+        if not hasattr(self, "_inference_nets"):
+            self._inference_nets = {}
 
     def __sklearn_is_fitted__(self):
         # check_is_fitted's own test scans every attribute: 10 us a predict

@@ -4,17 +4,21 @@ A spec is a dict the engine understands (see fnn_layer in src_c/fastnn.h):
 kind ('dense', 'conv', 'maxpool', 'avgpool', 'recurrent'), one sample's
 input h, w, c and output oh, ow, oc (images are NHWC; a dense layer has
 h = w = oh = ow = 1), kernel kh, kw, strides sh, sw, top/left padding ph,
-pw, and the activation applied to the layer's output.  A recurrent layer reads h time steps of c
-features (w = 1) and adds its cell ('rnn', 'lstm', 'gru') and dirs (1, or 2
-when bidirectional).  `hidden` marks the layers whose output is a hidden
-layer's (dropout applies there), `dropout` holds the rate.
+pw, and the activation applied to the layer's output.  A recurrent layer
+reads h time steps of c features (w = 1) and adds its cell ('rnn', 'lstm',
+'gru') and dirs (1, or 2 when bidirectional).  `dropout` holds the rate
+of dropout on the layer's output, `batch_norm` whether it is normalised.
+fastnn/layers.py builds these from the public layers.
 
-The buffer layout is scikit-learn's `_pack` order: every weight array in
-layer order, then every bias vector.  The weights therefore form a prefix
-of the buffer, which is what the engine's fused L2 penalty relies on, and
-`coefs_` / `intercepts_` are plain views into it.
+The buffer layout is the engine's (fnn_net_param_blocks in src_c/net.c),
+scikit-learn's `_pack` order: every weight array in layer order, then every
+bias vector, then the batch norm blocks.  The weights therefore form a
+prefix of the buffer, which is what the engine's fused L2 penalty relies
+on, and `coefs_` / `intercepts_` are plain views into it.
 """
 import numpy as np
+
+from . import _engine
 
 
 def dense_layers(units, activation):
@@ -24,7 +28,7 @@ def dense_layers(units, activation):
     for i, (fan_in, fan_out) in enumerate(zip(units[:-1], units[1:])):
         last = i == len(units) - 2
         specs.append(dict(kind="dense", h=1, w=1, c=int(fan_in), oh=1, ow=1, oc=int(fan_out),
-                          activation="identity" if last else activation, hidden=not last))
+                          activation="identity" if last else activation))
     return specs
 
 
@@ -64,8 +68,7 @@ def recurrent_layer(steps, features, units, cell, dirs, sequences):
     """A recurrent layer over `steps` steps of `features` values; it outputs
     dirs * units values for every step (sequences) or for the last one."""
     return dict(kind="recurrent", h=steps, w=1, c=features, oh=steps if sequences else 1,
-                ow=1, oc=dirs * units, cell=cell, dirs=dirs, activation="identity",
-                hidden=True)
+                ow=1, oc=dirs * units, cell=cell, dirs=dirs, activation="identity")
 
 
 def coef_shape(spec):
@@ -99,30 +102,38 @@ def glorot_fans(spec):
 
 
 class Layout:
-    """Offsets of each layer's weights and biases in a flat buffer, and
-    after them of each batch-normalised layer's statistics block (3 rows of
-    its width: scale, running mean, running variance)."""
+    """Where each layer's weights, biases and batch norm statistics (3 rows
+    of its width: scale, running mean, running variance) sit in a flat
+    buffer.  The offsets and sizes are the engine's (fnn_net_param_blocks);
+    this class gives the weights the shapes users see."""
 
     def __init__(self, specs):
-        weighted = [s for s in specs if coef_shape(s) is not None]
-        self.coef_shapes = [coef_shape(s) for s in weighted]
-        self.bias_sizes = [bias_size(s) for s in weighted]
-        self.norm_shapes = [(3, s["oc"]) for s in specs if s.get("batch_norm")]
-        sizes = ([int(np.prod(s)) for s in self.coef_shapes] + self.bias_sizes
-                 + [3 * n for _, n in self.norm_shapes])
-        self._bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        self.n_weighted = len(self.coef_shapes)
-        self.n_coefs = int(self._bounds[self.n_weighted])
-        self.n_params = int(self._bounds[-1])
+        blocks = _engine.Network(specs, "identity", 1).param_blocks()
+        self.coef_shapes, self._weights, self._biases, self._norms = [], [], [], []
+        for spec, (w, nw, b, nb, n, nn) in zip(specs, blocks.tolist()):
+            if nw:
+                shape = coef_shape(spec)
+                if int(np.prod(shape)) != nw:
+                    raise RuntimeError("layer %r: the engine has %d weights, shape %r holds %d"
+                                       % (spec["kind"], nw, shape, int(np.prod(shape))))
+                self.coef_shapes.append(shape)
+                self._weights.append((w, nw))
+                self._biases.append((b, nb))
+            if nn:
+                self._norms.append((n, nn))
+        self.bias_sizes = [nb for _, nb in self._biases]
+        self.norm_shapes = [(3, nn // 3) for _, nn in self._norms]
+        self.n_coefs = sum(nw for _, nw in self._weights)
+        self.n_params = self.n_coefs + sum(self.bias_sizes) + 3 * sum(
+            width for _, width in self.norm_shapes)
 
     def views(self, flat):
         """(coefs, intercepts, norms): lists of arrays sharing memory with
         flat."""
-        b, k = self._bounds, self.n_weighted
-        coefs = [flat[b[i]:b[i + 1]].reshape(shape) for i, shape in enumerate(self.coef_shapes)]
-        intercepts = [flat[b[k + i]:b[k + i + 1]] for i in range(k)]
-        norms = [flat[b[2 * k + i]:b[2 * k + i + 1]].reshape(shape)
-                 for i, shape in enumerate(self.norm_shapes)]
+        coefs = [flat[w:w + n].reshape(shape)
+                 for (w, n), shape in zip(self._weights, self.coef_shapes)]
+        intercepts = [flat[b:b + n] for b, n in self._biases]
+        norms = [flat[o:o + n].reshape(3, -1) for o, n in self._norms]
         return coefs, intercepts, norms
 
     @staticmethod

@@ -15,6 +15,81 @@ def float_dtypes(X):
     return np.float32 if kind in ("b", "i", "u") else (np.float64, np.float32)
 
 
+def image_shape(X, input_shape):
+    """(h, w, c) of the images in validated X: (n, c, h, w), (n, h, w) as
+    one channel, or flat rows, read with input_shape=(c, h, w) or (h, w)
+    when given, else as one square channel when the length is a square,
+    else as a one-pixel-high strip (a 1-D signal)."""
+    if X.ndim in (3, 4) and input_shape is not None:
+        given = tuple(int(v) for v in input_shape)
+        actual = X.shape[1:] if X.ndim == 4 else (1,) + X.shape[1:]
+        if given not in (actual, actual[1:]):
+            raise ValueError("input_shape=%r disagrees with images shaped %r (c, h, w)."
+                             % (input_shape, actual))
+    if X.ndim == 4:
+        return X.shape[2], X.shape[3], X.shape[1]
+    if X.ndim == 3:
+        return X.shape[1], X.shape[2], 1
+    if X.ndim != 2:
+        raise ValueError("Expected images as (n, h, w), (n, c, h, w) or flat rows "
+                         "(n, c*h*w); got an array of shape %r." % (X.shape,))
+    n_features = X.shape[1]
+    if input_shape is not None:
+        shape = tuple(int(v) for v in input_shape)
+        if len(shape) == 2:
+            shape = (1,) + shape
+        if len(shape) != 3 or min(shape) < 1 or np.prod(shape) != n_features:
+            raise ValueError(
+                "input_shape=%r does not fit rows of %d values: expected (c, h, w) "
+                "with c*h*w == %d." % (input_shape, n_features, n_features))
+        c, h, w = shape
+        return h, w, c
+    side = int(round(np.sqrt(n_features)))
+    if side * side == n_features:
+        return side, side, 1
+    return 1, n_features, 1
+
+
+def image_rows(X, hwc):
+    """Validated images of shape hwc -> NHWC rows (channels first in X:
+    (n, c, h, w), or flat rows in that order)."""
+    h, w, c = hwc
+    if X.ndim == 2 and c > 1:
+        X = X.reshape(-1, c, h, w)
+    if X.ndim == 4:
+        X = X.transpose(0, 2, 3, 1)  # NCHW -> NHWC
+    return np.ascontiguousarray(X, dtype=X.dtype).reshape(X.shape[0], h * w * c)
+
+
+def sequence_shape(X, input_shape):
+    """(steps, features) of the sequences in validated X: (n, steps,
+    features), (n, steps) as one feature per step, or flat rows read with
+    input_shape=(steps, features)."""
+    given = None
+    if input_shape is not None:
+        given = tuple(int(v) for v in input_shape)
+        if len(given) != 2 or min(given) < 1:
+            raise ValueError("input_shape must be (steps, features) with both >= 1, "
+                             "got %r." % (input_shape,))
+    if X.ndim == 3:
+        if given is not None and given != X.shape[1:]:
+            raise ValueError("input_shape=%r disagrees with sequences shaped %r "
+                             "(steps, features)." % (input_shape, X.shape[1:]))
+        return tuple(int(v) for v in X.shape[1:])
+    if X.ndim != 2:
+        raise ValueError(
+            "Expected sequences as (n, steps, features), (n, steps) (one feature per "
+            "step) or flat rows (n, steps*features) with input_shape=(steps, features); "
+            "got an array of shape %r." % (X.shape,))
+    if given is None:
+        return X.shape[1], 1
+    if given[0] * given[1] != X.shape[1]:
+        raise ValueError("input_shape=%r does not fit rows of %d values: expected "
+                         "(steps, features) with steps*features == %d."
+                         % (input_shape, X.shape[1], X.shape[1]))
+    return given
+
+
 class ShapedInputMixin:
     """Validation for estimators whose samples are n-D (dense input only)."""
 

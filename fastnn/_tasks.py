@@ -123,11 +123,15 @@ class RegressorNetwork(RegressorMixin, BaseNetwork):
 
     _parameter_constraints: dict = {
         **BaseNetwork._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"})],
     }
 
     def _output_activation(self):
         return "exp" if self.loss == "poisson" else "identity"
+
+    def _engine_output(self):
+        # the robust losses train an identity output on their own loss
+        return self.loss if self.loss in ("absolute_error", "huber") else self.out_activation_
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._check_X_y(X, y, reset, y_numeric=True)

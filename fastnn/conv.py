@@ -7,26 +7,25 @@ the engine works on NHWC rows.
 """
 from numbers import Integral
 
-import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._network import conv_layer, dense_layers, pool_layer
-from ._shaped_input import ShapedInputMixin
+from . import layers
+from ._network import conv_layer, pool_layer
+from ._shaped_input import ShapedInputMixin, image_rows, image_shape
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
 
-# Activations that never decrease: max(f(a), f(b)) = f(max(a, b)).  Not
-# gelu: it dips below 0 (minimum near z = -0.75), so max-pooling after it
-# is not the same as before it.
-MONOTONE = frozenset({"identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "softplus"})
-
-
-def _pair(value, name):
-    """An int or a pair of ints -> a pair of positive ints."""
-    pair = (value, value) if isinstance(value, Integral) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, Integral) and v >= 1 for v in pair):
-        raise ValueError("%s must be a positive int or a pair of them, got %r" % (name, value))
-    return tuple(int(v) for v in pair)
+def _per_block(value, name, n_blocks, owner):
+    """kernel_size, strides or pool_size as one pair per conv block: a
+    list gives one entry (an int or a pair) per block; an int or a tuple
+    (h, w) applies to every block."""
+    if isinstance(value, list):
+        if len(value) != n_blocks:
+            raise ValueError("%s lists %d values for %d conv blocks; give one per block, or "
+                             "one int or (h, w) tuple for all of them."
+                             % (name, len(value), n_blocks))
+        return [layers.pair(v, name, owner) for v in value]
+    return [layers.pair(value, name, owner)] * n_blocks
 
 
 class ConvMixin(ShapedInputMixin):
@@ -39,98 +38,67 @@ class ConvMixin(ShapedInputMixin):
         "strides": ["array-like", Interval(Integral, 1, None, closed="left")],
         "padding": [StrOptions({"same", "valid"})],
         "pool_size": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "pooling": [StrOptions({"max", "avg"})],
+        "pooling": [StrOptions({"max", "avg"}), None],
         "input_shape": [None, "array-like"],
     }
 
     # ---- reading images ---------------------------------------------------
-    def _image_shape(self, X):
-        """(h, w, c) of the images in validated X, by the rules in the
-        class docstring."""
-        if X.ndim in (3, 4) and self.input_shape is not None:
-            given = tuple(int(v) for v in self.input_shape)
-            actual = X.shape[1:] if X.ndim == 4 else (1,) + X.shape[1:]
-            if given not in (actual, actual[1:]):
-                raise ValueError("input_shape=%r disagrees with images shaped %r (c, h, w)."
-                                 % (self.input_shape, actual))
-        if X.ndim == 4:
-            return X.shape[2], X.shape[3], X.shape[1]
-        if X.ndim == 3:
-            return X.shape[1], X.shape[2], 1
-        if X.ndim != 2:
-            raise ValueError("Expected images as (n, h, w), (n, c, h, w) or flat rows "
-                             "(n, c*h*w); got an array of shape %r." % (X.shape,))
-        n_features = X.shape[1]
-        if self.input_shape is not None:
-            shape = tuple(int(v) for v in self.input_shape)
-            if len(shape) == 2:
-                shape = (1,) + shape
-            if len(shape) != 3 or min(shape) < 1 or np.prod(shape) != n_features:
-                raise ValueError(
-                    "input_shape=%r does not fit rows of %d values: expected (c, h, w) "
-                    "with c*h*w == %d." % (self.input_shape, n_features, n_features))
-            c, h, w = shape
-            return h, w, c
-        side = int(round(np.sqrt(n_features)))
-        if side * side == n_features:
-            return side, side, 1
-        # Any other length is a one-pixel-high strip (a 1-D signal); the
-        # pooling windows are clipped to its height of one.
-        return 1, n_features, 1
-
     def _engine_rows(self, X, reset):
         """Validated images -> NHWC rows.  At fit time the image shape is
         learned; at predict time it must be the same."""
-        shape = self._image_shape(X)
+        shape = image_shape(X, self.input_shape)
         if reset:
             self._image_hwc = shape
         elif shape != self._image_hwc:
             raise ValueError("X holds images of shape (h, w, c) = %r; the model was "
                              "fitted on %r." % (shape, self._image_hwc))
-        h, w, c = shape
-        if X.ndim == 2 and c > 1:
-            X = X.reshape(-1, c, h, w)
-        if X.ndim == 4:
-            X = X.transpose(0, 2, 3, 1)  # NCHW -> NHWC
-        return np.ascontiguousarray(X, dtype=X.dtype).reshape(X.shape[0], h * w * c)
+        return image_rows(X, shape)
 
     # ---- the layers ---------------------------------------------------------
-    def _layer_specs(self, n_features, n_outputs):
-        h, w, c = self._image_hwc
+    def _layers(self):
         filters = self.filters
         filters = [filters] if isinstance(filters, Integral) else list(filters)
         if not filters:
             raise ValueError("filters must name at least one conv layer; for no conv "
                              "layers use MLPClassifier / MLPRegressor.")
-        kernel = _pair(self.kernel_size, "kernel_size")
-        stride = _pair(self.strides, "strides")
-        pool = _pair(self.pool_size, "pool_size")
-        specs = []
-        for block, f in enumerate(filters, 1):
-            if not (isinstance(f, Integral) and f >= 1):
-                raise ValueError("filters must be positive ints, got %r" % (self.filters,))
-            # max pooling commutes with a non-decreasing activation, so the
-            # activation is applied after the pool: a quarter of the values,
-            # and no pass over the big conv output (same network, same
-            # gradients)
-            # (not with batch norm, which comes before the activation and
-            # may flip the order with a negative scale)
-            moved = (self.pooling == "max" and pool != (1, 1) and self.activation in MONOTONE
-                     and not self.batch_norm)
-            conv = conv_layer(h, w, c, int(f), kernel, stride, self.padding,
-                              "identity" if moved else self.activation)
+        if not all(isinstance(f, Integral) and f >= 1 for f in filters):
+            raise ValueError("filters must be positive ints, got %r" % (self.filters,))
+        owner = type(self).__name__
+        kernels = _per_block(self.kernel_size, "kernel_size", len(filters), owner)
+        strides = _per_block(self.strides, "strides", len(filters), owner)
+        pools = _per_block(self.pool_size, "pool_size", len(filters), owner)
+        if self.pooling is None:
+            pools = [(1, 1)] * len(filters)
+        Pool = layers.MaxPool2D if self.pooling == "max" else layers.AvgPool2D
+        sizes = self._hidden_sizes()
+        rates = self._dropout_rates(len(filters) + len(sizes))
+        self._check_blocks_fit(filters, kernels, strides, pools)
+        stack = []
+        for f, kernel, stride, pool, rate in zip(filters, kernels, strides, pools, rates):
+            stack.append(layers.Conv2D(int(f), kernel, stride, self.padding, self.activation))
+            if self.batch_norm:
+                stack.append(layers.BatchNorm())
+            if pool != (1, 1):
+                stack.append(Pool(pool))
+            if rate:  # on the block's output, after its pool
+                stack.append(layers.Dropout(rate))
+        return stack + [layers.Flatten()] + self._dense_head(sizes, rates[len(filters):])
+
+    def _layer_input(self, n_features):
+        return ("image",) + tuple(self._image_hwc)
+
+    def _check_blocks_fit(self, filters, kernels, strides, pools):
+        """The blocks' sizes, block by block, for an error that names them."""
+        h, w, c = self._image_hwc
+        for block, (f, kernel, stride, pool) in enumerate(zip(filters, kernels, strides, pools),
+                                                         1):
+            conv = conv_layer(h, w, c, int(f), kernel, stride, self.padding, "identity")
             self._check_fits(block, "conv %dx%d (%s)" % (kernel + (self.padding,)), (h, w, c),
                              conv)
-            specs.append(conv)
-            conv["hidden"] = pool == (1, 1)  # a block's output is hidden
             h, w, c = conv["oh"], conv["ow"], conv["oc"]
             if pool != (1, 1):
-                kind = "maxpool" if self.pooling == "max" else "avgpool"
-                layer = pool_layer(kind, h, w, c, pool, self.activation if moved else "identity")
-                specs.append(dict(layer, hidden=True))
+                layer = pool_layer("maxpool", h, w, c, pool)
                 h, w, c = layer["oh"], layer["ow"], layer["oc"]
-        return specs + dense_layers([h * w * c] + self._hidden_sizes() + [n_outputs],
-                                    self.activation)
 
     def _check_fits(self, block, what, shape, spec):
         if spec["oh"] < 1 or spec["ow"] < 1:
@@ -150,9 +118,12 @@ _CONV_DOC = """{title}
 
     Blocks of ``Conv2D(filters[i], kernel_size, strides, padding)`` ->
     ``activation`` -> ``{{max, avg}}pool(pool_size)`` (pooling stride = pool
-    size; ``pool_size=1`` for none; a window larger than its input is
-    clipped to the input's extent), then a dense head of
-    ``hidden_layer_sizes`` -> {out}.
+    size; ``pool_size=1`` or ``pooling=None`` for none; a window larger than
+    its input is clipped to the input's extent), then a dense head of
+    ``hidden_layer_sizes`` -> {out}.  ``kernel_size``, ``strides`` and
+    ``pool_size`` take an int or an ``(h, w)`` tuple for every block, or a
+    list with one of those per block (``kernel_size=[5, 3]``: 5x5 in the
+    first block, 3x3 in the second).  For other stacks, see NetClassifier.
 
     Input: ``(n, h, w)``, ``(n, c, h, w)``, or flat rows ``(n, c*h*w)`` with
     ``input_shape=(c, h, w)``; a flat row whose length is a perfect square is
@@ -196,13 +167,14 @@ class ConvClassifier(ConvMixin, ClassifierNetwork):
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score",
-                 class_weight=None, n_threads=None):
+                 class_weight=None, n_threads=None,
+                 device="cpu"):
         self._store_params(locals())
 
 
 class ConvRegressor(ConvMixin, RegressorNetwork):
     __doc__ = _CONV_DOC.format(title="Convolutional network regressor.",
-                               out="identity outputs (exp for loss='poisson')")
+                               out="identity outputs (exp for loss='poisson'; loss may also be 'absolute_error' or 'huber', as for MLPRegressor)")
 
     _parameter_constraints: dict = {**RegressorNetwork._parameter_constraints,
                                     **ConvMixin._parameter_constraints}
@@ -215,5 +187,6 @@ class ConvRegressor(ConvMixin, RegressorNetwork):
                  verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score", n_threads=None):
+                 dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score", n_threads=None,
+                 device="cpu"):
         self._store_params(locals())

@@ -61,6 +61,14 @@ _COMMON_DOC = """
         without the L2 term).  Either way the best weights by that measure
         are kept.  Only used with ``early_stopping=True``.
 
+    loss : {{'squared_error', 'poisson', 'absolute_error', 'huber'}}, default='squared_error'
+        Regressors only.  Two beyond scikit-learn's: 'absolute_error'
+        (``|p - y|``, robust to outliers, predicts a median) and 'huber'
+        (``(p - y)**2 / 2`` within 1 of the target, ``|p - y| - 1/2``
+        beyond: PyTorch's ``HuberLoss`` with ``delta=1``; scale y so that
+        an error of 1 marks an outlier).  ``loss_`` reports either averaged
+        over the outputs, like the squared error.
+
     class_weight : None, 'balanced' or dict, default=None
         Classifiers only: a weight per class, multiplying ``sample_weight``
         (scikit-learn's ``compute_sample_weight`` rules; 'balanced' counts
@@ -70,6 +78,10 @@ _COMMON_DOC = """
         Threads for the engine (its OpenMP loops and its matrix products).
         None uses OpenMP's default (``OMP_NUM_THREADS`` or the limit set with
         threadpoolctl); -1 uses every core.
+
+    device : str, default='cpu'
+        Where the network trains and predicts; 'cpu' is the only device of
+        this version (any other value is refused at fit).
 
     Attributes
     ----------
@@ -107,7 +119,8 @@ class MLPClassifier(ClassifierNetwork):
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
-                 warmup_epochs=0, monitor="score", class_weight=None, n_threads=None):
+                 warmup_epochs=0, monitor="score", class_weight=None, n_threads=None,
+                 device="cpu"):
         self._store_params(locals())
 
 
@@ -125,5 +138,6 @@ class MLPRegressor(RegressorNetwork):
                  nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
-                 warmup_epochs=0, monitor="score", n_threads=None):
+                 warmup_epochs=0, monitor="score", n_threads=None,
+                 device="cpu"):
         self._store_params(locals())

@@ -11,8 +11,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._network import bias_size, coef_shape, dense_layers, recurrent_layer
-from ._shaped_input import ShapedInputMixin
+from . import _initial_weights as initial_weights
+from . import layers
+from ._shaped_input import ShapedInputMixin, sequence_shape
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
 
@@ -29,34 +30,8 @@ class RNNMixin(ShapedInputMixin):
     }
 
     # ---- reading sequences --------------------------------------------------
-    def _sequence_shape(self, X):
-        """(steps, features) of the sequences in validated X."""
-        given = None
-        if self.input_shape is not None:
-            given = tuple(int(v) for v in self.input_shape)
-            if len(given) != 2 or min(given) < 1:
-                raise ValueError("input_shape must be (steps, features) with both >= 1, "
-                                 "got %r." % (self.input_shape,))
-        if X.ndim == 3:
-            if given is not None and given != X.shape[1:]:
-                raise ValueError("input_shape=%r disagrees with sequences shaped %r "
-                                 "(steps, features)." % (self.input_shape, X.shape[1:]))
-            return X.shape[1:]
-        if X.ndim != 2:
-            raise ValueError(
-                "Expected sequences as (n, steps, features), (n, steps) (one feature per "
-                "step) or flat rows (n, steps*features) with input_shape=(steps, features); "
-                "got an array of shape %r." % (X.shape,))
-        if given is None:
-            return X.shape[1], 1
-        if given[0] * given[1] != X.shape[1]:
-            raise ValueError("input_shape=%r does not fit rows of %d values: expected "
-                             "(steps, features) with steps*features == %d."
-                             % (self.input_shape, X.shape[1], X.shape[1]))
-        return given
-
     def _engine_rows(self, X, reset):
-        shape = tuple(int(v) for v in self._sequence_shape(X))
+        shape = sequence_shape(X, self.input_shape)
         if reset:
             self._sequence_tf = shape
         elif shape != self._sequence_tf:
@@ -73,33 +48,27 @@ class RNNMixin(ShapedInputMixin):
                              "recurrent layer, got %r." % (self.recurrent_layer_sizes,))
         return [int(s) for s in sizes]
 
-    def _layer_specs(self, n_features, n_outputs):
-        steps, features = self._sequence_tf
-        dirs = 2 if self.bidirectional else 1
-        sizes = self._recurrent_sizes()
-        specs = []
-        for i, units in enumerate(sizes):
+    def _layers(self):
+        Cell = {"rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}[self.cell]
+        recurrent = self._recurrent_sizes()
+        sizes = self._hidden_sizes()
+        rates = self._dropout_rates(len(recurrent) + len(sizes))
+        stack = []
+        for i, (units, rate) in enumerate(zip(recurrent, rates)):
             # every layer but the last hands its whole output sequence on
-            specs.append(recurrent_layer(steps, features, units, self.cell, dirs,
-                                         i < len(sizes) - 1))
-            features = dirs * units
-        return specs + dense_layers([features] + self._hidden_sizes() + [n_outputs],
-                                    self.activation)
+            stack.append(Cell(units, return_sequences=i < len(recurrent) - 1,
+                              bidirectional=bool(self.bidirectional)))
+            if rate:
+                stack.append(layers.Dropout(rate))
+        return stack + self._dense_head(sizes, rates[len(recurrent):])
+
+    def _layer_input(self, n_features):
+        return ("sequence",) + tuple(self._sequence_tf)
 
     def _init_coef(self, spec, dtype):
         if spec["kind"] != "recurrent":
             return super()._init_coef(spec, dtype)
-        # PyTorch's uniform(-1/sqrt(units), 1/sqrt(units)) for the weights;
-        # zero biases, except that an LSTM's forget gates start at 1 (open),
-        # so that early gradients reach back through many steps.
-        units = spec["oc"] // spec["dirs"]
-        bound = 1.0 / np.sqrt(units)
-        coef = self._random_state.uniform(-bound, bound, coef_shape(spec))
-        intercept = np.zeros(bias_size(spec))
-        if spec["cell"] == "lstm":
-            for d in range(spec["dirs"]):
-                intercept[(4 * d + 1) * units:(4 * d + 2) * units] = 1.0
-        return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+        return initial_weights.recurrent(spec, self._random_state, dtype)
 
     def _clip_norm(self):
         return float(self.clip_grad_norm or 0.0)
@@ -160,13 +129,14 @@ class RNNClassifier(RNNMixin, ClassifierNetwork):
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score",
-                 class_weight=None, n_threads=None):
+                 class_weight=None, n_threads=None,
+                 device="cpu"):
         self._store_params(locals())
 
 
 class RNNRegressor(RNNMixin, RegressorNetwork):
     __doc__ = _RNN_DOC.format(title="Recurrent network regressor.",
-                              out="identity outputs (exp for loss='poisson'); "
+                              out="identity outputs (exp for loss='poisson'; loss may also be 'absolute_error' or 'huber', as for MLPRegressor); "
                                   "several outputs for a multi-step forecast")
 
     _parameter_constraints: dict = {**RegressorNetwork._parameter_constraints,
@@ -180,5 +150,6 @@ class RNNRegressor(RNNMixin, RegressorNetwork):
                  verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score", n_threads=None):
+                 dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score", n_threads=None,
+                 device="cpu"):
         self._store_params(locals())

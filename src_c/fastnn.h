@@ -1,6 +1,6 @@
 /* fastnn C engine: shared types, status codes and conventions.
  *
- * Conventions (DESIGN.md section 4):
+ * Conventions (docs/design.md):
  *  - One plain function per pass. Outputs first, then what backward needs
  *    saved, then inputs, then sizes, then the context.  Inputs are const.
  *  - Accumulation rule: PARAMETER gradients accumulate (+=); the caller zeroes
@@ -17,6 +17,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus /* a CUDA (.cu) or C++ file may include this header */
+extern "C" {
+#endif
 
 /* Hot element-wise loops are compiled for several instruction sets and the
  * best one for the running CPU is picked once at load time (GCC 12+ on
@@ -74,13 +78,20 @@ static inline int fnn_activation_needs_input(fnn_activation act) {
     return act == FNN_ACT_GELU;
 }
 
-/* Output activation paired with its canonical loss: for each pair the
- * gradient of the loss with respect to the pre-activation is (p - y). */
+/* Output activation paired with its loss.  For the first four (each
+ * activation with its canonical loss) the gradient of the loss with
+ * respect to the pre-activation is (p - y); the robust regression losses
+ * on an identity output have sign(p - y) and (p - y) clipped to
+ * [-1, 1]. */
 typedef enum {
     FNN_OUT_SQUARED = 0,   /* identity, half squared error */
     FNN_OUT_BINARY = 1,    /* logistic, binary cross-entropy per output */
     FNN_OUT_SOFTMAX = 2,   /* softmax, categorical cross-entropy */
-    FNN_OUT_POISSON = 3    /* exp, half Poisson deviance */
+    FNN_OUT_POISSON = 3,   /* exp, half Poisson deviance */
+    FNN_OUT_ABSOLUTE = 4,  /* identity, absolute error */
+    FNN_OUT_HUBER = 5,     /* identity, Huber with delta 1: r^2 / 2 for
+                            * |r| <= 1, else |r| - 1/2 */
+    FNN_OUT_LAST = FNN_OUT_HUBER /* for range checks */
 } fnn_output;
 
 /* BLAS gemm with the Fortran calling convention (column-major), as exported
@@ -220,6 +231,11 @@ static inline uint64_t fnn_mix64(uint64_t x) { /* splitmix64's finaliser */
 fnn_status fnn_net_check(const fnn_net *net);
 int64_t fnn_net_n_params(const fnn_net *net);
 int64_t fnn_net_n_coefs(const fnn_net *net);
+/* The layout of the flat parameter buffer, defined here only: for layer
+ * l, blocks[6 l .. 6 l + 5] = its weights' offset and count, its biases'
+ * offset and count, its batch norm block's offset and count (counts 0
+ * where it has none). */
+fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net);
 /* Elements of workspace that fnn_net_forward, _loss_grad and _train_step
  * need for n rows on n_threads threads (training splits a batch's rows
  * across threads, each band with its own gradient block). */
@@ -249,5 +265,9 @@ int fnn_max_threads(void);
 int fnn_has_openmp(void);
 
 #include "fnn_kernels.h"
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

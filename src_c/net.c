@@ -55,7 +55,7 @@ static int64_t norm_count(const fnn_layer *g) {
 
 fnn_status fnn_net_check(const fnn_net *net) {
     if (net == NULL || net->layers == NULL || net->n_layers < 1 ||
-        net->output < FNN_OUT_SQUARED || net->output > FNN_OUT_POISSON)
+        net->output < FNN_OUT_SQUARED || net->output > FNN_OUT_LAST)
         return FNN_ERR_ARG;
     for (int l = 0; l < net->n_layers; l++) {
         const fnn_layer *g = net->layers + l;
@@ -121,6 +121,20 @@ int64_t fnn_net_n_params(const fnn_net *net) {
     int64_t n = norm_offset(net);
     for (int l = 0; l < net->n_layers; l++) n += norm_count(net->layers + l);
     return n;
+}
+
+fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net) {
+    if (fnn_net_check(net) != FNN_OK) return FNN_ERR_ARG;
+    int64_t w = 0, b = fnn_net_n_coefs(net), n = norm_offset(net);
+    for (int l = 0; l < net->n_layers; l++) {
+        const fnn_layer *g = net->layers + l;
+        int64_t *row = blocks + 6 * l;
+        row[0] = w, row[1] = weight_count(g);
+        row[2] = b, row[3] = bias_count(g);
+        row[4] = n, row[5] = norm_count(g);
+        w += row[1], b += row[3], n += row[5];
+    }
+    return FNN_OK;
 }
 
 /* work for n rows: every layer's output back to back (the last one's at

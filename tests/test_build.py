@@ -24,6 +24,23 @@ def test_engine_compiles_cleanly(tmp_path, openmp):
         assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+def test_header_is_also_cpp(tmp_path):
+    """CUDA (.cu) and C++ files will include fastnn.h: nothing in it may be
+    C-only, and its functions keep their C names (extern "C")."""
+    source = tmp_path / "use.cpp"
+    source.write_text('#include "fastnn.h"\n'
+                      'int main() { fnn_net net = {}; return fnn_net_check(&net) == FNN_OK; }\n')
+    result = subprocess.run(["g++", "-std=c++17", "-Wall", "-Werror", "-I", str(SRC), "-c",
+                             str(source), "-o", str(tmp_path / "use.o")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    if shutil.which("nm"):
+        symbols = subprocess.run(["nm", str(tmp_path / "use.o")], capture_output=True,
+                                 text=True).stdout.split()
+        assert "fnn_net_check" in symbols  # not a C++-mangled name
+
+
 def test_no_global_mutable_state():
     """Two fits may run at once: no file-level variables in the engine."""
     import re

@@ -233,7 +233,7 @@ def test_pipeline_grid_search_over_filters(digits):
 @pytest.mark.skipif(not os.path.exists(os.path.join(FASHION_MNIST_DIR, "t10k-labels-idx1-ubyte.gz")),
                     reason="Fashion-MNIST absent: install Debian's dataset-fashion-mnist")
 def test_fashion_mnist_accuracy():
-    """DESIGN.md's conv workload architecture on the 60000 training images,
+    """The conv workload's architecture (benchmarks/compare.py) on the 60000 training images,
     at most 5 epochs: at least 0.90 on the 10000 test images."""
     X_train, y_train = load_fashion_mnist(kind="train")
     X_test, y_test = load_fashion_mnist(kind="test")
@@ -244,3 +244,36 @@ def test_fashion_mnist_accuracy():
     accuracy = model.score((X_test / 255.0).astype(np.float32), y_test)
     print("Fashion-MNIST test accuracy after %d epochs: %.4f" % (model.n_iter_, accuracy))
     assert accuracy >= 0.90
+
+
+# ---- per-block settings ---------------------------------------------------------
+
+def test_lists_give_each_block_its_own_kernel_stride_and_pool(digits):
+    from fastnn import NetClassifier
+    from fastnn import layers as L
+    X, y = digits
+    kw = dict(max_iter=3, random_state=0)
+    preset = ConvClassifier(filters=(4, 6), kernel_size=[5, (3, 1)], strides=[1, 2],
+                            pool_size=[2, 1], hidden_layer_sizes=(16,), **kw).fit(X, y)
+    stack = NetClassifier([L.Conv2D(4, 5), L.MaxPool2D(2), L.Conv2D(6, (3, 1), strides=2),
+                           L.Flatten(), L.Dense(16)], **kw).fit(X, y)
+    assert [c.shape for c in preset.coefs_] == [(5, 5, 1, 4), (3, 1, 4, 6), (24, 16), (16, 10)]
+    for a, b in zip(preset.coefs_ + preset.intercepts_, stack.coefs_ + stack.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    # a tuple is still one (h, w) kernel for every block
+    pair = ConvClassifier(filters=(4, 6), kernel_size=(5, 3), **kw).fit(X, y)
+    assert [c.shape[:2] for c in pair.coefs_[:2]] == [(5, 3), (5, 3)]
+
+
+def test_pooling_none_is_no_pooling(digits):
+    X, y = digits
+    none = ConvClassifier(pooling=None, **SMALL).fit(X, y)
+    one = ConvClassifier(pool_size=1, **SMALL).fit(X, y)
+    assert [s["kind"] for s in none._specs] == ["conv", "dense", "dense"]
+    np.testing.assert_array_equal(none.predict_proba(X), one.predict_proba(X))
+
+
+def test_a_list_needs_one_value_per_block(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="kernel_size lists 3 values for 2 conv blocks"):
+        ConvClassifier(filters=(4, 6), kernel_size=[3, 3, 3], max_iter=1).fit(X, y)

@@ -31,6 +31,8 @@ FROM_INPUT_ONLY = {"gelu"}
 OUTPUTS = ["identity", "logistic", "softmax", "exp"]
 # (output, n_outputs) pairs; softmax needs at least two outputs.
 OUTPUT_SHAPES = [(o, k) for o in OUTPUTS for k in (1, 3) if (o, k) != ("softmax", 1)]
+# the robust regression losses, on identity outputs
+ROBUST = ["absolute_error", "huber"]
 
 
 def dense_net(units, activation, output, n_threads=1):
@@ -267,7 +269,33 @@ def test_activation_gradient(act):
         assert_grad_close(dZ, numeric, skip=kink)
 
 
-@pytest.mark.parametrize("output,K", OUTPUT_SHAPES)
+def robust_loss_f64(output, R):
+    """Per-value loss and its derivative at residuals R = P - Y."""
+    A = np.abs(R)
+    if output == "absolute_error":
+        return A, np.sign(R)
+    return np.where(A <= 1, 0.5 * R * R, A - 0.5), np.clip(R, -1, 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("output", ROBUST)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("N", [37, 6000])
+def test_robust_losses_match_numpy(dtype, output, weighted, N):
+    rng = np.random.default_rng(3)
+    Z, Y = rand(rng, N, 3, dtype=dtype) * 2, rand(rng, N, 3, dtype=dtype)
+    sw = (rng.random(N) + 0.1).astype(dtype) if weighted else None
+    P = Z.copy()
+    loss, dZ = _engine.output_loss(P, Y, sw, output, n_threads=2)
+    np.testing.assert_array_equal(P, Z)  # an identity output
+    value, slope = robust_loss_f64(output, Z.astype(np.float64) - Y)
+    w = np.ones(N) if sw is None else sw.astype(np.float64)
+    np.testing.assert_allclose(loss, (w[:, None] * value).sum(),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(dZ, w[:, None] * slope, **tol(dtype))
+
+
+@pytest.mark.parametrize("output,K", OUTPUT_SHAPES + [(o, k) for o in ROBUST for k in (1, 3)])
 def test_loss_gradient(output, K):
     rng = np.random.default_rng(2)
     N = 6

@@ -58,7 +58,6 @@ fastnn_only = pytest.mark.skipif(
 PAIRS = [(MLPClassifier, SkMLPClassifier), (MLPRegressor, SkMLPRegressor)]
 PAIR_IDS = ["classifier", "regressor"]
 
-# Extra constructor parameters DESIGN.md allows beyond scikit-learn's.
 # fastnn's additions, each defaulting to scikit-learn's behaviour.
 ALLOWED_EXTRA_PARAMS = {"n_threads", "dropout", "batch_norm", "class_weight", "device",
                         "warmup_epochs", "monitor"}
@@ -292,9 +291,11 @@ def test_invalid_parameter_raises(Est, SkEst, name, value):
 
 
 def test_invalid_regressor_loss_raises():
+    # 'absolute_error' and 'huber', which scikit-learn's MLP refuses, are
+    # fastnn extras (tests/test_regression_losses.py)
     X, y = _regression(n=40)
     with pytest.raises(InvalidParameterError, match="The 'loss' parameter of"):
-        MLPRegressor(loss="absolute_error").fit(X, y)
+        MLPRegressor(loss="quantile").fit(X, y)
     with pytest.raises(InvalidParameterError, match="The 'loss' parameter of"):
         MLPRegressor(loss="log_loss").fit(X, y)
 
@@ -1372,7 +1373,7 @@ def test_float32_kept(Est, solver):
 @pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor], ids=PAIR_IDS)
 def test_float32_lbfgs(Est):
     """sklearn's lbfgs hands back scipy's float64 vector, so its float32 fits end
-    with float64 weights; keeping float32 (DESIGN.md) is accepted as well. Either
+    with float64 weights; keeping float32 (fastnn's dtype rule) is accepted as well. Either
     way the float32 fit must agree with the float64 one."""
     X, y = _multiclass() if Est is MLPClassifier else _regression()
     X32 = X.astype(np.float32)

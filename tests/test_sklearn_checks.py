@@ -6,11 +6,12 @@ import pytest
 from sklearn.utils import shuffle
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastnn import (ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor, RNNClassifier,
-                    RNNRegressor)
+from fastnn import (ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor, NetClassifier,
+                    NetRegressor, RNNClassifier, RNNRegressor)
+from fastnn import layers as L
 
 DEFAULTS = [MLPClassifier(), MLPRegressor(), ConvClassifier(), ConvRegressor(), RNNClassifier(),
-            RNNRegressor()]
+            RNNRegressor(), NetClassifier(), NetRegressor()]
 
 # Small and quick, but trained enough for the checks that expect a decent
 # fit (e.g. check_classifiers_train asks for > 83% training accuracy).
@@ -42,6 +43,13 @@ SETTINGS = [
     RNNRegressor(cell="lstm", recurrent_layer_sizes=(32,), hidden_layer_sizes=(16,),
                  activation="softplus", dropout=0.1, clip_grad_norm=1.0,
                  learning_rate_init=0.01, max_iter=200, random_state=0),
+    # layer stacks: the checks' 2-D rows as flat rows, strip or square
+    # images, and sequences of one feature per step
+    NetClassifier([L.Dense(16, "tanh"), L.Dense(8)], max_iter=200, random_state=0),
+    NetRegressor([L.Conv2D(4, (1, 3)), L.Flatten(), L.Dense(16)], max_iter=200,
+                 random_state=0),
+    NetClassifier([L.GRU(8, return_sequences=True), L.Flatten()], max_iter=200,
+                  learning_rate_init=0.01, random_state=0),
 ]
 
 # With dropout or batch norm a row of weight 2 is not the same as the row
@@ -72,9 +80,9 @@ LONG_RECURRENT_FIT_FAILURES = {
 
 def expected_failures(estimator):
     params = estimator.get_params()
-    if params["dropout"] or params["batch_norm"]:
+    if params.get("dropout") or params.get("batch_norm"):
         return STOCHASTIC_LAYER_FAILURES
-    if any(estimator is default for default in DEFAULTS[4:]):  # the recurrent ones
+    if any(estimator is default for default in DEFAULTS[4:6]):  # the recurrent ones
         return LONG_RECURRENT_FIT_FAILURES
     return {}
 

@@ -1,0 +1,280 @@
+"""The C engine's declarations (src_c/fastnn.h), for _engine.pyx."""
+from libc.stdint cimport int32_t, int64_t, uint64_t
+
+ctypedef fused real:
+    float
+    double
+
+cdef extern from "fastnn.h" nogil:
+    ctypedef enum fnn_status:
+        FNN_OK
+        FNN_ERR_ARG
+        FNN_ERR_NOMEM
+        FNN_ERR_NONFINITE
+    ctypedef enum fnn_activation:
+        FNN_ACT_IDENTITY
+        FNN_ACT_LOGISTIC
+        FNN_ACT_TANH
+        FNN_ACT_RELU
+        FNN_ACT_LEAKY_RELU
+        FNN_ACT_ELU
+        FNN_ACT_GELU
+        FNN_ACT_SOFTPLUS
+    ctypedef enum fnn_output:
+        FNN_OUT_SQUARED
+        FNN_OUT_BINARY
+        FNN_OUT_SOFTMAX
+        FNN_OUT_POISSON
+        FNN_OUT_ABSOLUTE
+        FNN_OUT_HUBER
+    ctypedef enum fnn_solver:
+        FNN_SGD
+        FNN_ADAM
+        FNN_ADAMW
+        FNN_RMSPROP
+        FNN_ADAGRAD
+    ctypedef void (*fnn_sgemm_fn)(char*, char*, int*, int*, int*, float*,
+                                  float*, int*, float*, int*, float*, float*,
+                                  int*) noexcept nogil
+    ctypedef void (*fnn_dgemm_fn)(char*, char*, int*, int*, int*, double*,
+                                  double*, int*, double*, int*, double*,
+                                  double*, int*) noexcept nogil
+    ctypedef void (*fnn_sgemv_fn)(char*, int*, int*, float*, float*, int*, float*, int*,
+                                  float*, float*, int*) noexcept nogil
+    ctypedef void (*fnn_dgemv_fn)(char*, int*, int*, double*, double*, int*, double*, int*,
+                                  double*, double*, int*) noexcept nogil
+    ctypedef struct fnn_ctx:
+        int n_threads
+        fnn_sgemm_fn sgemm
+        fnn_dgemm_fn dgemm
+        fnn_sgemv_fn sgemv
+        fnn_dgemv_fn dgemv
+    ctypedef struct fnn_csr:
+        const void *data
+        const int32_t *indptr
+        const int32_t *indices
+    ctypedef enum fnn_layer_kind:
+        FNN_DENSE
+        FNN_CONV
+        FNN_MAXPOOL
+        FNN_AVGPOOL
+        FNN_RECURRENT
+    ctypedef enum fnn_cell:
+        FNN_CELL_RNN
+        FNN_CELL_LSTM
+        FNN_CELL_GRU
+    ctypedef struct fnn_layer:
+        fnn_layer_kind kind
+        int64_t h, w, c, oh, ow, oc, kh, kw, sh, sw, ph, pw
+        fnn_activation activation
+        fnn_cell cell
+        int64_t dirs
+        double dropout
+        int batch_norm
+    ctypedef struct fnn_net:
+        int n_layers
+        const fnn_layer *layers
+        fnn_output output
+    ctypedef struct fnn_optim:
+        fnn_solver solver
+        double learning_rate
+        double alpha
+        double momentum
+        int nesterov
+        double beta_1, beta_2, epsilon
+        double rho
+        int64_t t
+        double clip_norm
+
+    uint64_t fnn_mix64(uint64_t x)
+    int fnn_max_threads()
+    int fnn_has_openmp()
+    fnn_status fnn_net_check(const fnn_net *net)
+    int64_t fnn_net_n_params(const fnn_net *net)
+    int64_t fnn_net_n_coefs(const fnn_net *net)
+    fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net)
+    int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads)
+    int64_t fnn_conv_col_size(const fnn_layer *g)
+    int64_t fnn_recurrent_work_size(const fnn_layer *g)
+    int64_t fnn_recurrent_weight_count(const fnn_layer *g)
+    int64_t fnn_recurrent_bias_count(const fnn_layer *g)
+    int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params)
+    fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
+                                    int64_t *src_pos, const int32_t *indptr,
+                                    const int32_t *indices,
+                                    const int64_t *rows, int64_t n)
+
+    # float and double twins of every kernel
+    fnn_status fnn_gemm_f32(int, int, int64_t, int64_t, int64_t, float,
+                            const float*, int64_t, const float*, int64_t,
+                            float, float*, int64_t, const fnn_ctx*)
+    fnn_status fnn_gemm_f64(int, int, int64_t, int64_t, int64_t, double,
+                            const double*, int64_t, const double*, int64_t,
+                            double, double*, int64_t, const fnn_ctx*)
+    fnn_status fnn_dense_forward_f32(float*, const float*, const float*,
+                                     const float*, int64_t, int64_t, int64_t,
+                                     const fnn_ctx*)
+    fnn_status fnn_dense_forward_f64(double*, const double*, const double*,
+                                     const double*, int64_t, int64_t, int64_t,
+                                     const fnn_ctx*)
+    fnn_status fnn_dense_backward_f32(float*, float*, float*, const float*,
+                                      const float*, const float*, int64_t,
+                                      int64_t, int64_t, const fnn_ctx*)
+    fnn_status fnn_dense_backward_f64(double*, double*, double*,
+                                      const double*, const double*,
+                                      const double*, int64_t, int64_t,
+                                      int64_t, const fnn_ctx*)
+    fnn_status fnn_activation_forward_f32(float*, int64_t, fnn_activation,
+                                          const fnn_ctx*)
+    fnn_status fnn_activation_forward_f64(double*, int64_t, fnn_activation,
+                                          const fnn_ctx*)
+    fnn_status fnn_activation_backward_f32(float*, const float*, const float*,
+                                           int64_t, fnn_activation,
+                                           const fnn_ctx*)
+    fnn_status fnn_activation_backward_f64(double*, const double*,
+                                           const double*, int64_t,
+                                           fnn_activation, const fnn_ctx*)
+    fnn_status fnn_activation_backward_from_input_f32(
+        float*, const float*, const float*, int64_t, fnn_activation,
+        const fnn_ctx*)
+    fnn_status fnn_activation_backward_from_input_f64(
+        double*, const double*, const double*, int64_t, fnn_activation,
+        const fnn_ctx*)
+    fnn_status fnn_output_forward_f32(float*, int64_t, int64_t, fnn_output,
+                                      const fnn_ctx*)
+    fnn_status fnn_output_forward_f64(double*, int64_t, int64_t, fnn_output,
+                                      const fnn_ctx*)
+    fnn_status fnn_loss_f32(double*, float*, const float*, const float*,
+                            const float*, int64_t, int64_t, fnn_output,
+                            const fnn_ctx*)
+    fnn_status fnn_loss_f64(double*, double*, const double*, const double*,
+                            const double*, int64_t, int64_t, fnn_output,
+                            const fnn_ctx*)
+    fnn_status fnn_optim_step_f32(float*, float*, double*, const float*,
+                                  int64_t, int64_t, double, fnn_optim*,
+                                  const fnn_ctx*)
+    fnn_status fnn_optim_step_f64(double*, double*, double*, const double*,
+                                  int64_t, int64_t, double, fnn_optim*,
+                                  const fnn_ctx*)
+    fnn_status fnn_gather_rows_f32(float*, const float*, const int64_t*,
+                                   int64_t, int64_t, const fnn_ctx*)
+    fnn_status fnn_gather_rows_f64(double*, const double*, const int64_t*,
+                                   int64_t, int64_t, const fnn_ctx*)
+    fnn_status fnn_gather_values_f32(float*, const float*, const int64_t*,
+                                     int64_t)
+    fnn_status fnn_gather_values_f64(double*, const double*, const int64_t*,
+                                     int64_t)
+    fnn_status fnn_net_forward_f32(float*, float*, const float*, const float*,
+                                   const fnn_csr*, int64_t, const fnn_net*,
+                                   const fnn_ctx*)
+    fnn_status fnn_net_forward_f64(double*, double*, const double*,
+                                   const double*, const fnn_csr*, int64_t,
+                                   const fnn_net*, const fnn_ctx*)
+    fnn_status fnn_net_loss_grad_f32(double*, float*, float*, const float*,
+                                     const float*, const fnn_csr*,
+                                     const float*, const float*, int64_t,
+                                     uint64_t, const fnn_net*, const fnn_ctx*)
+    fnn_status fnn_net_loss_grad_f64(double*, double*, double*,
+                                     const double*, const double*,
+                                     const fnn_csr*, const double*,
+                                     const double*, int64_t, uint64_t,
+                                     const fnn_net*, const fnn_ctx*)
+    fnn_status fnn_net_train_step_f32(double*, double*, float*, float*,
+                                      float*, float*, const float*,
+                                      const fnn_csr*, const float*,
+                                      const float*, int64_t, double, uint64_t,
+                                      const fnn_net*, fnn_optim*,
+                                      const fnn_ctx*)
+    fnn_status fnn_net_train_step_f64(double*, double*, double*, double*,
+                                      double*, double*, const double*,
+                                      const fnn_csr*, const double*,
+                                      const double*, int64_t, double, uint64_t,
+                                      const fnn_net*, fnn_optim*,
+                                      const fnn_ctx*)
+    fnn_status fnn_conv_forward_f32(float*, float*, const float*, const float*,
+                                    const float*, int64_t, const fnn_layer*,
+                                    const fnn_ctx*)
+    fnn_status fnn_conv_forward_f64(double*, double*, const double*,
+                                    const double*, const double*, int64_t,
+                                    const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_conv_backward_f32(float*, float*, float*, float*,
+                                     const float*, const float*, const float*,
+                                     int64_t, const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_conv_backward_f64(double*, double*, double*, double*,
+                                     const double*, const double*,
+                                     const double*, int64_t, const fnn_layer*,
+                                     const fnn_ctx*)
+    fnn_status fnn_im2col_f32(float*, const float*, int64_t, const fnn_layer*,
+                              const fnn_ctx*)
+    fnn_status fnn_im2col_f64(double*, const double*, int64_t, const fnn_layer*,
+                              const fnn_ctx*)
+    fnn_status fnn_recurrent_forward_f32(float*, float*, const float*,
+                                         const float*, const float*, int64_t,
+                                         const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_recurrent_forward_f64(double*, double*, const double*,
+                                         const double*, const double*, int64_t,
+                                         const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_recurrent_backward_f32(float*, float*, float*, float*,
+                                          const float*, const float*,
+                                          const float*, int64_t,
+                                          const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_recurrent_backward_f64(double*, double*, double*, double*,
+                                          const double*, const double*,
+                                          const double*, int64_t,
+                                          const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_pool_forward_f32(float*, const float*, int64_t,
+                                    const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_pool_forward_f64(double*, const double*, int64_t,
+                                    const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_pool_backward_f32(float*, const float*, const float*,
+                                     int64_t, const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_pool_backward_f64(double*, const double*, const double*,
+                                     int64_t, const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_ref_conv_forward_f32(float*, const float*, const float*,
+                                        const float*, int64_t, const fnn_layer*)
+    fnn_status fnn_ref_conv_forward_f64(double*, const double*, const double*,
+                                        const double*, int64_t,
+                                        const fnn_layer*)
+    fnn_status fnn_ref_conv_backward_f32(float*, float*, float*, const float*,
+                                         const float*, const float*, int64_t,
+                                         const fnn_layer*)
+    fnn_status fnn_ref_conv_backward_f64(double*, double*, double*,
+                                         const double*, const double*,
+                                         const double*, int64_t,
+                                         const fnn_layer*)
+    fnn_status fnn_ref_pool_forward_f32(float*, const float*, int64_t,
+                                        const fnn_layer*)
+    fnn_status fnn_ref_pool_forward_f64(double*, const double*, int64_t,
+                                        const fnn_layer*)
+    fnn_status fnn_ref_pool_backward_f32(float*, const float*, const float*,
+                                         int64_t, const fnn_layer*)
+    fnn_status fnn_ref_pool_backward_f64(double*, const double*,
+                                         const double*, int64_t,
+                                         const fnn_layer*)
+    fnn_status fnn_ref_dense_forward_f32(float*, const float*, const float*,
+                                         const float*, int64_t, int64_t,
+                                         int64_t)
+    fnn_status fnn_ref_dense_forward_f64(double*, const double*,
+                                         const double*, const double*,
+                                         int64_t, int64_t, int64_t)
+    fnn_status fnn_ref_dense_backward_f32(float*, float*, float*,
+                                          const float*, const float*,
+                                          const float*, int64_t, int64_t,
+                                          int64_t)
+    fnn_status fnn_ref_dense_backward_f64(double*, double*, double*,
+                                          const double*, const double*,
+                                          const double*, int64_t, int64_t,
+                                          int64_t)
+    fnn_status fnn_ref_activation_forward_f32(float*, int64_t, fnn_activation)
+    fnn_status fnn_ref_activation_forward_f64(double*, int64_t,
+                                              fnn_activation)
+    fnn_status fnn_ref_activation_backward_f32(float*, const float*,
+                                               const float*, int64_t,
+                                               fnn_activation)
+    fnn_status fnn_ref_activation_backward_f64(double*, const double*,
+                                               const double*, int64_t,
+                                               fnn_activation)
+    fnn_status fnn_ref_activation_backward_from_input_f32(
+        float*, const float*, const float*, int64_t, fnn_activation)
+    fnn_status fnn_ref_activation_backward_from_input_f64(
+        double*, const double*, const double*, int64_t, fnn_activation)

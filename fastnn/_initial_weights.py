@@ -1,0 +1,32 @@
+"""Where a layer's weights start.  Each function draws from random_state
+in a fixed order (weights, then biases), so a network starts where
+scikit-learn's (or PyTorch's, for recurrent layers) would for the same
+draws."""
+import numpy as np
+
+from ._network import bias_size, coef_shape, glorot_fans
+
+
+def glorot(spec, random_state, factor, dtype):
+    """Glorot uniform weights and biases, bound sqrt(factor / (fan_in +
+    fan_out)); scikit-learn's MLP uses factor 2 for the logistic, else 6."""
+    fan_in, fan_out = glorot_fans(spec)
+    bound = np.sqrt(factor / (fan_in + fan_out))
+    shape = coef_shape(spec)
+    coef = random_state.uniform(-bound, bound, (int(np.prod(shape[:-1])), shape[-1]))
+    intercept = random_state.uniform(-bound, bound, shape[-1])
+    return coef.reshape(shape).astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+
+
+def recurrent(spec, random_state, dtype):
+    """PyTorch's uniform(-1/sqrt(units), 1/sqrt(units)) for the weights;
+    zero biases, except that an LSTM's forget gates start at 1 (open), so
+    that early gradients reach back through many steps."""
+    units = spec["oc"] // spec["dirs"]
+    bound = 1.0 / np.sqrt(units)
+    coef = random_state.uniform(-bound, bound, coef_shape(spec))
+    intercept = np.zeros(bias_size(spec))
+    if spec["cell"] == "lstm":
+        for d in range(spec["dirs"]):
+            intercept[(4 * d + 1) * units:(4 * d + 2) * units] = 1.0
+    return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)

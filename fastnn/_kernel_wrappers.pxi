@@ -1,0 +1,312 @@
+"""Single kernels wrapped for the tests (included by _engine.pyx)."""
+
+# ---- single kernels, for the tests -------------------------------------
+
+cdef check_dense_shapes(int64_t N, int64_t C, int64_t OC, W, b, others):
+    if W.shape[0] != C or b.shape[0] != OC or N * C * OC == 0 or any(
+            tuple(a.shape) != shape for a, shape in others):
+        raise ValueError("inconsistent shapes for a dense layer")
+
+
+def dense_forward(const real[:, ::1] X, const real[:, ::1] W, const real[::1] b, int n_threads=1,
+                  bint reference=False):
+    cdef int64_t N = X.shape[0], C = X.shape[1], OC = W.shape[1]
+    check_dense_shapes(N, C, OC, W, b, [])
+    dtype = np.float32 if real is float else np.float64
+    Y = np.empty((N, OC), dtype=dtype)
+    cdef real[:, ::1] y = Y
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_dense_forward_f32(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC) \
+                if reference else \
+                fnn_dense_forward_f32(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC, &ctx)
+        else:
+            s = fnn_ref_dense_forward_f64(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC) \
+                if reference else \
+                fnn_dense_forward_f64(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC, &ctx)
+    check(s)
+    return Y
+
+
+def dense_backward(real[:, ::1] dX, real[:, ::1] dW, real[::1] db,
+                   const real[:, ::1] dY, const real[:, ::1] X, const real[:, ::1] W,
+                   int n_threads=1, bint reference=False):
+    """dX is overwritten, dW and db accumulate (the engine's rule)."""
+    cdef int64_t N = X.shape[0], C = X.shape[1], OC = W.shape[1]
+    check_dense_shapes(N, C, OC, W, db, [(dX, (N, C)), (dW, (C, OC)), (dY, (N, OC))])
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_dense_backward_f32(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC) \
+                if reference else \
+                fnn_dense_backward_f32(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC, &ctx)
+        else:
+            s = fnn_ref_dense_backward_f64(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC) \
+                if reference else \
+                fnn_dense_backward_f64(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC, &ctx)
+    check(s)
+
+
+def activation_forward(real[::1] A, str activation, int n_threads=1,
+                       bint reference=False):
+    """A is overwritten by f(A)."""
+    cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef int64_t n = A.shape[0]
+    if n == 0:
+        raise ValueError("empty input")
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_activation_forward_f32(&A[0], n, act) if reference \
+                else fnn_activation_forward_f32(&A[0], n, act, &ctx)
+        else:
+            s = fnn_ref_activation_forward_f64(&A[0], n, act) if reference \
+                else fnn_activation_forward_f64(&A[0], n, act, &ctx)
+    check(s)
+
+
+def activation_backward(real[::1] dZ, const real[::1] dA, const real[::1] A,
+                        str activation, int n_threads=1, bint reference=False):
+    """dZ = dA * f'(z) from the output A = f(z) (not for gelu)."""
+    cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef int64_t n = A.shape[0]
+    if n == 0 or dZ.shape[0] != n or dA.shape[0] != n:
+        raise ValueError("dZ, dA and A must have the same non-zero length")
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_activation_backward_f32(&dZ[0], &dA[0], &A[0], n, act) if reference \
+                else fnn_activation_backward_f32(&dZ[0], &dA[0], &A[0], n, act, &ctx)
+        else:
+            s = fnn_ref_activation_backward_f64(&dZ[0], &dA[0], &A[0], n, act) if reference \
+                else fnn_activation_backward_f64(&dZ[0], &dA[0], &A[0], n, act, &ctx)
+    check(s)
+
+
+def activation_backward_from_input(real[::1] dZ, const real[::1] dA, const real[::1] Z,
+                                   str activation, int n_threads=1, bint reference=False):
+    """dZ = dA * f'(Z) from the pre-activation Z (any activation)."""
+    cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef int64_t n = Z.shape[0]
+    if n == 0 or dZ.shape[0] != n or dA.shape[0] != n:
+        raise ValueError("dZ, dA and Z must have the same non-zero length")
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_activation_backward_from_input_f32(&dZ[0], &dA[0], &Z[0], n, act) \
+                if reference else \
+                fnn_activation_backward_from_input_f32(&dZ[0], &dA[0], &Z[0], n, act, &ctx)
+        else:
+            s = fnn_ref_activation_backward_from_input_f64(&dZ[0], &dA[0], &Z[0], n, act) \
+                if reference else \
+                fnn_activation_backward_from_input_f64(&dZ[0], &dA[0], &Z[0], n, act, &ctx)
+    check(s)
+
+
+def output_loss(real[:, ::1] Z, const real[:, ::1] Y, sw, str output,
+                int n_threads=1):
+    """Applies the output activation to Z in place; returns (summed loss,
+    gradient with respect to the logits)."""
+    cdef int64_t N = Z.shape[0], K = Z.shape[1]
+    if N * K == 0 or Y.shape[0] != N or Y.shape[1] != K or (sw is not None and len(sw) != N):
+        raise ValueError("Z, Y and sample weights disagree in shape")
+    cdef fnn_output out = <fnn_output>OUTPUTS[output]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef const real[::1] w = sw if sw is not None else None
+    cdef const real *wp = &w[0] if w is not None else NULL
+    dtype = np.float32 if real is float else np.float64
+    dZ = np.empty((N, K), dtype=dtype)
+    cdef real[:, ::1] d = dZ
+    cdef double loss = 0
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_output_forward_f32(&Z[0, 0], N, K, out, &ctx)
+            if s == FNN_OK:
+                s = fnn_loss_f32(&loss, &d[0, 0], &Z[0, 0], &Y[0, 0], wp, N, K, out, &ctx)
+        else:
+            s = fnn_output_forward_f64(&Z[0, 0], N, K, out, &ctx)
+            if s == FNN_OK:
+                s = fnn_loss_f64(&loss, &d[0, 0], &Z[0, 0], &Y[0, 0], wp, N, K, out, &ctx)
+    check(s)
+    return loss, dZ
+
+
+def optim_step(real[::1] params, real[::1] state, const real[::1] grad,
+               int64_t n_decay, double scale, dict opt, int n_threads=1):
+    """One fused update; returns the pre-update squared norm of the
+    decayed prefix.  opt["t"] is advanced for adam and adamw."""
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_optim o = make_optim(opt)
+    cdef double sq = 0
+    if (params.shape[0] == 0 or grad.shape[0] != params.shape[0]
+            or state.shape[0] != fnn_optim_state_size(&o, params.shape[0])
+            or not 0 <= n_decay <= params.shape[0]):
+        raise ValueError("parameter, gradient and state sizes disagree")
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_optim_step_f32(&params[0], &state[0], &sq, &grad[0], params.shape[0], n_decay, scale, &o, &ctx)
+        else:
+            s = fnn_optim_step_f64(&params[0], &state[0], &sq, &grad[0], params.shape[0], n_decay, scale, &o, &ctx)
+    check(s)
+    opt["t"] = o.t
+    return sq
+
+
+def conv_forward(const real[::1] X, const real[::1] W, const real[::1] b, dict spec,
+                 int64_t N, int n_threads=1, bint reference=False):
+    """One conv layer on N NHWC samples flattened into X."""
+    cdef fnn_layer g = make_layer(dict(spec, kind="conv"))
+    check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
+    dtype = np.float32 if real is float else np.float64
+    Y = np.empty(N * g.oh * g.ow * g.oc, dtype=dtype)
+    col = np.empty(max(1, N * fnn_conv_col_size(&g)), dtype=dtype)
+    cdef real[::1] y = Y, c = col
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_conv_forward_f32(&y[0], &X[0], &W[0], &b[0], N, &g) if reference \
+                else fnn_conv_forward_f32(&y[0], &c[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+        else:
+            s = fnn_ref_conv_forward_f64(&y[0], &X[0], &W[0], &b[0], N, &g) if reference \
+                else fnn_conv_forward_f64(&y[0], &c[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+    check(s)
+    return Y
+
+
+def conv_backward(real[::1] dX, real[::1] dW, real[::1] db, const real[::1] dY,
+                  const real[::1] X, const real[::1] W, dict spec, int64_t N,
+                  int n_threads=1, bint reference=False):
+    """dX is overwritten, dW and db accumulate."""
+    cdef fnn_layer g = make_layer(dict(spec, kind="conv"))
+    check_layer_sizes(&g, N, X.shape[0], W.shape[0], db.shape[0])
+    if (dX.shape[0] != X.shape[0] or dW.shape[0] != W.shape[0]
+            or dY.shape[0] != N * g.oh * g.ow * g.oc):
+        raise ValueError("gradient sizes disagree with the layer")
+    dtype = np.float32 if real is float else np.float64
+    cdef real[::1] c = np.empty(max(1, N * fnn_conv_col_size(&g)), dtype=dtype)
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s = FNN_OK
+    with nogil:  # the fast kernel reuses the forward pass's columns
+        if real is float:
+            if reference:
+                s = fnn_ref_conv_backward_f32(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g)
+            else:
+                if fnn_conv_col_size(&g) > 0:  # pointwise layers have no columns
+                    s = fnn_im2col_f32(&c[0], &X[0], N, &g, &ctx)
+                if s == FNN_OK:
+                    s = fnn_conv_backward_f32(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+        else:
+            if reference:
+                s = fnn_ref_conv_backward_f64(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g)
+            else:
+                if fnn_conv_col_size(&g) > 0:  # pointwise layers have no columns
+                    s = fnn_im2col_f64(&c[0], &X[0], N, &g, &ctx)
+                if s == FNN_OK:
+                    s = fnn_conv_backward_f64(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+    check(s)
+
+
+def pool_forward(const real[::1] X, dict spec, int64_t N, int n_threads=1,
+                 bint reference=False):
+    """One pooling layer (spec["kind"] 'maxpool' or 'avgpool')."""
+    cdef fnn_layer g = make_layer(spec)
+    check_layer_sizes(&g, N, X.shape[0], 0, 0)
+    dtype = np.float32 if real is float else np.float64
+    Y = np.empty(N * g.oh * g.ow * g.oc, dtype=dtype)
+    cdef real[::1] y = Y
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_pool_forward_f32(&y[0], &X[0], N, &g) if reference \
+                else fnn_pool_forward_f32(&y[0], &X[0], N, &g, &ctx)
+        else:
+            s = fnn_ref_pool_forward_f64(&y[0], &X[0], N, &g) if reference \
+                else fnn_pool_forward_f64(&y[0], &X[0], N, &g, &ctx)
+    check(s)
+    return Y
+
+
+def pool_backward(real[::1] dX, const real[::1] dY, const real[::1] X, dict spec,
+                  int64_t N, int n_threads=1, bint reference=False):
+    cdef fnn_layer g = make_layer(spec)
+    check_layer_sizes(&g, N, X.shape[0], 0, 0)
+    if dX.shape[0] != X.shape[0] or dY.shape[0] != N * g.oh * g.ow * g.oc:
+        raise ValueError("gradient sizes disagree with the layer")
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_ref_pool_backward_f32(&dX[0], &dY[0], &X[0], N, &g) if reference \
+                else fnn_pool_backward_f32(&dX[0], &dY[0], &X[0], N, &g, &ctx)
+        else:
+            s = fnn_ref_pool_backward_f64(&dX[0], &dY[0], &X[0], N, &g) if reference \
+                else fnn_pool_backward_f64(&dX[0], &dY[0], &X[0], N, &g, &ctx)
+    check(s)
+
+
+cdef check_layer_sizes(const fnn_layer *g, int64_t N, int64_t x_size,
+                       int64_t w_size, int64_t b_size):
+    # a one-layer network must pass the engine's own consistency check
+    cdef fnn_net net
+    net.n_layers = 1
+    net.layers = g
+    net.output = <fnn_output>0
+    if N < 1 or fnn_net_check(&net) != FNN_OK or x_size != N * g.h * g.w * g.c:
+        raise ValueError("inconsistent layer geometry or input size")
+    if g.kind == LAYER_KINDS["conv"] and (w_size != g.kh * g.kw * g.c * g.oc or b_size != g.oc):
+        raise ValueError("weights or biases do not fit the layer")
+    if g.kind == LAYER_KINDS["recurrent"] and (w_size != fnn_recurrent_weight_count(g)
+                                               or b_size != fnn_recurrent_bias_count(g)):
+        raise ValueError("weights or biases do not fit the layer")
+
+
+def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, dict spec,
+                      int64_t N, int n_threads=1):
+    """One recurrent layer on N samples of spec["h"] steps flattened into X;
+    returns (Y, work), work being what backward needs."""
+    cdef fnn_layer g = make_layer(dict(spec, kind="recurrent"))
+    check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
+    dtype = np.float32 if real is float else np.float64
+    Y = np.empty(N * g.oh * g.oc, dtype=dtype)
+    work = np.empty(N * fnn_recurrent_work_size(&g), dtype=dtype)
+    cdef real[::1] y = Y, wk = work
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_recurrent_forward_f32(&y[0], &wk[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+        else:
+            s = fnn_recurrent_forward_f64(&y[0], &wk[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+    check(s)
+    return Y, work
+
+
+def recurrent_backward(real[::1] dX, real[::1] dW, real[::1] db, real[::1] work,
+                       const real[::1] dY, const real[::1] X, const real[::1] W, dict spec,
+                       int64_t N, int n_threads=1):
+    """dX is overwritten, dW and db accumulate; work (from
+    recurrent_forward) is destroyed."""
+    cdef fnn_layer g = make_layer(dict(spec, kind="recurrent"))
+    check_layer_sizes(&g, N, X.shape[0], W.shape[0], db.shape[0])
+    if (dX.shape[0] != X.shape[0] or dW.shape[0] != W.shape[0]
+            or dY.shape[0] != N * g.oh * g.oc
+            or work.shape[0] != N * fnn_recurrent_work_size(&g)):
+        raise ValueError("gradient or workspace sizes disagree with the layer")
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_recurrent_backward_f32(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+        else:
+            s = fnn_recurrent_backward_f64(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+    check(s)

@@ -1,0 +1,301 @@
+"""The layers a NetClassifier or NetRegressor stacks.
+
+Each layer is a small immutable spec: it holds its settings, checks them
+when it is made, and at fit time turns the shape it receives into the
+engine's layer dicts (see _network.py) and the shape it hands on.  Shapes
+are inferred from the data; the output layer, sized by the targets, is
+added after the last one.
+
+A shape is one of ("flat", n), ("image", h, w, c) or ("sequence", steps,
+features).  Images are NHWC inside, so Flatten after an image gives its
+values with the channel varying fastest.
+
+Adding a layer kind: a class here whose `build` returns the engine's dicts
+for it, and, if the engine lacks the kind, its kernels in src_c (see
+docs/design.md).
+"""
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+from ._network import conv_layer, pool_layer, recurrent_layer
+
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus")
+
+
+def describe(shape):
+    kind, *dims = shape
+    if kind == "flat":
+        return "flat rows of %d values" % dims[0]
+    if kind == "image":
+        return "%dx%dx%d images (h, w, c)" % tuple(dims)
+    return "sequences of %d steps of %d features" % tuple(dims)
+
+
+def _positive_int(value, name, owner):
+    if not (isinstance(value, Integral) and not isinstance(value, bool) and value >= 1):
+        raise ValueError("%s: %s must be a positive int, got %r." % (owner, name, value))
+    return int(value)
+
+
+def pair(value, name, owner):
+    """An int or a pair of ints -> a pair of positive ints."""
+    try:
+        values = (value, value) if isinstance(value, Integral) else tuple(value)
+    except TypeError:  # a float, None...
+        values = ()
+    if len(values) != 2:
+        raise ValueError("%s: %s must be an int or a pair of ints, got %r."
+                         % (owner, name, value))
+    return tuple(_positive_int(v, name, owner) for v in values)
+
+
+def _activation(value, owner):
+    if value not in ACTIVATIONS:
+        raise ValueError("%s: activation must be one of %s, got %r."
+                         % (owner, ", ".join(ACTIVATIONS), value))
+    return value
+
+
+class Layer:
+    """Base of the layer specs.  `build(shape, built)` returns (the engine
+    layer dicts this layer adds, the shape it hands on); `built` is the
+    list of dicts so far, which Dropout and BatchNorm amend."""
+
+    takes = ()  # the input kinds the layer accepts
+
+    def _check_input(self, shape):
+        if shape[0] not in self.takes:
+            hint = "; put Flatten() before it" if "flat" in self.takes else ""
+            raise ValueError("%r takes %s, but receives %s%s."
+                             % (self, " or ".join(k + " input" for k in self.takes),
+                                describe(shape), hint))
+
+    def build(self, shape, built):
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Dense(Layer):
+    """A fully connected layer of `units` outputs and their activation."""
+    units: int
+    activation: str = "relu"
+    takes = ("flat",)
+
+    def __post_init__(self):
+        object.__setattr__(self, "units", _positive_int(self.units, "units", "Dense"))
+        _activation(self.activation, "Dense")
+
+    def build(self, shape, built):
+        self._check_input(shape)
+        spec = dict(kind="dense", h=1, w=1, c=shape[1], oh=1, ow=1, oc=self.units,
+                    activation=self.activation)
+        return [spec], ("flat", self.units)
+
+
+@dataclass(frozen=True)
+class Conv2D(Layer):
+    """`filters` convolutions of kernel_size over an image, then the
+    activation.  padding='same' keeps ceil(size / stride) pixels (zeros
+    added, the extra one after), 'valid' only whole windows."""
+    filters: int
+    kernel_size: object = 3
+    strides: object = 1
+    padding: str = "same"
+    activation: str = "relu"
+    takes = ("image",)
+
+    def __post_init__(self):
+        object.__setattr__(self, "filters", _positive_int(self.filters, "filters", "Conv2D"))
+        object.__setattr__(self, "kernel_size", pair(self.kernel_size, "kernel_size", "Conv2D"))
+        object.__setattr__(self, "strides", pair(self.strides, "strides", "Conv2D"))
+        if self.padding not in ("same", "valid"):
+            raise ValueError("Conv2D: padding must be 'same' or 'valid', got %r."
+                             % (self.padding,))
+        _activation(self.activation, "Conv2D")
+
+    def build(self, shape, built):
+        self._check_input(shape)
+        _, h, w, c = shape
+        spec = conv_layer(h, w, c, self.filters, self.kernel_size, self.strides, self.padding,
+                          self.activation)
+        if spec["oh"] < 1 or spec["ow"] < 1:
+            raise ValueError("%r receives %s and would output %dx%d pixels; use padding='same', "
+                             "a smaller kernel or stride, or bigger images."
+                             % (self, describe(shape), spec["oh"], spec["ow"]))
+        return [spec], ("image", spec["oh"], spec["ow"], spec["oc"])
+
+
+@dataclass(frozen=True)
+class _Pool2D(Layer):
+    pool_size: object = 2
+    takes = ("image",)
+    kind = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "pool_size",
+                           pair(self.pool_size, "pool_size", type(self).__name__))
+
+    def build(self, shape, built):
+        self._check_input(shape)
+        _, h, w, c = shape
+        spec = pool_layer(self.kind, h, w, c, self.pool_size)
+        return [spec], ("image", spec["oh"], spec["ow"], spec["oc"])
+
+
+class MaxPool2D(_Pool2D):
+    """The largest value of each pool_size window (stride = window; what
+    is past the last whole window is dropped; a window larger than the
+    image is clipped to it)."""
+    kind = "maxpool"
+
+
+class AvgPool2D(_Pool2D):
+    """The mean of each pool_size window (as MaxPool2D)."""
+    kind = "avgpool"
+
+
+@dataclass(frozen=True)
+class Flatten(Layer):
+    """Images or sequences as flat rows (NHWC order: the channel, or a
+    step's features, vary fastest)."""
+    takes = ("flat", "image", "sequence")
+
+    def build(self, shape, built):
+        size = 1
+        for d in shape[1:]:
+            size *= d
+        return [], ("flat", size)
+
+
+@dataclass(frozen=True)
+class Dropout(Layer):
+    """While training, zero each output of the layer before with
+    probability `rate` and scale the others by 1 / (1 - rate)."""
+    rate: float
+    takes = ("flat", "image", "sequence")
+
+    def __post_init__(self):
+        if not (isinstance(self.rate, Real) and 0 <= self.rate < 1):
+            raise ValueError("Dropout: rate must be in [0, 1), got %r." % (self.rate,))
+
+    def build(self, shape, built):
+        if not built:
+            raise ValueError("%r cannot come first: it drops a layer's outputs." % (self,))
+        if built[-1].get("dropout"):
+            raise ValueError("%r follows another Dropout on the same layer's outputs; give one "
+                             "rate." % (self,))
+        built[-1]["dropout"] = float(self.rate)
+        return [], shape
+
+
+@dataclass(frozen=True)
+class BatchNorm(Layer):
+    """Batch normalisation of the Dense or Conv2D layer before it, applied
+    before that layer's activation (per feature, or per channel), with a
+    learned scale and shift and running statistics for predicting."""
+    takes = ("flat", "image")
+
+    def build(self, shape, built):
+        if not built or built[-1]["kind"] not in ("dense", "conv") or built[-1].get("dropout"):
+            raise ValueError("%r must come right after a Dense or Conv2D layer." % (self,))
+        if built[-1].get("batch_norm"):
+            raise ValueError("%r follows another BatchNorm on the same layer." % (self,))
+        built[-1]["batch_norm"] = True
+        return [], shape
+
+
+@dataclass(frozen=True)
+class _Recurrent(Layer):
+    units: int
+    return_sequences: bool = False
+    bidirectional: bool = False
+    takes = ("sequence",)
+    cell = None
+
+    def __post_init__(self):
+        name = type(self).__name__
+        object.__setattr__(self, "units", _positive_int(self.units, "units", name))
+        for flag in ("return_sequences", "bidirectional"):
+            if not isinstance(getattr(self, flag), bool):
+                raise ValueError("%s: %s must be True or False, got %r."
+                                 % (name, flag, getattr(self, flag)))
+
+    def build(self, shape, built):
+        self._check_input(shape)
+        _, steps, features = shape
+        dirs = 2 if self.bidirectional else 1
+        spec = recurrent_layer(steps, features, self.units, self.cell, dirs,
+                               self.return_sequences)
+        out = dirs * self.units
+        return [spec], ("sequence", steps, out) if self.return_sequences else ("flat", out)
+
+
+class SimpleRNN(_Recurrent):
+    """A tanh recurrent layer: h_t = tanh(x_t W + h_{t-1} U + b).  It hands
+    on every step's state (return_sequences) or the last one; bidirectional
+    adds a backward pass, side by side."""
+    cell = "rnn"
+
+
+class LSTM(_Recurrent):
+    """A long short-term memory layer (gates i, f, g, o as PyTorch's); as
+    SimpleRNN otherwise."""
+    cell = "lstm"
+
+
+class GRU(_Recurrent):
+    """A gated recurrent unit layer (gates r, z, n as PyTorch's, the reset
+    applied after the recurrent product); as SimpleRNN otherwise."""
+    cell = "gru"
+
+
+# Activations that never decrease: max(f(a), f(b)) = f(max(a, b)).  Not
+# gelu: it dips below 0 (minimum near z = -0.75), so max-pooling after it
+# is not the same as before it.
+MONOTONE = frozenset({"logistic", "tanh", "relu", "leaky_relu", "elu", "softplus"})
+
+
+def _activate_after_max_pools(specs):
+    """A conv layer's non-decreasing activation commutes with the max pool
+    right after it, so it is applied after the pool: the same network and
+    gradients, and a quarter of the values (2x2 windows) to activate.  Not
+    with batch norm, which comes between the conv and its activation, nor
+    with dropout on the conv's own output.  The conv keeps its declared
+    activation for its initialisation."""
+    for conv, pool in zip(specs, specs[1:]):
+        if (conv["kind"] == "conv" and pool["kind"] == "maxpool"
+                and conv["activation"] in MONOTONE and pool["activation"] == "identity"
+                and not conv.get("batch_norm") and not conv.get("dropout")):
+            conv["declared_activation"] = pool["activation"] = conv["activation"]
+            conv["activation"] = "identity"
+
+
+def input_kind(layers):
+    """The input form the first layer asks for: 'image', 'sequence',
+    'flat' (also with no layers: the output layer alone), or None for
+    Flatten first (any form)."""
+    if not layers:
+        return "flat"
+    if isinstance(layers[0], Flatten):
+        return None
+    return layers[0].takes[0]
+
+
+def build(layers, shape, n_outputs):
+    """The engine layer dicts of `layers` on input `shape`, then an output
+    Dense layer of n_outputs (its activation is the loss's).  No layers
+    leave the output layer alone: a linear model."""
+    if not isinstance(layers, (list, tuple)):
+        raise ValueError("layers must be a list of fastnn.layers, got %r." % (layers,))
+    specs = []
+    for layer in layers:
+        if not isinstance(layer, Layer):
+            raise ValueError("layers must hold fastnn.layers objects (Dense(64), Conv2D(32), "
+                             "LSTM(16)...), got %r." % (layer,))
+        added, shape = layer.build(shape, specs)
+        specs += added
+    if shape[0] != "flat":
+        raise ValueError("The last layer hands on %s; end with Flatten() or a recurrent "
+                         "layer without return_sequences." % describe(shape))
+    _activate_after_max_pools(specs)
+    return specs + Dense(n_outputs, "identity").build(shape, specs)[0]

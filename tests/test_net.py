@@ -1,0 +1,182 @@
+"""fastnn.layers and the estimators over any layer stack."""
+import dataclasses
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
+
+from fastnn import (ConvClassifier, MLPClassifier, NetClassifier, NetRegressor, RNNRegressor,
+                    _engine)
+from fastnn import layers as L
+
+from conftest import assert_network_gradient, rand
+
+pytestmark = pytest.mark.usefixtures("quiet")
+
+
+# ---- the layer specs --------------------------------------------------------
+
+EVERY_KIND = [L.Dense(8, "tanh"), L.Conv2D(4, (3, 2), strides=2, padding="valid"),
+              L.MaxPool2D(), L.AvgPool2D((1, 2)), L.Flatten(), L.Dropout(0.25), L.BatchNorm(),
+              L.SimpleRNN(3), L.LSTM(4, return_sequences=True), L.GRU(5, bidirectional=True)]
+
+
+@pytest.mark.parametrize("layer", EVERY_KIND, ids=repr)
+def test_layers_are_immutable_values(layer):
+    assert eval(repr(layer), vars(L)) == layer  # the repr reads back as the same layer
+    assert pickle.loads(pickle.dumps(layer)) == layer
+    field = next(iter(dataclasses.fields(layer)), None)
+    if field is not None:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(layer, field.name, getattr(layer, field.name))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: L.Dense(0), "units must be a positive int"),
+    (lambda: L.Dense(3, "softmax"), "activation must be one of"),
+    (lambda: L.Conv2D(4, kernel_size=(3, 3, 3)), "kernel_size must be an int or a pair"),
+    (lambda: L.Conv2D(4, kernel_size=2.5), "kernel_size must be an int or a pair"),
+    (lambda: L.Conv2D(4, padding="full"), "padding must be 'same' or 'valid'"),
+    (lambda: L.MaxPool2D(0), "pool_size must be a positive int"),
+    (lambda: L.Dropout(1.0), r"rate must be in \[0, 1\)"),
+    (lambda: L.LSTM(8, return_sequences=1), "return_sequences must be True or False"),
+])
+def test_bad_settings_fail_when_the_layer_is_made(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_estimator_clone_and_pickle_keep_the_layers(digits):
+    X, y = digits
+    model = NetClassifier([L.Dense(16), L.Dropout(0.1)], max_iter=3, random_state=0)
+    copy = clone(model)
+    assert copy.layers == model.layers and copy.layers is not model.layers
+    model.fit(X, y)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+
+
+# ---- shapes -----------------------------------------------------------------
+
+@pytest.mark.parametrize("layers, X_shape, message", [
+    ([L.Conv2D(4), L.Dense(3)], (10, 8, 8),
+     r"Dense\(units=3.*takes flat input, but receives 8x8x4 images.*Flatten\(\)"),
+    ([L.Conv2D(4, 9, padding="valid")], (10, 8, 8), r"receives 8x8x1 images .* output 0x0"),
+    ([L.Dense(4)], (10, 8, 8), r"takes flat rows .* shape \(10, 8, 8\)"),
+    ([L.LSTM(4, return_sequences=True)], (10, 5, 2), "hands on sequences of 5 steps of 4"),
+    ([L.Dense(4), L.LSTM(3)], (10, 6), r"LSTM\(units=3.* takes sequence input, but receives "
+                                       "flat rows of 4 values"),
+    ([L.Dropout(0.5), L.Dense(4)], (10, 6), "cannot come first"),
+    ([L.Conv2D(4), L.MaxPool2D(), L.BatchNorm(), L.Flatten()], (10, 8, 8),
+     "right after a Dense or Conv2D"),
+    (L.Dense(4), (10, 6), "The 'layers' parameter of NetClassifier must be"),
+    ([L.Dense(4), "relu"], (10, 6), "fastnn.layers objects"),
+])
+def test_a_layer_that_cannot_take_its_input_says_so(layers, X_shape, message):
+    X = np.zeros(X_shape)
+    y = np.arange(X_shape[0]) % 2
+    with pytest.raises(ValueError, match=message):
+        NetClassifier(layers, max_iter=1).fit(X, y)
+
+
+def test_no_layers_is_a_linear_model(digits):
+    X, y = digits
+    model = NetClassifier([], max_iter=5, random_state=0).fit(X, y)
+    assert [c.shape for c in model.coefs_] == [(64, 10)] and model.n_layers_ == 2
+
+
+def test_dropout_and_batch_norm_need_a_stochastic_solver(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="stochastic solver"):
+        NetClassifier([L.Dense(8), L.BatchNorm()], solver="lbfgs").fit(X, y)
+
+
+def test_predict_refuses_another_input_form(digits):
+    X, y = digits
+    model = NetClassifier([L.Conv2D(2), L.Flatten()], max_iter=1, random_state=0)
+    model.fit(X.reshape(-1, 8, 8), y)
+    assert model.predict(X).shape == y.shape  # flat square rows read as the same images
+    with pytest.raises(ValueError):
+        model.predict(X.reshape(-1, 4, 16))
+
+
+# ---- the same networks as the presets ----------------------------------------
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_dense_stack_is_the_mlp(digits, solver):
+    X, y = digits
+    kw = dict(solver=solver, max_iter=5, random_state=0)
+    mlp = MLPClassifier((32, 16), activation="tanh", **kw).fit(X, y)
+    net = NetClassifier([L.Dense(32, "tanh"), L.Dense(16, "tanh")], **kw).fit(X, y)
+    for a, b in zip(mlp.coefs_ + mlp.intercepts_, net.coefs_ + net.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert net.loss_curve_ == mlp.loss_curve_ if solver != "lbfgs" else net.loss_ == mlp.loss_
+
+
+def test_conv_stack_is_the_conv_preset(digits):
+    X, y = digits
+    kw = dict(max_iter=4, random_state=0)
+    conv = ConvClassifier(filters=(4, 6), hidden_layer_sizes=(16,), **kw).fit(X, y)
+    net = NetClassifier([L.Conv2D(4), L.MaxPool2D(), L.Conv2D(6), L.MaxPool2D(), L.Flatten(),
+                         L.Dense(16)], **kw).fit(X, y)
+    assert len(net.coefs_) == len(conv.coefs_) == 4
+    for a, b in zip(conv.coefs_ + conv.intercepts_, net.coefs_ + net.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_recurrent_stack_is_the_rnn_preset():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 7, 2))
+    y = X[:, :, 0].sum(axis=1)
+    kw = dict(max_iter=4, random_state=0)
+    rnn = RNNRegressor(cell="gru", recurrent_layer_sizes=(6, 5), bidirectional=True,
+                       **kw).fit(X, y)
+    net = NetRegressor([L.GRU(6, return_sequences=True, bidirectional=True),
+                        L.GRU(5, bidirectional=True)], **kw).fit(X, y)
+    for a, b in zip(rnn.coefs_ + rnn.intercepts_, net.coefs_ + net.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+# ---- every layer through the engine ------------------------------------------
+
+GRADIENT_STACKS = {
+    "dense": ((1, 6), [L.Dense(5, "gelu"), L.Dropout(0.3), L.Dense(4, "logistic"),
+                       L.BatchNorm()]),
+    "images": ((6, 5, 2), [L.Conv2D(3, (3, 2), padding="same", activation="elu"),
+                           L.BatchNorm(), L.MaxPool2D((2, 1)),
+                           L.Conv2D(4, 2, strides=(1, 2), padding="valid"),
+                           L.AvgPool2D(), L.Flatten(), L.Dense(5, "softplus")]),
+    "sequences": ((5, 3), [L.SimpleRNN(3, return_sequences=True),
+                           L.LSTM(4, return_sequences=True, bidirectional=True),
+                           L.Dropout(0.2), L.GRU(3), L.Dense(4, "leaky_relu")]),
+    "flattened sequences": ((4, 2), [L.LSTM(3, return_sequences=True), L.Flatten(),
+                                     L.Dense(3)]),
+}
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("stack", list(GRADIENT_STACKS))
+def test_every_layer_kind_has_the_gradient_of_its_loss(stack, n_threads):
+    dims, layers = GRADIENT_STACKS[stack]
+    kind = "flat" if dims[0] == 1 else "image" if len(dims) == 3 else "sequence"
+    shape = ("flat", dims[1]) if kind == "flat" else (kind,) + dims
+    specs = L.build(layers, shape, 3)
+    net = _engine.Network(specs, "softmax", n_threads)
+    rng = np.random.default_rng(7)
+    params = rand(rng, net.n_params) * 0.5
+    X = rand(rng, 6, int(np.prod(dims)))
+    Y = np.eye(3)[rng.integers(0, 3, 6)]
+    assert_network_gradient(net, params, X, Y, rng.random(6) + 0.5)
+
+
+# ---- what the layer stacks learn ----------------------------------------------
+
+def test_conv_stack_on_digit_images(digits):
+    X, y = digits
+    model = NetClassifier([L.Conv2D(32), L.MaxPool2D(), L.Flatten(), L.Dense(128),
+                           L.Dropout(0.3)], max_iter=40, learning_rate_init=3e-3,
+                          random_state=0)
+    scores = cross_val_score(model, X.reshape(-1, 8, 8), y, cv=3)
+    assert scores.mean() >= 0.95, scores
