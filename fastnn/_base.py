@@ -64,6 +64,31 @@ class OptimizerState:
         self.state = np.zeros(size, dtype=dtype)
 
 
+class KeptWeights:
+    """The weights a stochastic fit falls back on: the last finite ones
+    (for a loss that turns non-finite) and those of the lowest training
+    loss so far (for an interrupted fit)."""
+
+    def __init__(self, params):
+        self.last_finite = params.copy()
+        self.best, self.best_loss, self.best_epoch = params.copy(), np.inf, 0
+
+    def after_epoch(self, params, loss, epoch):
+        if np.isfinite(params).all():
+            self.last_finite[:] = params
+            if loss < self.best_loss:
+                self.best[:], self.best_loss, self.best_epoch = params, loss, epoch
+
+    def restore_best(self, params):
+        """Puts the best weights seen into params; says which they are."""
+        if self.best_epoch:
+            params[:] = self.best
+            return "the weights of epoch %d, the lowest training loss" % self.best_epoch
+        if not np.isfinite(params).all():
+            params[:] = self.last_finite
+        return "the weights reached before the first epoch ended"
+
+
 class BaseNetwork(BaseEstimator):
     """Base class of the fastnn estimators; not for direct use."""
 
@@ -404,58 +429,66 @@ class BaseNetwork(BaseEstimator):
             y_val = self._label_binarizer.inverse_transform(y_val)
         return X_train, X_val, y_train, (y_val, Y_val), sw_train, sw_val
 
-    def _fit_stochastic(self, net, layout, params, X, y, sample_weight, incremental):
-        dtype = params.dtype
-        # partial_fit keeps the optimizer's state (velocities, moments, rate).
-        size = _engine.optim_state_size(self.solver, layout.n_params)
+    def _stochastic_optimizer(self, n_params, dtype, incremental):
+        """The solver's state; partial_fit keeps it (velocities, moments,
+        rate) while the solver and the network stay the same."""
+        size = _engine.optim_state_size(self.solver, n_params)
         opt = getattr(self, "_optimizer", None)
         if (not incremental or opt is None or opt.solver != self.solver
                 or opt.state.dtype != dtype or opt.state.size != size):
             opt = self._optimizer = OptimizerState(self.solver, float(self.learning_rate_init),
                                                    size, dtype)
+        return opt
 
+    def _training_rows(self, X, y, sample_weight, dtype):
+        """(engine rows, targets, weights) to train on, and the validation
+        set (None without early stopping): its raw rows, labels and weights
+        for the score, then the same as the engine reads them for the
+        loss."""
+        if not self.early_stopping:
+            sw = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype)
+            return self._engine_input(X, dtype), y, sw, None
+        X_train, X_val, y_train, (y_val, Y_val), sw_train, sw_val = \
+            self._early_stopping_split(X, y, sample_weight)
+        validation = (X_val, y_val, sw_val, self._engine_input(X_val, dtype),
+                      np.ascontiguousarray(Y_val, dtype=dtype),
+                      None if sw_val is None else np.ascontiguousarray(sw_val, dtype=dtype))
+        sw = None if sw_train is None else np.ascontiguousarray(sw_train, dtype=dtype)
+        return (self._engine_input(X_train, dtype), np.ascontiguousarray(y_train, dtype=dtype),
+                sw, validation)
+
+    def _batch_rows(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn("Got `batch_size` less than 1 or larger than "
+                          "sample size. It is going to be clipped")
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _step_settings(self):
+        """The optimizer's settings as train_epoch reads them, but for the
+        epoch's learning rate and step count."""
+        return {"solver": self.solver, "alpha": float(self.alpha),
+                "momentum": float(self.momentum), "nesterov": bool(self.nesterovs_momentum),
+                "beta_1": float(self.beta_1), "beta_2": float(self.beta_2),
+                "epsilon": float(self.epsilon), "clip_norm": self._clip_norm()}
+
+    def _fit_stochastic(self, net, layout, params, X, y, sample_weight, incremental):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        early_stopping = self.early_stopping
-        if early_stopping:
-            X_train, X_val, y_train, y_val, sw_train, sw_val = self._early_stopping_split(
-                X, y, sample_weight)
-            y_train = np.ascontiguousarray(y_train, dtype=dtype)
+        dtype = params.dtype
+        opt = self._stochastic_optimizer(layout.n_params, dtype, incremental)
+        Xe, y_train, sw, validation = self._training_rows(X, y, sample_weight, dtype)
+        if validation is not None:
             self._best_params = params.copy()
-        else:
-            X_train, y_train, sw_train = X, y, sample_weight
-            X_val = y_val = sw_val = None
-        Xe = self._engine_input(X_train, dtype)
-        sw = None if sw_train is None else np.ascontiguousarray(sw_train, dtype=dtype)
-        if early_stopping:
-            y_val, Y_val = y_val
-            validation = (X_val, y_val, sw_val, self._engine_input(X_val, dtype),
-                          np.ascontiguousarray(Y_val, dtype=dtype),
-                          None if sw_val is None else np.ascontiguousarray(sw_val, dtype=dtype))
-        else:
-            validation = None
-
         n_samples = y_train.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn("Got `batch_size` less than 1 or larger than "
-                              "sample size. It is going to be clipped")
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-
-        settings = {"solver": self.solver, "alpha": float(self.alpha),
-                    "momentum": float(self.momentum),
-                    "nesterov": bool(self.nesterovs_momentum),
-                    "beta_1": float(self.beta_1), "beta_2": float(self.beta_2),
-                    "epsilon": float(self.epsilon), "clip_norm": self._clip_norm()}
+        batch_size = self._batch_rows(n_samples)
+        settings = self._step_settings()
         sample_idx = np.arange(n_samples, dtype=np.int64)
         # dropout and batch norm behave differently in training
         training_mode = any(spec.get("dropout", 0) > 0 or spec.get("batch_norm")
                             for spec in self._specs)
-        last_finite = params.copy()
-        # the lowest-training-loss weights, kept for an interrupted fit
-        best_seen, best_seen_loss, best_seen_epoch = params.copy(), np.inf, 0
+        kept = KeptWeights(params)
         grad = np.empty_like(params)  # the engine's scratch, reused by every epoch
         try:
             self.n_iter_ = 0
@@ -464,47 +497,22 @@ class BaseNetwork(BaseEstimator):
                     # the permutation sklearn.utils.shuffle draws (the same
                     # swaps on the same stream), without its validation
                     self._random_state.shuffle(sample_idx)
-                step = dict(settings, learning_rate=self._epoch_learning_rate(opt),
-                            t=opt.t)
+                step = dict(settings, learning_rate=self._epoch_learning_rate(opt), t=opt.t)
                 # training mode with dropout masks: a fresh seed per epoch
                 # from random_state (0: inference mode)
                 seed = int(self._random_state.randint(1, 2**62)) if training_mode else 0
                 try:
-                    total = net.train_epoch(params, grad, opt.state,
-                                            Xe, y_train, sw, sample_idx, batch_size,
-                                            step, self._loss_scale(), seed)
+                    total = net.train_epoch(params, grad, opt.state, Xe, y_train, sw,
+                                            sample_idx, batch_size, step, self._loss_scale(),
+                                            seed)
                 finally:
                     opt.t = step["t"]
-                self.n_iter_ += 1
-                self.loss_ = total / n_samples
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-                if np.isfinite(params).all():
-                    last_finite[:] = params
-                    if self.loss_ < best_seen_loss:
-                        best_seen[:], best_seen_loss = params, self.loss_
-                        best_seen_epoch = self.n_iter_
-
-                self._update_no_improvement_count(early_stopping, params, layout, net,
+                self._end_epoch(total / n_samples, n_samples)
+                kept.after_epoch(params, self.loss_, self.n_iter_)
+                self._update_no_improvement_count(validation is not None, params, layout, net,
                                                   validation)
                 self._advance_learning_rate(opt)
-
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if early_stopping:
-                        msg = ("Validation %s did not improve more than "
-                               "tol=%f for %d consecutive epochs."
-                               % (self.monitor, self.tol, self.n_iter_no_change))
-                    else:
-                        msg = ("Training loss did not improve more than tol=%f"
-                               " for %d consecutive epochs."
-                               % (self.tol, self.n_iter_no_change))
-                    if self._trigger_stopping(msg, opt):
-                        break
-                    self._no_improvement_count = 0
-
-                if incremental:
+                if self._stop_or_go_on(validation is not None, opt) or incremental:
                     break
                 if self.n_iter_ == self.max_iter:
                     warnings.warn(
@@ -516,8 +524,8 @@ class BaseNetwork(BaseEstimator):
         except _engine.NonFiniteLoss:
             # Keep the last finite weights; without early stopping to fall
             # back on, say so the way scikit-learn does.
-            params[:] = last_finite
-            if not early_stopping:
+            params[:] = kept.last_finite
+            if validation is None:
                 self._set_params_from(layout, params)
                 raise ValueError(
                     "Solver produced non-finite parameter weights. The input data "
@@ -527,21 +535,42 @@ class BaseNetwork(BaseEstimator):
         except KeyboardInterrupt:
             # Stop here (the engine checks for Ctrl-C after every batch) and
             # leave a usable model: the best weights seen so far.
-            if early_stopping:
-                kept = "the best weights by validation %s" % self.monitor
-            elif best_seen_epoch:
-                params[:] = best_seen
-                kept = "the weights of epoch %d, the lowest training loss" % best_seen_epoch
+            if validation is not None:
+                what = "the best weights by validation %s" % self.monitor
             else:
-                if not np.isfinite(params).all():
-                    params[:] = last_finite
-                kept = "the weights reached before the first epoch ended"
+                what = kept.restore_best(params)
             warnings.warn("Training interrupted by the user after %d complete epoch(s); "
-                          "the estimator keeps %s." % (self.n_iter_, kept), UserWarning)
+                          "the estimator keeps %s." % (self.n_iter_, what), UserWarning)
 
-        if early_stopping:
+        if validation is not None:
             params[:] = self._best_params
         self._set_params_from(layout, params)
+
+    def _end_epoch(self, loss, n_samples):
+        """The epoch's bookkeeping, as scikit-learn keeps it."""
+        self.n_iter_ += 1
+        self.loss_ = loss
+        self.t_ += n_samples
+        self.loss_curve_.append(self.loss_)
+        if self.verbose:
+            print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+
+    def _stop_or_go_on(self, early_stopping, opt):
+        """True when training should stop: n_iter_no_change epochs without
+        progress, unless 'adaptive' sgd lowers its rate and goes on."""
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        if early_stopping:
+            msg = ("Validation %s did not improve more than "
+                   "tol=%f for %d consecutive epochs."
+                   % (self.monitor, self.tol, self.n_iter_no_change))
+        else:
+            msg = ("Training loss did not improve more than tol=%f"
+                   " for %d consecutive epochs." % (self.tol, self.n_iter_no_change))
+        if self._trigger_stopping(msg, opt):
+            return True
+        self._no_improvement_count = 0
+        return False
 
     def _epoch_learning_rate(self, opt):
         """The rate the coming epoch trains with (recorded in opt.rates)."""

@@ -49,6 +49,8 @@ cdef extern from "fastnn.h" nogil:
         fnn_dgemm_fn dgemm
         fnn_sgemv_fn sgemv
         fnn_dgemv_fn dgemv
+        void *scratch
+        int64_t scratch_bytes
     ctypedef struct fnn_csr:
         const void *data
         const int32_t *indptr
@@ -94,6 +96,7 @@ cdef extern from "fastnn.h" nogil:
     int64_t fnn_net_n_coefs(const fnn_net *net)
     fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net)
     int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads)
+    int64_t fnn_net_scratch_bytes(const fnn_net *net, int n_threads)
     int64_t fnn_conv_col_size(const fnn_layer *g)
     int64_t fnn_recurrent_work_size(const fnn_layer *g)
     int64_t fnn_recurrent_weight_count(const fnn_layer *g)

@@ -66,6 +66,17 @@ cdef fnn_ctx make_ctx(int n_threads):
     ctx.dgemm = <fnn_dgemm_fn>dgemm
     ctx.sgemv = <fnn_sgemv_fn>sgemv
     ctx.dgemv = <fnn_dgemv_fn>dgemv
+    ctx.scratch = NULL
+    ctx.scratch_bytes = 0
+    return ctx
+
+
+cdef fnn_ctx with_scratch(fnn_ctx ctx, unsigned char[::1] scratch):
+    """ctx with the caller's scratch (see fnn_ctx): the buffer must outlive
+    the calls that use the returned context."""
+    if scratch is not None and scratch.shape[0]:
+        ctx.scratch = &scratch[0]
+        ctx.scratch_bytes = scratch.shape[0]
     return ctx
 
 
@@ -213,6 +224,10 @@ cdef class Network:
         threads = self.ctx.n_threads if training else 1
         return np.empty(fnn_net_workspace_size(&self.net, n_rows, threads), dtype=dtype)
 
+    def scratch(self):
+        """The per-thread partial sums' memory for one call (fnn_ctx)."""
+        return np.empty(fnn_net_scratch_bytes(&self.net, self.ctx.n_threads), dtype=np.uint8)
+
     def forward(self, const real[::1] params, X):
         """Network output for every row of X (dense 2-D array or CSRBatches)."""
         self._check(params.shape[0], X)
@@ -222,11 +237,13 @@ cdef class Network:
         cdef real[:, ::1] P = out
         cdef int64_t chunk = self.chunk_rows(n)
         cdef real[::1] work = self.workspace(chunk, dtype)
+        scratch = self.scratch()
+        cdef fnn_ctx ctx = with_scratch(self.ctx, scratch)
         cdef int64_t start, stop
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             self._chunk(&P[start, 0], &work[0], &params[0], X, start, stop,
-                        NULL, NULL, NULL)
+                        NULL, NULL, NULL, NULL, &ctx)
         return out
 
     def loss_grad(self, const real[::1] params, real[::1] grad, X, const real[:, ::1] Y,
@@ -241,18 +258,20 @@ cdef class Network:
         cdef real[::1] work = self.workspace(chunk, dtype, True)
         cdef const real[::1] w = sw if sw is not None else None
         cdef double total = 0, part = 0
+        scratch = self.scratch()
+        cdef fnn_ctx ctx = with_scratch(self.ctx, scratch)
         cdef int64_t start, stop
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
             self._chunk(NULL, &work[0], &params[0], X, start, stop, &part,
                         NULL if grad is None else &grad[0], &Y[start, 0],
-                        &w[start] if w is not None else NULL, seed)
+                        &w[start] if w is not None else NULL, &ctx, seed)
             total += part
         return total
 
     cdef _chunk(self, real *P, real *work, const real *params, X,
                 int64_t start, int64_t stop, double *loss, real *grad,
-                const real *Y, const real *sw=NULL, uint64_t seed=0):
+                const real *Y, const real *sw, const fnn_ctx *ctx, uint64_t seed=0):
         # Rows [start, stop) of X: forward into P, or loss (+ grad) with Y.
         cdef fnn_csr csr
         cdef const fnn_csr *xs = NULL
@@ -277,19 +296,17 @@ cdef class Network:
             if Y == NULL:
                 if real is float:
                     s = fnn_net_forward_f32(P, work, params, x, xs,
-                                            stop - start, &self.net, &self.ctx)
+                                            stop - start, &self.net, ctx)
                 else:
                     s = fnn_net_forward_f64(P, work, params, x, xs,
-                                            stop - start, &self.net, &self.ctx)
+                                            stop - start, &self.net, ctx)
             else:
                 if real is float:
                     s = fnn_net_loss_grad_f32(loss, grad, work, params, x, xs,
-                                              Y, sw, stop - start, seed, &self.net,
-                                              &self.ctx)
+                                              Y, sw, stop - start, seed, &self.net, ctx)
                 else:
                     s = fnn_net_loss_grad_f64(loss, grad, work, params, x, xs,
-                                              Y, sw, stop - start, seed, &self.net,
-                                              &self.ctx)
+                                              Y, sw, stop - start, seed, &self.net, ctx)
         check(s)
 
     def train_epoch(self, real[::1] params, real[::1] grad, real[::1] state,
@@ -316,6 +333,8 @@ cdef class Network:
             raise ValueError("optimizer state has the wrong size")
         batch_size = max(1, min(batch_size, n))
         cdef real[::1] work = self.workspace(batch_size, dtype, True)
+        scratch = self.scratch()
+        cdef fnn_ctx ctx = with_scratch(self.ctx, scratch)
         cdef real[:, ::1] Yb = np.empty((batch_size, K), dtype=dtype)
         cdef const real[::1] w = sw if sw is not None else None
         cdef real[::1] wb = np.empty(batch_size, dtype=dtype)
@@ -398,14 +417,14 @@ cdef class Network:
                             &work[0], NULL if sparse else &Xb[0, 0], xs,
                             &Yb[0, 0], wp, nb, sw_sum,
                             (fnn_mix64(seed + <uint64_t>start) | 1) if seed else 0,
-                            &self.net, &o, &self.ctx)
+                            &self.net, &o, &ctx)
                     else:
                         s = fnn_net_train_step_f64(
                             &loss, &sq, &params[0], &grad[0], &state[0],
                             &work[0], NULL if sparse else &Xb[0, 0], xs,
                             &Yb[0, 0], wp, nb, sw_sum,
                             (fnn_mix64(seed + <uint64_t>start) | 1) if seed else 0,
-                            &self.net, &o, &self.ctx)
+                            &self.net, &o, &ctx)
             opt["t"] = o.t
             check(s)
             total += (loss * loss_scale + penalty * sq) / sw_sum * nb

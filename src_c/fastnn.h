@@ -116,14 +116,25 @@ typedef void (*fnn_dgemv_fn)(const char *trans, const int *m, const int *n,
                              const double *beta, double *y, const int *incy);
 
 /* What every entry point needs besides its arrays.  Owned by the caller;
- * a future device field (CPU / CUDA stream) slots in here. */
+ * a future device field (CPU / CUDA stream) slots in here.  scratch is
+ * the caller's memory for the per-thread partial sums of a split
+ * reduction (no kernel allocates): a kernel uses as many threads as it has
+ * room for there, and with no scratch (NULL) runs those reductions on one
+ * thread.  fnn_net_scratch_bytes says how much a network uses at most. */
 typedef struct {
     int n_threads;
     fnn_sgemm_fn sgemm;
     fnn_dgemm_fn dgemm;
     fnn_sgemv_fn sgemv; /* products with one row of output */
     fnn_dgemv_fn dgemv;
+    void *scratch;
+    int64_t scratch_bytes;
 } fnn_ctx;
+
+/* How many blocks of `bytes` the context's scratch holds. */
+static inline int64_t fnn_scratch_blocks(const fnn_ctx *ctx, int64_t bytes) {
+    return ctx->scratch != NULL && bytes > 0 ? ctx->scratch_bytes / bytes : 0;
+}
 
 /* Sparse CSR rows (scipy layout, int32 indices) for first-layer input. */
 typedef struct {
@@ -236,6 +247,10 @@ int64_t fnn_net_n_coefs(const fnn_net *net);
  * offset and count, its batch norm block's offset and count (counts 0
  * where it has none). */
 fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net);
+/* Bytes of scratch (fnn_ctx) that any pass of the network on n_threads
+ * threads can use: per-thread copies of the largest layer's weights and
+ * biases, and batch norm's sums. */
+int64_t fnn_net_scratch_bytes(const fnn_net *net, int n_threads);
 /* Elements of workspace that fnn_net_forward, _loss_grad and _train_step
  * need for n rows on n_threads threads (training splits a batch's rows
  * across threads, each band with its own gradient block). */

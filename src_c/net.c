@@ -157,6 +157,19 @@ static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
     *end = n * (outs + widest + cols);
 }
 
+int64_t fnn_net_scratch_bytes(const fnn_net *net, int n_threads) {
+    int64_t params = 0, norm = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        const fnn_layer *g = net->layers + l;
+        const int64_t p = weight_count(g) + bias_count(g);
+        if (p > params) params = p;
+        if (g->batch_norm && g->oc > norm) norm = g->oc;
+    }
+    const int64_t t = n_threads > 1 ? n_threads : 1;
+    const int64_t split = t > 1 ? t * params : 0; /* reals, at most doubles */
+    return (int64_t)sizeof(double) * (split > 2 * (t + 1) * norm ? split : 2 * (t + 1) * norm);
+}
+
 /* Most bands a batch is split into (net.inc, loss_grad_split). */
 #define FNN_MAX_BANDS 64
 

@@ -454,6 +454,19 @@ def test_small_batches_are_not_split():
     assert split_bands(_engine.Network(specs, "softmax", 2), 150, np.float64) == 1
 
 
+def test_scratch_holds_every_threads_partial_gradients():
+    """The caller's scratch (kernels allocate nothing): per-thread copies of
+    the largest layer's weights and biases, and batch norm's sums; one
+    thread needs none without batch norm."""
+    specs = dense_layers([20, 8, 3], "relu")
+    assert _engine.Network(specs, "softmax", 1).scratch().size == 0
+    assert _engine.Network(specs, "softmax", 2).scratch().size == 2 * (20 * 8 + 8) * 8
+    specs[0]["batch_norm"] = True
+    # batch norm: its sums and one partial row per thread, 2 * 8 doubles each
+    assert _engine.Network(specs, "softmax", 1).scratch().size == 2 * 2 * 8 * 8
+    assert _engine.Network(specs, "softmax", 4).scratch().size == 4 * (20 * 8 + 8) * 8
+
+
 def test_nonfinite_loss_keeps_parameters():
     net = dense_net([2, 3, 1], "relu", "identity")
     params = np.ones(net.n_params)
