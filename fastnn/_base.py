@@ -684,13 +684,19 @@ class BaseNetwork(BaseEstimator):
         with single_threaded_blas():
             return self._inference_network(self._threads()).forward(params, X)
 
+    # X.ndim that validation accepts: rows of features (the n-D samples of
+    # images and sequences are allowed by ShapedInputMixin)
+    _SAMPLE_NDIMS = (2,)
+
     def _predict_input(self, X):
-        """X validated for predict.  A float ndarray of finite rows of the
-        fitted width, on a model fitted without feature names, is what
-        scikit-learn's validation would pass through unchanged; it skips
-        that validation, which would take most of a one-row predict."""
-        if (type(X) is np.ndarray and X.ndim == 2 and X.dtype in FLOAT_DTYPES
-                and X.shape[0] > 0 and X.shape[1] == self.n_features_in_
+        """X validated for predict.  A float ndarray of finite samples of
+        the fitted size (rows, or the images and sequences of the
+        estimators that read them), on a model fitted without feature
+        names, is what scikit-learn's validation would pass through
+        unchanged; it skips that validation, which would take most of a
+        one-row predict."""
+        if (type(X) is np.ndarray and X.ndim in self._SAMPLE_NDIMS and X.dtype in FLOAT_DTYPES
+                and X.shape[0] > 0 and int(np.prod(X.shape[1:])) == self.n_features_in_
                 and not hasattr(self, "feature_names_in_") and np.isfinite(X).all()):
             return X
         return self._validate_predict_input(X)

@@ -93,6 +93,8 @@ def sequence_shape(X, input_shape):
 class ShapedInputMixin:
     """Validation for estimators whose samples are n-D (dense input only)."""
 
+    _SAMPLE_NDIMS = (2, 3, 4)
+
     def _check_X_y(self, X, y, reset, **kwargs):
         # validate_data's own feature count is X.shape[1] (an image's height
         # or a sequence's length for 3-D input), so the pieces are called here.

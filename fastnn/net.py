@@ -45,9 +45,9 @@ class NetMixin(ShapedInputMixin):
         if kind == "sequence":
             return "sequence", sequence_shape(X, self.input_shape)
         if kind == "flat" and X.ndim != 2:
-            raise ValueError("The first layer, %r, takes flat rows (n, features), but X has "
-                             "shape %r; start with Flatten() to flatten it."
-                             % (layers[0], X.shape))
+            first = "The first layer, %r," % (layers[0],) if layers else "A network of no layers"
+            raise ValueError("%s takes flat rows (n, features), but X has shape %r; start "
+                             "with Flatten() to flatten it." % (first, X.shape))
         return "flat", (int(np.prod(X.shape[1:])),)
 
     def _engine_rows(self, X, reset):

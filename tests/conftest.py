@@ -1,6 +1,7 @@
 """Helpers shared by the test modules: random data, digits, the
-ConvergenceWarning filter, gradient checks by central differences, and the
-error bounds that fast kernels are held to.
+ConvergenceWarning filter, gradient checks by central differences, the
+error bounds that fast kernels are held to, and a recurrent layer written
+from its cell equations.
 
 Fast kernels and their references sum the same products in different
 orders (BLAS picks its kernel by CPU: Haswell, SkylakeX, Zen...), so their
@@ -16,6 +17,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
+
+from fastnn._network import GATES
 
 
 @pytest.fixture
@@ -131,3 +134,77 @@ def assert_network_gradient(net, params, X, Y, sw, thr=1e-5):
 
     assert_grad_close(grad, numeric_grad(loss, params), thr=thr)
     return grad
+
+
+# ---- recurrent layers, from the cell equations ----------------------------
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def recurrent_reference(X, W, b, spec, N, eps=0.0):
+    """The layer's output, one sample and one step at a time, written from
+    the cell equations (PyTorch's gate order; the gru resets after the
+    recurrent product), in float64.
+
+    Also returns, per output, a first-order bound on the error of a
+    computation that rounds with unit `eps`: each product sum of k terms
+    adds k * eps times its terms' magnitude, each sigmoid or tanh adds a few
+    eps (the fast ones are approximations), and errors already made pass on
+    through the weights, the activations' slopes and the cell's products."""
+    T, c, D, cell = spec["h"], spec["c"], spec["dirs"], spec["cell"]
+    H = spec["oc"] // D
+    GH = GATES[cell] * H
+    X = X.reshape(N, T, c).astype(np.float64)
+    W = W.reshape(c + H, D * GH).astype(np.float64)
+    b = b.astype(np.float64)
+    act = 8 * eps  # a fast sigmoid's or tanh's own error, outputs within [-1, 1]
+    out, bound = np.zeros((N, T, D, H)), np.zeros((N, T, D, H))
+    for n in range(N):
+        for d in range(D):
+            Wx, Wh = W[:c, d * GH:(d + 1) * GH], W[c:, d * GH:(d + 1) * GH]
+            bias = b[d * GH:(d + 1) * GH]
+            h, cs = np.zeros(H), np.zeros(H)
+            e_h, e_c = np.zeros(H), np.zeros(H)  # their error bounds
+            for t in (range(T - 1, -1, -1) if d else range(T)):
+                x = X[n, t] @ Wx + bias
+                x_size = np.abs(X[n, t]) @ np.abs(Wx) + np.abs(bias)
+                hw, hw_size = h @ Wh, np.abs(h) @ np.abs(Wh)
+                # the step's product sums, with the error h already carries
+                e_sum = (c + H + 1) * eps * (x_size + hw_size) + e_h @ np.abs(Wh)
+                if cell == "rnn":
+                    h = np.tanh(x + hw)
+                    e_h = (1 - h * h) * e_sum + act
+                elif cell == "lstm":
+                    z = x + hw
+                    i, f = sigmoid(z[:H]), sigmoid(z[H:2 * H])
+                    u, o = np.tanh(z[2 * H:3 * H]), sigmoid(z[3 * H:])
+                    e_i, e_f = i * (1 - i) * e_sum[:H] + act, f * (1 - f) * e_sum[H:2 * H] + act
+                    e_u = (1 - u * u) * e_sum[2 * H:3 * H] + act
+                    e_o = o * (1 - o) * e_sum[3 * H:] + act
+                    e_c = (np.abs(f) * e_c + np.abs(cs) * e_f + np.abs(i) * e_u + np.abs(u) * e_i
+                           + 2 * eps * (np.abs(f * cs) + np.abs(i * u)))
+                    cs = f * cs + i * u
+                    tc = np.tanh(cs)
+                    e_h = (np.abs(o) * ((1 - tc * tc) * e_c + act) + np.abs(tc) * e_o
+                           + eps * np.abs(o * tc))
+                    h = o * tc
+                else:
+                    b_hn = b[D * GH + d * H:D * GH + (d + 1) * H]
+                    r = sigmoid(x[:H] + hw[:H])
+                    z = sigmoid(x[H:2 * H] + hw[H:2 * H])
+                    a = hw[2 * H:] + b_hn
+                    cand = np.tanh(x[2 * H:] + r * a)
+                    e_r, e_z = r * (1 - r) * e_sum[:H] + act, z * (1 - z) * e_sum[H:2 * H] + act
+                    e_a = e_sum[2 * H:] + eps * (np.abs(a) + np.abs(b_hn))
+                    e_n = ((1 - cand * cand) * (e_sum[2 * H:] + np.abs(r) * e_a + np.abs(a) * e_r
+                                                + 2 * eps * np.abs(r * a)) + act)
+                    e_h = (np.abs(1 - z) * e_n + np.abs(h - cand) * e_z + np.abs(z) * e_h
+                           + 3 * eps * (np.abs(cand) + np.abs(h)))
+                    h = (1 - z) * cand + z * h
+                out[n, t, d], bound[n, t, d] = h, e_h
+    if spec["oh"] == T:
+        return out.reshape(-1), bound.reshape(-1)
+    last = [np.concatenate([a[:, T - 1, 0]] + ([a[:, 0, 1]] if D == 2 else []), axis=1)
+            for a in (out, bound)]
+    return last[0].reshape(-1), last[1].reshape(-1)

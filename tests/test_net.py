@@ -11,7 +11,8 @@ from fastnn import (ConvClassifier, MLPClassifier, NetClassifier, NetRegressor, 
                     _engine)
 from fastnn import layers as L
 
-from conftest import assert_network_gradient, rand
+from conftest import assert_network_gradient, rand, recurrent_reference, tol
+from fastnn._network import Layout
 
 pytestmark = pytest.mark.usefixtures("quiet")
 
@@ -65,6 +66,7 @@ def test_estimator_clone_and_pickle_keep_the_layers(digits):
      r"Dense\(units=3.*takes flat input, but receives 8x8x4 images.*Flatten\(\)"),
     ([L.Conv2D(4, 9, padding="valid")], (10, 8, 8), r"receives 8x8x1 images .* output 0x0"),
     ([L.Dense(4)], (10, 8, 8), r"takes flat rows .* shape \(10, 8, 8\)"),
+    ([], (10, 8, 8), r"no layers takes flat rows .* shape \(10, 8, 8\)"),
     ([L.LSTM(4, return_sequences=True)], (10, 5, 2), "hands on sequences of 5 steps of 4"),
     ([L.Dense(4), L.LSTM(3)], (10, 6), r"LSTM\(units=3.* takes sequence input, but receives "
                                        "flat rows of 4 values"),
@@ -169,6 +171,62 @@ def test_every_layer_kind_has_the_gradient_of_its_loss(stack, n_threads):
     X = rand(rng, 6, int(np.prod(dims)))
     Y = np.eye(3)[rng.integers(0, 3, 6)]
     assert_network_gradient(net, params, X, Y, rng.random(6) + 0.5)
+
+
+def reference_network(specs, params, X):
+    """The network's logits layer by layer, from the engine's naive
+    reference kernels and the recurrent cell equations, in float64
+    (inference: batch norm by its running statistics)."""
+    coefs, intercepts, norms = Layout(specs).views(params)
+    A, N = X, X.shape[0]
+    weighted = norm_index = 0
+    for spec in specs:
+        kind = spec["kind"]
+        alone = dict(spec, activation="identity", batch_norm=False)  # a layer by itself
+        if kind in ("maxpool", "avgpool"):
+            A = _engine.pool_forward(A.ravel(), alone, N, reference=True).reshape(N, -1)
+        else:
+            W, b = coefs[weighted], intercepts[weighted]
+            weighted += 1
+            shift = b
+            if spec.get("batch_norm"):
+                shift = np.zeros_like(b)  # the bias is batch norm's shift
+            if kind == "dense":
+                A = _engine.dense_forward(A, W, shift, reference=True)
+            elif kind == "conv":
+                A = _engine.conv_forward(A.ravel(), W.ravel(), shift, alone, N,
+                                         reference=True).reshape(N, -1)
+            else:
+                A = recurrent_reference(A, W, b, spec, N)[0].reshape(N, -1)
+            if spec.get("batch_norm"):
+                gamma, mean, var = norms[norm_index]
+                norm_index += 1
+                width = spec["oc"]
+                Z = A.reshape(-1, width)
+                A = (gamma * (Z - mean) / np.sqrt(var + 1e-5) + b).reshape(N, -1)
+        A = np.ascontiguousarray(A)
+        if spec["activation"] != "identity":
+            flat = A.ravel().copy()
+            _engine.activation_forward(flat, spec["activation"], reference=True)
+            A = flat.reshape(N, -1)
+    return A
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("stack", list(GRADIENT_STACKS))
+def test_every_layer_kind_matches_the_reference_network(stack, n_threads):
+    dims, layers = GRADIENT_STACKS[stack]
+    kind = "flat" if dims[0] == 1 else "image" if len(dims) == 3 else "sequence"
+    shape = ("flat", dims[1]) if kind == "flat" else (kind,) + dims
+    specs = L.build(layers, shape, 3)
+    net = _engine.Network(specs, "identity", n_threads)
+    rng = np.random.default_rng(8)
+    params = rand(rng, net.n_params) * 0.5
+    for block in Layout(specs).views(params)[2]:
+        block[2] = np.abs(block[2]) + 0.5  # running variances are positive
+    X = rand(rng, 40, int(np.prod(dims)))
+    np.testing.assert_allclose(net.forward(params, X), reference_network(specs, params, X),
+                               **tol(np.float64))
 
 
 # ---- what the layer stacks learn ----------------------------------------------

@@ -58,6 +58,29 @@ def test_plain_arrays_get_the_validation_errors_of_any_input(digits):
     np.testing.assert_allclose(model.predict_proba(ints), model.predict_proba(ints.astype(float)))
 
 
+def test_images_and_sequences_skip_validation_only_where_it_would_pass(digits):
+    X, y = digits
+    images = X.reshape(-1, 8, 8)
+    conv = ConvClassifier(filters=(4,), hidden_layer_sizes=(8,), max_iter=2,
+                          random_state=0).fit(images, y)
+    np.testing.assert_array_equal(conv.predict_proba(images[:3]), conv.predict_proba(X[:3]))
+    bad = images[:3].copy()
+    bad[1, 2, 3] = np.inf
+    with pytest.raises(ValueError, match="contains infinity"):
+        conv.predict(bad)
+    with pytest.raises(ValueError, match="X has 32 features, but ConvClassifier is expecting 64"):
+        conv.predict(images[:3, :4])
+    rnn = RNNRegressor(recurrent_layer_sizes=(4,), max_iter=2, random_state=0).fit(
+        X.reshape(-1, 16, 4), y)
+    np.testing.assert_array_equal(rnn.predict(X[:3].reshape(-1, 16, 4)),
+                                  rnn.predict(X[:3].reshape(-1, 16, 4).copy()))
+    with pytest.raises(ValueError, match="fitted on"):
+        rnn.predict(X[:3].reshape(-1, 8, 8))
+    mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="Found array with dim 3"):
+        mlp.predict(images[:3])
+
+
 def test_feature_names_are_still_checked():
     pd = pytest.importorskip("pandas")
     X, y = load_digits(return_X_y=True)
