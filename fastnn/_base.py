@@ -5,6 +5,7 @@ stopping, learning-rate schedules and verbose output follow scikit-learn's
 MLP code exactly; the arithmetic is the C engine's.  The estimator talks to
 the engine through a flat parameter buffer and gets back only numbers.
 """
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -15,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _engine
 from . import _initial_weights as initial_weights
@@ -335,6 +336,12 @@ class BaseNetwork(BaseEstimator):
     def __sklearn_is_fitted__(self):
         # check_is_fitted's own test scans every attribute: 10 us a predict
         return hasattr(self, "coefs_")
+
+    def _check_is_fitted(self):
+        """check_is_fitted, without its look at the estimator's tags on a
+        fitted model (about 25 us, a third of a one-row predict)."""
+        if not self.__sklearn_is_fitted__():
+            check_is_fitted(self)  # scikit-learn's NotFittedError
 
     def _current_param_arrays(self):
         return tuple(self.coefs_) + tuple(self.intercepts_) + tuple(self.batch_norm_)
@@ -696,7 +703,7 @@ class BaseNetwork(BaseEstimator):
         unchanged; it skips that validation, which would take most of a
         one-row predict."""
         if (type(X) is np.ndarray and X.ndim in self._SAMPLE_NDIMS and X.dtype in FLOAT_DTYPES
-                and X.shape[0] > 0 and int(np.prod(X.shape[1:])) == self.n_features_in_
+                and X.shape[0] > 0 and math.prod(X.shape[1:]) == self.n_features_in_
                 and not hasattr(self, "feature_names_in_") and np.isfinite(X).all()):
             return X
         return self._validate_predict_input(X)

@@ -2,8 +2,10 @@
 feature rows: validation that accepts n-D arrays and counts features per
 whole sample.  The estimator's _engine_rows turns samples into the engine's
 2-D rows."""
+import math
+
 import numpy as np
-from sklearn.utils.validation import _check_feature_names, check_array, check_is_fitted, check_X_y
+from sklearn.utils.validation import _check_feature_names, check_array, check_X_y
 
 
 def float_dtypes(X):
@@ -44,7 +46,7 @@ def image_shape(X, input_shape):
                 "with c*h*w == %d." % (input_shape, n_features, n_features))
         c, h, w = shape
         return h, w, c
-    side = int(round(np.sqrt(n_features)))
+    side = math.isqrt(n_features)
     if side * side == n_features:
         return side, side, 1
     return 1, n_features, 1
@@ -115,7 +117,7 @@ class ShapedInputMixin:
                              % (n_features, type(self).__name__, self.n_features_in_))
 
     def _validate_predict_input(self, X):
-        check_is_fitted(self)
+        self._check_is_fitted()
         _check_feature_names(self, X, reset=False)
         X = check_array(X, allow_nd=True, dtype=float_dtypes(X))
         self._check_features(X)

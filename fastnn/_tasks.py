@@ -13,7 +13,6 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseNetwork
 
@@ -72,7 +71,7 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
 
     def predict(self, X):
         """Predict class labels (an indicator matrix for multilabel y)."""
-        check_is_fitted(self)
+        self._check_is_fitted()
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
@@ -104,7 +103,7 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
 
     def predict_proba(self, X):
         """Class probabilities, columns ordered as classes_."""
-        check_is_fitted(self)
+        self._check_is_fitted()
         y_pred = self._forward_pass_fast(X)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
@@ -141,7 +140,7 @@ class RegressorNetwork(RegressorMixin, BaseNetwork):
 
     def predict(self, X):
         """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
-        check_is_fitted(self)
+        self._check_is_fitted()
         return self._predict(X)
 
     def _predict(self, X, check_input=True):

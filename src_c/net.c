@@ -140,21 +140,21 @@ fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net) {
 /* work for n rows: every layer's output back to back (the last one's at
  * *last), then tmp at *tmp (the widest input of any layer but the first,
  * for input gradients), then what each layer keeps from forward to
- * backward (kept_size) from *col on; *end is the total.  All in
- * elements. */
+ * backward (kept_size), layer after layer, from *kept on; *end is the
+ * total.  All in elements. */
 static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
-                        int64_t *tmp, int64_t *col, int64_t *end) {
-    int64_t outs = 0, widest = 0, cols = 0;
+                        int64_t *tmp, int64_t *kept, int64_t *end) {
+    int64_t outs = 0, widest = 0, keeps = 0;
     for (int l = 0; l < net->n_layers; l++) {
         const fnn_layer *g = net->layers + l;
         if (l == net->n_layers - 1) *last = n * outs;
         outs += out_size(g);
         if (l > 0 && in_size(g) > widest) widest = in_size(g);
-        cols += kept_size(g);
+        keeps += kept_size(g);
     }
     *tmp = n * outs;
-    *col = n * (outs + widest);
-    *end = n * (outs + widest + cols);
+    *kept = n * (outs + widest);
+    *end = n * (outs + widest + keeps);
 }
 
 int64_t fnn_net_scratch_bytes(const fnn_net *net, int n_threads) {
@@ -202,8 +202,8 @@ static int batch_parts(const fnn_net *net, int64_t n, int n_threads) {
 }
 
 int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads) {
-    int64_t last, tmp, col, end;
-    work_layout(net, n, &last, &tmp, &col, &end);
+    int64_t last, tmp, kept, end;
+    work_layout(net, n, &last, &tmp, &kept, &end);
     const int parts = n_threads > 1 ? batch_parts(net, n, n_threads) : 1;
     return end + (parts - 1) * fnn_net_n_params(net);
 }

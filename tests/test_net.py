@@ -143,32 +143,36 @@ def test_recurrent_stack_is_the_rnn_preset():
 
 # ---- every layer through the engine ------------------------------------------
 
-GRADIENT_STACKS = {
-    "dense": ((1, 6), [L.Dense(5, "gelu"), L.Dropout(0.3), L.Dense(4, "logistic"),
+# (the input shape, the layers) of a stack with every layer kind
+STACKS = {
+    "dense": (("flat", 6), [L.Dense(5, "gelu"), L.Dropout(0.3), L.Dense(4, "logistic"),
                        L.BatchNorm()]),
-    "images": ((6, 5, 2), [L.Conv2D(3, (3, 2), padding="same", activation="elu"),
+    "images": (("image", 6, 5, 2), [L.Conv2D(3, (3, 2), padding="same", activation="elu"),
                            L.BatchNorm(), L.MaxPool2D((2, 1)),
                            L.Conv2D(4, 2, strides=(1, 2), padding="valid"),
                            L.AvgPool2D(), L.Flatten(), L.Dense(5, "softplus")]),
-    "sequences": ((5, 3), [L.SimpleRNN(3, return_sequences=True),
+    "sequences": (("sequence", 5, 3), [L.SimpleRNN(3, return_sequences=True),
                            L.LSTM(4, return_sequences=True, bidirectional=True),
                            L.Dropout(0.2), L.GRU(3), L.Dense(4, "leaky_relu")]),
-    "flattened sequences": ((4, 2), [L.LSTM(3, return_sequences=True), L.Flatten(),
+    "flattened sequences": (("sequence", 4, 2), [L.LSTM(3, return_sequences=True), L.Flatten(),
                                      L.Dense(3)]),
 }
 
 
+def stack_specs(stack):
+    """The engine layers of STACKS[stack] with 3 outputs, and its row width."""
+    shape, layers = STACKS[stack]
+    return L.build(layers, shape, 3), int(np.prod(shape[1:]))
+
+
 @pytest.mark.parametrize("n_threads", [1, 2])
-@pytest.mark.parametrize("stack", list(GRADIENT_STACKS))
+@pytest.mark.parametrize("stack", list(STACKS))
 def test_every_layer_kind_has_the_gradient_of_its_loss(stack, n_threads):
-    dims, layers = GRADIENT_STACKS[stack]
-    kind = "flat" if dims[0] == 1 else "image" if len(dims) == 3 else "sequence"
-    shape = ("flat", dims[1]) if kind == "flat" else (kind,) + dims
-    specs = L.build(layers, shape, 3)
+    specs, width = stack_specs(stack)
     net = _engine.Network(specs, "softmax", n_threads)
     rng = np.random.default_rng(7)
     params = rand(rng, net.n_params) * 0.5
-    X = rand(rng, 6, int(np.prod(dims)))
+    X = rand(rng, 6, width)
     Y = np.eye(3)[rng.integers(0, 3, 6)]
     assert_network_gradient(net, params, X, Y, rng.random(6) + 0.5)
 
@@ -213,18 +217,15 @@ def reference_network(specs, params, X):
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])
-@pytest.mark.parametrize("stack", list(GRADIENT_STACKS))
+@pytest.mark.parametrize("stack", list(STACKS))
 def test_every_layer_kind_matches_the_reference_network(stack, n_threads):
-    dims, layers = GRADIENT_STACKS[stack]
-    kind = "flat" if dims[0] == 1 else "image" if len(dims) == 3 else "sequence"
-    shape = ("flat", dims[1]) if kind == "flat" else (kind,) + dims
-    specs = L.build(layers, shape, 3)
+    specs, width = stack_specs(stack)
     net = _engine.Network(specs, "identity", n_threads)
     rng = np.random.default_rng(8)
     params = rand(rng, net.n_params) * 0.5
     for block in Layout(specs).views(params)[2]:
         block[2] = np.abs(block[2]) + 0.5  # running variances are positive
-    X = rand(rng, 40, int(np.prod(dims)))
+    X = rand(rng, 40, width)
     np.testing.assert_allclose(net.forward(params, X), reference_network(specs, params, X),
                                **tol(np.float64))
 
