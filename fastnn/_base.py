@@ -452,17 +452,17 @@ class BaseNetwork(BaseEstimator):
         set (None without early stopping): its raw rows, labels and weights
         for the score, then the same as the engine reads them for the
         loss."""
-        if not self.early_stopping:
-            sw = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype)
-            return self._engine_input(X, dtype), y, sw, None
-        X_train, X_val, y_train, (y_val, Y_val), sw_train, sw_val = \
-            self._early_stopping_split(X, y, sample_weight)
-        validation = (X_val, y_val, sw_val, self._engine_input(X_val, dtype),
-                      np.ascontiguousarray(Y_val, dtype=dtype),
-                      None if sw_val is None else np.ascontiguousarray(sw_val, dtype=dtype))
-        sw = None if sw_train is None else np.ascontiguousarray(sw_train, dtype=dtype)
-        return (self._engine_input(X_train, dtype), np.ascontiguousarray(y_train, dtype=dtype),
-                sw, validation)
+        def weights(sw):
+            return None if sw is None else np.ascontiguousarray(sw, dtype=dtype)
+
+        validation = None
+        if self.early_stopping:
+            X, X_val, y, (y_val, Y_val), sample_weight, sw_val = self._early_stopping_split(
+                X, y, sample_weight)
+            validation = (X_val, y_val, sw_val, self._engine_input(X_val, dtype),
+                          np.ascontiguousarray(Y_val, dtype=dtype), weights(sw_val))
+        return (self._engine_input(X, dtype), np.ascontiguousarray(y, dtype=dtype),
+                weights(sample_weight), validation)
 
     def _batch_rows(self, n_samples):
         if self.batch_size == "auto":

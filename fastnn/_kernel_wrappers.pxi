@@ -2,6 +2,11 @@
 
 # ---- single kernels, for the tests -------------------------------------
 
+cdef partials_scratch(int n_threads, int64_t n_params):
+    """Scratch for every thread's partial weight and bias gradients of a
+    layer of n_params (at most doubles)."""
+    return np.empty(max(1, n_threads) * n_params * 8, dtype=np.uint8)
+
 cdef check_dense_shapes(int64_t N, int64_t C, int64_t OC, W, b, others):
     if W.shape[0] != C or b.shape[0] != OC or N * C * OC == 0 or any(
             tuple(a.shape) != shape for a, shape in others):
@@ -36,8 +41,7 @@ def dense_backward(real[:, ::1] dX, real[:, ::1] dW, real[::1] db,
     """dX is overwritten, dW and db accumulate (the engine's rule)."""
     cdef int64_t N = X.shape[0], C = X.shape[1], OC = W.shape[1]
     check_dense_shapes(N, C, OC, W, db, [(dX, (N, C)), (dW, (C, OC)), (dY, (N, OC))])
-    # room for every thread's partial weight and bias gradients
-    scratch = np.empty(max(1, n_threads) * (dW.shape[0] * dW.shape[1] + db.shape[0]) * 8, dtype=np.uint8)
+    scratch = partials_scratch(n_threads, dW.shape[0] * dW.shape[1] + db.shape[0])
     cdef fnn_ctx ctx = with_scratch(make_ctx(n_threads), scratch)
     cdef fnn_status s
     with nogil:
@@ -195,8 +199,7 @@ def conv_backward(real[::1] dX, real[::1] dW, real[::1] db, const real[::1] dY,
         raise ValueError("gradient sizes disagree with the layer")
     dtype = np.float32 if real is float else np.float64
     cdef real[::1] c = np.empty(max(1, N * fnn_conv_col_size(&g)), dtype=dtype)
-    # room for every thread's partial weight and bias gradients
-    scratch = np.empty(max(1, n_threads) * (dW.shape[0] + db.shape[0]) * 8, dtype=np.uint8)
+    scratch = partials_scratch(n_threads, dW.shape[0] + db.shape[0])
     cdef fnn_ctx ctx = with_scratch(make_ctx(n_threads), scratch)
     cdef fnn_status s = FNN_OK
     with nogil:  # the fast kernel reuses the forward pass's columns
@@ -306,8 +309,7 @@ def recurrent_backward(real[::1] dX, real[::1] dW, real[::1] db, real[::1] work,
             or dY.shape[0] != N * g.oh * g.oc
             or work.shape[0] != N * fnn_recurrent_work_size(&g)):
         raise ValueError("gradient or workspace sizes disagree with the layer")
-    # room for every thread's partial weight and bias gradients
-    scratch = np.empty(max(1, n_threads) * (dW.shape[0] + db.shape[0]) * 8, dtype=np.uint8)
+    scratch = partials_scratch(n_threads, dW.shape[0] + db.shape[0])
     cdef fnn_ctx ctx = with_scratch(make_ctx(n_threads), scratch)
     cdef fnn_status s
     with nogil:
