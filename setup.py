@@ -96,8 +96,7 @@ extensions = [
         "fastnn._engine",
         sources=["fastnn/_engine.pyx"] + c_sources,
         include_dirs=["src_c", numpy.get_include()],
-        depends=glob.glob(os.path.join("src_c", "*.h")) + glob.glob(os.path.join("src_c", "*.inc"))
-        + glob.glob(os.path.join("src_c", "*.inc")),
+        depends=glob.glob(os.path.join("src_c", "*.h")) + glob.glob(os.path.join("src_c", "*.inc")),
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
 ]

@@ -22,6 +22,7 @@ from . import _engine
 from . import _initial_weights as initial_weights
 from . import layers
 from ._network import Layout, coef_shape
+from ._optimizer import OptimizerState, StepSettings
 from ._threads import SERIAL_ROWS, effective_n_threads, single_threaded_blas
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
@@ -47,22 +48,6 @@ def learning_rate_at(epoch, rate, schedule, max_iter, warmup_epochs=0):
         progress = min(1.0, (epoch - warmup_epochs) / max(1, max_iter - warmup_epochs))
         return float(rate * 0.5 * (1.0 + np.cos(np.pi * progress)))
     return rate
-
-
-class OptimizerState:
-    """What a stochastic solver carries between epochs and partial_fit
-    calls: its name, the engine's step count and state vector (velocities,
-    moments), and the schedule's place.  `learning_rate` is the base rate
-    where the 'invscaling' and 'adaptive' rules have moved it, read as in
-    scikit-learn's `_optimizer.learning_rate`."""
-
-    def __init__(self, solver, learning_rate, size, dtype):
-        self.solver = solver
-        self.learning_rate = learning_rate
-        self.t = 0
-        self.epoch = 0
-        self.rates = []
-        self.state = np.zeros(size, dtype=dtype)
 
 
 class KeptWeights:
@@ -215,9 +200,9 @@ class BaseNetwork(BaseEstimator):
         return stack
 
     def _layer_specs(self, n_features, n_outputs):
-        """The engine's layer dicts (see _network.py), output layer included."""
+        """The LayerSpecs (see _network.py), output layer included."""
         specs = layers.build(self._layers(), self._layer_input(n_features), n_outputs)
-        if (any(s.get("dropout") or s.get("batch_norm") for s in specs)
+        if (any(s.dropout or s.batch_norm for s in specs)
                 and self.solver not in STOCHASTIC_SOLVERS):
             raise ValueError("dropout and batch norm need a stochastic solver (%s): they act "
                              "per mini-batch, while lbfgs minimises one fixed objective."
@@ -342,6 +327,14 @@ class BaseNetwork(BaseEstimator):
         fitted model (about 25 us, a third of a one-row predict)."""
         if not self.__sklearn_is_fitted__():
             check_is_fitted(self)  # scikit-learn's NotFittedError
+
+    def summary(self, print_fn=print):
+        """Print the fitted network layer by layer: each layer, the shape
+        of one sample's output, its parameter count, and the total (as
+        Keras's model summary).  print_fn receives the text."""
+        self._check_is_fitted()
+        print_fn(layers.summary(self._layers(), self._layer_input(self.n_features_in_),
+                                self.n_outputs_, self.out_activation_))
 
     def _current_param_arrays(self):
         return tuple(self.coefs_) + tuple(self.intercepts_) + tuple(self.batch_norm_)
@@ -472,13 +465,13 @@ class BaseNetwork(BaseEstimator):
                           "sample size. It is going to be clipped")
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _step_settings(self):
-        """The optimizer's settings as train_epoch reads them, but for the
-        epoch's learning rate and step count."""
-        return {"solver": self.solver, "alpha": float(self.alpha),
-                "momentum": float(self.momentum), "nesterov": bool(self.nesterovs_momentum),
-                "beta_1": float(self.beta_1), "beta_2": float(self.beta_2),
-                "epsilon": float(self.epsilon), "clip_norm": self._clip_norm()}
+    def _step_settings(self, learning_rate, t):
+        """The optimizer's settings for an epoch at this rate and step count."""
+        return StepSettings(
+            solver=self.solver, learning_rate=learning_rate, alpha=float(self.alpha),
+            momentum=float(self.momentum), nesterov=bool(self.nesterovs_momentum),
+            beta_1=float(self.beta_1), beta_2=float(self.beta_2), epsilon=float(self.epsilon),
+            clip_norm=self._clip_norm(), t=t)
 
     def _fit_stochastic(self, net, layout, params, X, y, sample_weight, incremental):
         if self.early_stopping and incremental:
@@ -490,10 +483,9 @@ class BaseNetwork(BaseEstimator):
             self._best_params = params.copy()
         n_samples = y_train.shape[0]
         batch_size = self._batch_rows(n_samples)
-        settings = self._step_settings()
         sample_idx = np.arange(n_samples, dtype=np.int64)
         # dropout and batch norm behave differently in training
-        training_mode = any(spec.get("dropout", 0) > 0 or spec.get("batch_norm")
+        training_mode = any(spec.dropout > 0 or spec.batch_norm
                             for spec in self._specs)
         kept = KeptWeights(params)
         grad = np.empty_like(params)  # the engine's scratch, reused by every epoch
@@ -504,7 +496,7 @@ class BaseNetwork(BaseEstimator):
                     # the permutation sklearn.utils.shuffle draws (the same
                     # swaps on the same stream), without its validation
                     self._random_state.shuffle(sample_idx)
-                step = dict(settings, learning_rate=self._epoch_learning_rate(opt), t=opt.t)
+                step = self._step_settings(self._epoch_learning_rate(opt), opt.t)
                 # training mode with dropout masks: a fresh seed per epoch
                 # from random_state (0: inference mode)
                 seed = int(self._random_state.randint(1, 2**62)) if training_mode else 0
@@ -513,7 +505,7 @@ class BaseNetwork(BaseEstimator):
                                             sample_idx, batch_size, step, self._loss_scale(),
                                             seed)
                 finally:
-                    opt.t = step["t"]
+                    opt.t = step.t
                 self._end_epoch(total / n_samples, n_samples)
                 kept.after_epoch(params, self.loss_, self.n_iter_)
                 self._update_no_improvement_count(validation is not None, params, layout, net,

@@ -12,6 +12,8 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
+include "_float_double.pxi"
+
 ACTIVATIONS = {"identity": FNN_ACT_IDENTITY, "logistic": FNN_ACT_LOGISTIC,
                "tanh": FNN_ACT_TANH, "relu": FNN_ACT_RELU, "leaky_relu": FNN_ACT_LEAKY_RELU,
                "elu": FNN_ACT_ELU, "gelu": FNN_ACT_GELU, "softplus": FNN_ACT_SOFTPLUS}
@@ -26,8 +28,6 @@ OUTPUTS = {"identity": FNN_OUT_SQUARED, "logistic": FNN_OUT_BINARY,
            "absolute_error": FNN_OUT_ABSOLUTE, "huber": FNN_OUT_HUBER}
 SOLVERS = {"sgd": FNN_SGD, "adam": FNN_ADAM, "adamw": FNN_ADAMW, "rmsprop": FNN_RMSPROP,
            "adagrad": FNN_ADAGRAD}
-# rmsprop's decay of its squared-gradient average when opt has no "rho"
-RMSPROP_RHO = 0.9
 
 # Rows per chunk when predicting or computing a full-batch gradient: keeps
 # the workspace small without making the GEMMs thin.
@@ -87,22 +87,20 @@ def optim_state_size(str solver, int64_t n_params):
     return fnn_optim_state_size(&o, n_params)
 
 
-cdef fnn_optim make_optim(dict opt) except *:
-    # opt holds the solver's settings by their scikit-learn names, plus the
-    # current learning rate, adam's (and adamw's) step count t and,
-    # optionally, rmsprop's decay rho.
+cdef fnn_optim make_optim(settings) except *:
+    # settings: a StepSettings (fastnn/_optimizer.py)
     cdef fnn_optim o
-    o.solver = <fnn_solver>SOLVERS[opt["solver"]]
-    o.learning_rate = opt["learning_rate"]
-    o.alpha = opt["alpha"]
-    o.momentum = opt["momentum"]
-    o.nesterov = opt["nesterov"]
-    o.beta_1 = opt["beta_1"]
-    o.beta_2 = opt["beta_2"]
-    o.epsilon = opt["epsilon"]
-    o.rho = opt.get("rho", RMSPROP_RHO)
-    o.t = opt["t"]
-    o.clip_norm = opt.get("clip_norm") or 0.0
+    o.solver = <fnn_solver>SOLVERS[settings.solver]
+    o.learning_rate = settings.learning_rate
+    o.alpha = settings.alpha
+    o.momentum = settings.momentum
+    o.nesterov = settings.nesterov
+    o.beta_1 = settings.beta_1
+    o.beta_2 = settings.beta_2
+    o.epsilon = settings.epsilon
+    o.rho = settings.rho
+    o.t = settings.t
+    o.clip_norm = settings.clip_norm
     return o
 
 
@@ -134,24 +132,24 @@ cdef class CSRBatches:
         return (self.indptr.shape[0] - 1, self.n_cols)
 
 
-cdef fnn_layer make_layer(dict spec) except *:
+cdef fnn_layer make_layer(spec) except *:
     cdef fnn_layer g
-    g.kind = <fnn_layer_kind>LAYER_KINDS[spec["kind"]]
-    g.activation = <fnn_activation>ACTIVATIONS[spec.get("activation", "identity")]
-    g.h, g.w, g.c = spec["h"], spec["w"], spec["c"]
-    g.oh, g.ow, g.oc = spec["oh"], spec["ow"], spec["oc"]
-    g.kh, g.kw = spec.get("kh", 1), spec.get("kw", 1)
-    g.sh, g.sw = spec.get("sh", 1), spec.get("sw", 1)
-    g.ph, g.pw = spec.get("ph", 0), spec.get("pw", 0)
-    g.cell = <fnn_cell>CELLS[spec.get("cell", "rnn")]
-    g.dirs = spec.get("dirs", 1)
-    g.dropout = spec.get("dropout", 0.0)
-    g.batch_norm = spec.get("batch_norm", False)
+    g.kind = <fnn_layer_kind>LAYER_KINDS[spec.kind]
+    g.activation = <fnn_activation>ACTIVATIONS[spec.activation]
+    g.h, g.w, g.c = spec.h, spec.w, spec.c
+    g.oh, g.ow, g.oc = spec.oh, spec.ow, spec.oc
+    g.kh, g.kw = spec.kh, spec.kw
+    g.sh, g.sw = spec.sh, spec.sw
+    g.ph, g.pw = spec.ph, spec.pw
+    g.cell = <fnn_cell>CELLS[spec.cell]
+    g.dirs = spec.dirs
+    g.dropout = spec.dropout
+    g.batch_norm = spec.batch_norm
     return g
 
 
 cdef class Network:
-    """A sequential network as the engine sees it: layer specs (dicts, see
+    """A sequential network as the engine sees it: LayerSpecs (see
     fastnn/_network.py), output activation and thread count.  Parameters
     live outside, in one flat buffer."""
     cdef fnn_net net
@@ -177,8 +175,8 @@ cdef class Network:
         self.n_params = fnn_net_n_params(&self.net)
         self.n_coefs = fnn_net_n_coefs(&self.net)
         first, last = layers[0], layers[len(layers) - 1]
-        self.n_inputs = first["h"] * first["w"] * first["c"]
-        self.n_outputs = last["oh"] * last["ow"] * last["oc"]
+        self.n_inputs = first.h * first.w * first.c
+        self.n_outputs = last.oh * last.ow * last.oc
 
     def __dealloc__(self):
         PyMem_Free(self.layers)
@@ -294,24 +292,15 @@ cdef class Network:
             x = &Xd[start, 0]
         with nogil:
             if Y == NULL:
-                if real is float:
-                    s = fnn_net_forward_f32(P, work, params, x, xs,
-                                            stop - start, &self.net, ctx)
-                else:
-                    s = fnn_net_forward_f64(P, work, params, x, xs,
-                                            stop - start, &self.net, ctx)
+                s = fnn_net_forward(P, work, params, x, xs, stop - start, &self.net, ctx)
             else:
-                if real is float:
-                    s = fnn_net_loss_grad_f32(loss, grad, work, params, x, xs,
-                                              Y, sw, stop - start, seed, &self.net, ctx)
-                else:
-                    s = fnn_net_loss_grad_f64(loss, grad, work, params, x, xs,
-                                              Y, sw, stop - start, seed, &self.net, ctx)
+                s = fnn_net_loss_grad(loss, grad, work, params, x, xs,
+                                      Y, sw, stop - start, seed, &self.net, ctx)
         check(s)
 
     def train_epoch(self, real[::1] params, real[::1] grad, real[::1] state,
                     X, const real[:, ::1] Y, sw, const int64_t[::1] order,
-                    int64_t batch_size, dict opt, double loss_scale, uint64_t seed=0):
+                    int64_t batch_size, opt, double loss_scale, uint64_t seed=0):
         """One pass over the rows in `order`, one optimizer step per batch.
         seed: 0 for inference mode, else training mode with the epoch's
         dropout masks (each batch gets its own stream of the seed) and
@@ -382,26 +371,12 @@ cdef class Network:
                                              &src_ptr[0], &src_ind[0] if src_ind.shape[0] else NULL,
                                              &order[start], nb)
                     if s == FNN_OK:
-                        if real is float:
-                            s = fnn_gather_values_f32(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
-                                                  &pos[0], bptr[nb])
-                        else:
-                            s = fnn_gather_values_f64(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
-                                                  &pos[0], bptr[nb])
+                        s = fnn_gather_values(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
+                                              &pos[0], bptr[nb])
                 else:
-                    if real is float:
-                        s = fnn_gather_rows_f32(&Xb[0, 0], &Xd[0, 0], &order[start],
-                                                nb, C, &self.ctx)
-                    else:
-                        s = fnn_gather_rows_f64(&Xb[0, 0], &Xd[0, 0], &order[start],
-                                                nb, C, &self.ctx)
+                    s = fnn_gather_rows(&Xb[0, 0], &Xd[0, 0], &order[start], nb, C, &self.ctx)
                 if s == FNN_OK:
-                    if real is float:
-                        s = fnn_gather_rows_f32(&Yb[0, 0], &Y[0, 0], &order[start],
-                                                nb, K, &self.ctx)
-                    else:
-                        s = fnn_gather_rows_f64(&Yb[0, 0], &Y[0, 0], &order[start],
-                                                nb, K, &self.ctx)
+                    s = fnn_gather_rows(&Yb[0, 0], &Y[0, 0], &order[start], nb, K, &self.ctx)
                 sw_sum = nb
                 wp = NULL
                 if w is not None:
@@ -411,21 +386,13 @@ cdef class Network:
                         sw_sum += wb[i]
                     wp = &wb[0]
                 if s == FNN_OK:
-                    if real is float:
-                        s = fnn_net_train_step_f32(
-                            &loss, &sq, &params[0], &grad[0], &state[0],
-                            &work[0], NULL if sparse else &Xb[0, 0], xs,
-                            &Yb[0, 0], wp, nb, sw_sum,
-                            (fnn_mix64(seed + <uint64_t>start) | 1) if seed else 0,
-                            &self.net, &o, &ctx)
-                    else:
-                        s = fnn_net_train_step_f64(
-                            &loss, &sq, &params[0], &grad[0], &state[0],
-                            &work[0], NULL if sparse else &Xb[0, 0], xs,
-                            &Yb[0, 0], wp, nb, sw_sum,
-                            (fnn_mix64(seed + <uint64_t>start) | 1) if seed else 0,
-                            &self.net, &o, &ctx)
-            opt["t"] = o.t
+                    s = fnn_net_train_step(
+                        &loss, &sq, &params[0], &grad[0], &state[0],
+                        &work[0], NULL if sparse else &Xb[0, 0], xs,
+                        &Yb[0, 0], wp, nb, sw_sum,
+                        (fnn_mix64(seed + <uint64_t>start) | 1) if seed else 0,
+                        &self.net, &o, &ctx)
+            opt.t = o.t
             check(s)
             total += (loss * loss_scale + penalty * sq) / sw_sum * nb
             PyErr_CheckSignals()  # raises KeyboardInterrupt after Ctrl-C

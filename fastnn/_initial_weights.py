@@ -22,11 +22,11 @@ def recurrent(spec, random_state, dtype):
     """PyTorch's uniform(-1/sqrt(units), 1/sqrt(units)) for the weights;
     zero biases, except that an LSTM's forget gates start at 1 (open), so
     that early gradients reach back through many steps."""
-    units = spec["oc"] // spec["dirs"]
+    units = spec.oc // spec.dirs
     bound = 1.0 / np.sqrt(units)
     coef = random_state.uniform(-bound, bound, coef_shape(spec))
     intercept = np.zeros(bias_size(spec))
-    if spec["cell"] == "lstm":
-        for d in range(spec["dirs"]):
+    if spec.cell == "lstm":
+        for d in range(spec.dirs):
             intercept[(4 * d + 1) * units:(4 * d + 2) * units] = 1.0
     return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)

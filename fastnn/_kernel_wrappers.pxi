@@ -2,6 +2,12 @@
 
 # ---- single kernels, for the tests -------------------------------------
 
+cdef fnn_layer layer_of_kind(spec, kinds) except *:
+    if spec.kind not in kinds:
+        raise ValueError("a %s layer where %s was expected" % (spec.kind, " or ".join(kinds)))
+    return make_layer(spec)
+
+
 cdef partials_scratch(int n_threads, int64_t n_params):
     """Scratch for every thread's partial weight and bias gradients of a
     layer of n_params (at most doubles)."""
@@ -23,14 +29,7 @@ def dense_forward(const real[:, ::1] X, const real[:, ::1] W, const real[::1] b,
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_ref_dense_forward_f32(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC) \
-                if reference else \
-                fnn_dense_forward_f32(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC, &ctx)
-        else:
-            s = fnn_ref_dense_forward_f64(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC) \
-                if reference else \
-                fnn_dense_forward_f64(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC, &ctx)
+        s = fnn_dense_forward(&y[0, 0], &X[0, 0], &W[0, 0], &b[0], N, C, OC, &ctx, reference)
     check(s)
     return Y
 
@@ -45,14 +44,8 @@ def dense_backward(real[:, ::1] dX, real[:, ::1] dW, real[::1] db,
     cdef fnn_ctx ctx = with_scratch(make_ctx(n_threads), scratch)
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_ref_dense_backward_f32(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC) \
-                if reference else \
-                fnn_dense_backward_f32(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC, &ctx)
-        else:
-            s = fnn_ref_dense_backward_f64(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC) \
-                if reference else \
-                fnn_dense_backward_f64(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0], N, C, OC, &ctx)
+        s = fnn_dense_backward(&dX[0, 0], &dW[0, 0], &db[0], &dY[0, 0], &X[0, 0], &W[0, 0],
+                               N, C, OC, &ctx, reference)
     check(s)
 
 
@@ -66,12 +59,7 @@ def activation_forward(real[::1] A, str activation, int n_threads=1,
         raise ValueError("empty input")
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_ref_activation_forward_f32(&A[0], n, act) if reference \
-                else fnn_activation_forward_f32(&A[0], n, act, &ctx)
-        else:
-            s = fnn_ref_activation_forward_f64(&A[0], n, act) if reference \
-                else fnn_activation_forward_f64(&A[0], n, act, &ctx)
+        s = fnn_activation_forward(&A[0], n, act, &ctx, reference)
     check(s)
 
 
@@ -85,12 +73,7 @@ def activation_backward(real[::1] dZ, const real[::1] dA, const real[::1] A,
         raise ValueError("dZ, dA and A must have the same non-zero length")
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_ref_activation_backward_f32(&dZ[0], &dA[0], &A[0], n, act) if reference \
-                else fnn_activation_backward_f32(&dZ[0], &dA[0], &A[0], n, act, &ctx)
-        else:
-            s = fnn_ref_activation_backward_f64(&dZ[0], &dA[0], &A[0], n, act) if reference \
-                else fnn_activation_backward_f64(&dZ[0], &dA[0], &A[0], n, act, &ctx)
+        s = fnn_activation_backward(&dZ[0], &dA[0], &A[0], n, act, &ctx, reference)
     check(s)
 
 
@@ -104,14 +87,7 @@ def activation_backward_from_input(real[::1] dZ, const real[::1] dA, const real[
         raise ValueError("dZ, dA and Z must have the same non-zero length")
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_ref_activation_backward_from_input_f32(&dZ[0], &dA[0], &Z[0], n, act) \
-                if reference else \
-                fnn_activation_backward_from_input_f32(&dZ[0], &dA[0], &Z[0], n, act, &ctx)
-        else:
-            s = fnn_ref_activation_backward_from_input_f64(&dZ[0], &dA[0], &Z[0], n, act) \
-                if reference else \
-                fnn_activation_backward_from_input_f64(&dZ[0], &dA[0], &Z[0], n, act, &ctx)
+        s = fnn_activation_backward_from_input(&dZ[0], &dA[0], &Z[0], n, act, &ctx, reference)
     check(s)
 
 
@@ -132,22 +108,17 @@ def output_loss(real[:, ::1] Z, const real[:, ::1] Y, sw, str output,
     cdef double loss = 0
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_output_forward_f32(&Z[0, 0], N, K, out, &ctx)
-            if s == FNN_OK:
-                s = fnn_loss_f32(&loss, &d[0, 0], &Z[0, 0], &Y[0, 0], wp, N, K, out, &ctx)
-        else:
-            s = fnn_output_forward_f64(&Z[0, 0], N, K, out, &ctx)
-            if s == FNN_OK:
-                s = fnn_loss_f64(&loss, &d[0, 0], &Z[0, 0], &Y[0, 0], wp, N, K, out, &ctx)
+        s = fnn_output_forward(&Z[0, 0], N, K, out, &ctx)
+        if s == FNN_OK:
+            s = fnn_loss(&loss, &d[0, 0], &Z[0, 0], &Y[0, 0], wp, N, K, out, &ctx)
     check(s)
     return loss, dZ
 
 
 def optim_step(real[::1] params, real[::1] state, const real[::1] grad,
-               int64_t n_decay, double scale, dict opt, int n_threads=1):
+               int64_t n_decay, double scale, opt, int n_threads=1):
     """One fused update; returns the pre-update squared norm of the
-    decayed prefix.  opt["t"] is advanced for adam and adamw."""
+    decayed prefix.  opt.t is advanced for adam and adamw."""
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_optim o = make_optim(opt)
     cdef double sq = 0
@@ -157,19 +128,17 @@ def optim_step(real[::1] params, real[::1] state, const real[::1] grad,
         raise ValueError("parameter, gradient and state sizes disagree")
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_optim_step_f32(&params[0], &state[0], &sq, &grad[0], params.shape[0], n_decay, scale, &o, &ctx)
-        else:
-            s = fnn_optim_step_f64(&params[0], &state[0], &sq, &grad[0], params.shape[0], n_decay, scale, &o, &ctx)
+        s = fnn_optim_step(&params[0], &state[0], &sq, &grad[0], params.shape[0], n_decay,
+                           scale, &o, &ctx)
     check(s)
-    opt["t"] = o.t
+    opt.t = o.t
     return sq
 
 
-def conv_forward(const real[::1] X, const real[::1] W, const real[::1] b, dict spec,
+def conv_forward(const real[::1] X, const real[::1] W, const real[::1] b, spec,
                  int64_t N, int n_threads=1, bint reference=False):
     """One conv layer on N NHWC samples flattened into X."""
-    cdef fnn_layer g = make_layer(dict(spec, kind="conv"))
+    cdef fnn_layer g = layer_of_kind(spec, ("conv",))
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
     dtype = np.float32 if real is float else np.float64
     Y = np.empty(N * g.oh * g.ow * g.oc, dtype=dtype)
@@ -178,21 +147,16 @@ def conv_forward(const real[::1] X, const real[::1] W, const real[::1] b, dict s
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_ref_conv_forward_f32(&y[0], &X[0], &W[0], &b[0], N, &g) if reference \
-                else fnn_conv_forward_f32(&y[0], &c[0], &X[0], &W[0], &b[0], N, &g, &ctx)
-        else:
-            s = fnn_ref_conv_forward_f64(&y[0], &X[0], &W[0], &b[0], N, &g) if reference \
-                else fnn_conv_forward_f64(&y[0], &c[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+        s = fnn_conv_forward(&y[0], &c[0], &X[0], &W[0], &b[0], N, &g, &ctx, reference)
     check(s)
     return Y
 
 
 def conv_backward(real[::1] dX, real[::1] dW, real[::1] db, const real[::1] dY,
-                  const real[::1] X, const real[::1] W, dict spec, int64_t N,
+                  const real[::1] X, const real[::1] W, spec, int64_t N,
                   int n_threads=1, bint reference=False):
     """dX is overwritten, dW and db accumulate."""
-    cdef fnn_layer g = make_layer(dict(spec, kind="conv"))
+    cdef fnn_layer g = layer_of_kind(spec, ("conv",))
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], db.shape[0])
     if (dX.shape[0] != X.shape[0] or dW.shape[0] != W.shape[0]
             or dY.shape[0] != N * g.oh * g.ow * g.oc):
@@ -203,29 +167,18 @@ def conv_backward(real[::1] dX, real[::1] dW, real[::1] db, const real[::1] dY,
     cdef fnn_ctx ctx = with_scratch(make_ctx(n_threads), scratch)
     cdef fnn_status s = FNN_OK
     with nogil:  # the fast kernel reuses the forward pass's columns
-        if real is float:
-            if reference:
-                s = fnn_ref_conv_backward_f32(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g)
-            else:
-                if fnn_conv_col_size(&g) > 0:  # pointwise layers have no columns
-                    s = fnn_im2col_f32(&c[0], &X[0], N, &g, &ctx)
-                if s == FNN_OK:
-                    s = fnn_conv_backward_f32(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
-        else:
-            if reference:
-                s = fnn_ref_conv_backward_f64(&dX[0], &dW[0], &db[0], &dY[0], &X[0], &W[0], N, &g)
-            else:
-                if fnn_conv_col_size(&g) > 0:  # pointwise layers have no columns
-                    s = fnn_im2col_f64(&c[0], &X[0], N, &g, &ctx)
-                if s == FNN_OK:
-                    s = fnn_conv_backward_f64(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+        if not reference and fnn_conv_col_size(&g) > 0:  # pointwise layers have no columns
+            s = fnn_im2col(&c[0], &X[0], N, &g, &ctx)
+        if s == FNN_OK:
+            s = fnn_conv_backward(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g,
+                                  &ctx, reference)
     check(s)
 
 
-def pool_forward(const real[::1] X, dict spec, int64_t N, int n_threads=1,
+def pool_forward(const real[::1] X, spec, int64_t N, int n_threads=1,
                  bint reference=False):
-    """One pooling layer (spec["kind"] 'maxpool' or 'avgpool')."""
-    cdef fnn_layer g = make_layer(spec)
+    """One pooling layer (spec.kind 'maxpool' or 'avgpool')."""
+    cdef fnn_layer g = layer_of_kind(spec, ("maxpool", "avgpool"))
     check_layer_sizes(&g, N, X.shape[0], 0, 0)
     dtype = np.float32 if real is float else np.float64
     Y = np.empty(N * g.oh * g.ow * g.oc, dtype=dtype)
@@ -233,31 +186,21 @@ def pool_forward(const real[::1] X, dict spec, int64_t N, int n_threads=1,
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_ref_pool_forward_f32(&y[0], &X[0], N, &g) if reference \
-                else fnn_pool_forward_f32(&y[0], &X[0], N, &g, &ctx)
-        else:
-            s = fnn_ref_pool_forward_f64(&y[0], &X[0], N, &g) if reference \
-                else fnn_pool_forward_f64(&y[0], &X[0], N, &g, &ctx)
+        s = fnn_pool_forward(&y[0], &X[0], N, &g, &ctx, reference)
     check(s)
     return Y
 
 
-def pool_backward(real[::1] dX, const real[::1] dY, const real[::1] X, dict spec,
+def pool_backward(real[::1] dX, const real[::1] dY, const real[::1] X, spec,
                   int64_t N, int n_threads=1, bint reference=False):
-    cdef fnn_layer g = make_layer(spec)
+    cdef fnn_layer g = layer_of_kind(spec, ("maxpool", "avgpool"))
     check_layer_sizes(&g, N, X.shape[0], 0, 0)
     if dX.shape[0] != X.shape[0] or dY.shape[0] != N * g.oh * g.ow * g.oc:
         raise ValueError("gradient sizes disagree with the layer")
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_ref_pool_backward_f32(&dX[0], &dY[0], &X[0], N, &g) if reference \
-                else fnn_pool_backward_f32(&dX[0], &dY[0], &X[0], N, &g, &ctx)
-        else:
-            s = fnn_ref_pool_backward_f64(&dX[0], &dY[0], &X[0], N, &g) if reference \
-                else fnn_pool_backward_f64(&dX[0], &dY[0], &X[0], N, &g, &ctx)
+        s = fnn_pool_backward(&dX[0], &dY[0], &X[0], N, &g, &ctx, reference)
     check(s)
 
 
@@ -277,11 +220,11 @@ cdef check_layer_sizes(const fnn_layer *g, int64_t N, int64_t x_size,
         raise ValueError("weights or biases do not fit the layer")
 
 
-def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, dict spec,
+def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, spec,
                       int64_t N, int n_threads=1):
-    """One recurrent layer on N samples of spec["h"] steps flattened into X;
+    """One recurrent layer on N samples of spec.h steps flattened into X;
     returns (Y, work), work being what backward needs."""
-    cdef fnn_layer g = make_layer(dict(spec, kind="recurrent"))
+    cdef fnn_layer g = layer_of_kind(spec, ("recurrent",))
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
     dtype = np.float32 if real is float else np.float64
     Y = np.empty(N * g.oh * g.oc, dtype=dtype)
@@ -290,20 +233,17 @@ def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, d
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_recurrent_forward_f32(&y[0], &wk[0], &X[0], &W[0], &b[0], N, &g, &ctx)
-        else:
-            s = fnn_recurrent_forward_f64(&y[0], &wk[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+        s = fnn_recurrent_forward(&y[0], &wk[0], &X[0], &W[0], &b[0], N, &g, &ctx)
     check(s)
     return Y, work
 
 
 def recurrent_backward(real[::1] dX, real[::1] dW, real[::1] db, real[::1] work,
-                       const real[::1] dY, const real[::1] X, const real[::1] W, dict spec,
+                       const real[::1] dY, const real[::1] X, const real[::1] W, spec,
                        int64_t N, int n_threads=1):
     """dX is overwritten, dW and db accumulate; work (from
     recurrent_forward) is destroyed."""
-    cdef fnn_layer g = make_layer(dict(spec, kind="recurrent"))
+    cdef fnn_layer g = layer_of_kind(spec, ("recurrent",))
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], db.shape[0])
     if (dX.shape[0] != X.shape[0] or dW.shape[0] != W.shape[0]
             or dY.shape[0] != N * g.oh * g.oc
@@ -313,8 +253,6 @@ def recurrent_backward(real[::1] dX, real[::1] dW, real[::1] db, real[::1] work,
     cdef fnn_ctx ctx = with_scratch(make_ctx(n_threads), scratch)
     cdef fnn_status s
     with nogil:
-        if real is float:
-            s = fnn_recurrent_backward_f32(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
-        else:
-            s = fnn_recurrent_backward_f64(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], N, &g, &ctx)
+        s = fnn_recurrent_backward(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], N,
+                                   &g, &ctx)
     check(s)

@@ -1,24 +1,70 @@
-"""Layer specs and where each parameter lives in the one flat buffer.
+"""Layer specs as the engine reads them, and where each parameter lives in
+the one flat buffer.
 
-A spec is a dict the engine understands (see fnn_layer in src_c/fastnn.h):
-kind ('dense', 'conv', 'maxpool', 'avgpool', 'recurrent'), one sample's
-input h, w, c and output oh, ow, oc (images are NHWC; a dense layer has
-h = w = oh = ow = 1), kernel kh, kw, strides sh, sw, top/left padding ph,
-pw, and the activation applied to the layer's output.  A recurrent layer
-reads h time steps of c features (w = 1) and adds its cell ('rnn', 'lstm',
-'gru') and dirs (1, or 2 when bidirectional).  `dropout` holds the rate
-of dropout on the layer's output, `batch_norm` whether it is normalised.
-fastnn/layers.py builds these from the public layers.
-
-The buffer layout is the engine's (fnn_net_param_blocks in src_c/net.c),
+fastnn/layers.py builds LayerSpecs from the public layers.  The buffer
+layout is the engine's (fnn_net_param_blocks in src_c/net.c),
 scikit-learn's `_pack` order: every weight array in layer order, then every
 bias vector, then the batch norm blocks.  The weights therefore form a
 prefix of the buffer, which is what the engine's fused L2 penalty relies
 on, and `coefs_` / `intercepts_` are plain views into it.
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import _engine
+
+KINDS = ("dense", "conv", "maxpool", "avgpool", "recurrent")
+CELLS = ("rnn", "lstm", "gru")
+
+
+@dataclass
+class LayerSpec:
+    """One layer as the engine sees it (fnn_layer in src_c/fastnn.h).
+
+    One sample's input is h x w x c and its output oh x ow x oc (images are
+    NHWC; a dense layer has h = w = oh = ow = 1).  Convolutions and pools
+    have a kernel kh x kw, strides sh, sw and top/left padding ph, pw.  A
+    recurrent layer reads h time steps of c features (w = 1) with its
+    `cell` in `dirs` directions (2: bidirectional).  `activation` is applied
+    to the layer's output, after batch norm when `batch_norm`, before
+    dropout of rate `dropout`.  `declared_activation` records the user's
+    activation of a conv layer whose activation moved behind its max pool
+    (the same result, fewer values to transform).
+    """
+    kind: str
+    h: int
+    w: int
+    c: int
+    oh: int
+    ow: int
+    oc: int
+    kh: int = 1
+    kw: int = 1
+    sh: int = 1
+    sw: int = 1
+    ph: int = 0
+    pw: int = 0
+    activation: str = "identity"
+    cell: str = "rnn"
+    dirs: int = 1
+    dropout: float = 0.0
+    batch_norm: bool = False
+    declared_activation: str = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError("unknown layer kind %r" % (self.kind,))
+        if self.cell not in CELLS:
+            raise ValueError("unknown recurrent cell %r" % (self.cell,))
+
+    @property
+    def n_inputs(self):
+        return self.h * self.w * self.c
+
+    @property
+    def n_outputs(self):
+        return self.oh * self.ow * self.oc
 
 
 def dense_layers(units, activation):
@@ -27,7 +73,7 @@ def dense_layers(units, activation):
     specs = []
     for i, (fan_in, fan_out) in enumerate(zip(units[:-1], units[1:])):
         last = i == len(units) - 2
-        specs.append(dict(kind="dense", h=1, w=1, c=int(fan_in), oh=1, ow=1, oc=int(fan_out),
+        specs.append(LayerSpec(kind="dense", h=1, w=1, c=int(fan_in), oh=1, ow=1, oc=int(fan_out),
                           activation="identity" if last else activation))
     return specs
 
@@ -47,7 +93,7 @@ def conv_layer(h, w, c, filters, kernel, stride, padding, activation):
     (kh, kw), (sh, sw) = kernel, stride
     oh, ph = conv_output_size(h, kh, sh, padding)
     ow, pw = conv_output_size(w, kw, sw, padding)
-    return dict(kind="conv", h=h, w=w, c=c, oh=oh, ow=ow, oc=filters, kh=kh, kw=kw,
+    return LayerSpec(kind="conv", h=h, w=w, c=c, oh=oh, ow=ow, oc=filters, kh=kh, kw=kw,
                 sh=sh, sw=sw, ph=ph, pw=pw, activation=activation)
 
 
@@ -57,7 +103,7 @@ def pool_layer(kind, h, w, c, size, activation="identity"):
     clipped to the input's extent, so a one-pixel-high strip pools along
     its length only and a 1x1 input passes through."""
     kh, kw = min(size[0], h), min(size[1], w)
-    return dict(kind=kind, h=h, w=w, c=c, oh=h // kh, ow=w // kw, oc=c, kh=kh, kw=kw,
+    return LayerSpec(kind=kind, h=h, w=w, c=c, oh=h // kh, ow=w // kw, oc=c, kh=kh, kw=kw,
                 sh=kh, sw=kw, activation=activation)
 
 
@@ -67,7 +113,7 @@ GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 def recurrent_layer(steps, features, units, cell, dirs, sequences):
     """A recurrent layer over `steps` steps of `features` values; it outputs
     dirs * units values for every step (sequences) or for the last one."""
-    return dict(kind="recurrent", h=steps, w=1, c=features, oh=steps if sequences else 1,
+    return LayerSpec(kind="recurrent", h=steps, w=1, c=features, oh=steps if sequences else 1,
                 ow=1, oc=dirs * units, cell=cell, dirs=dirs, activation="identity")
 
 
@@ -75,13 +121,13 @@ def coef_shape(spec):
     """Shape of a layer's weights as users see them (None: no weights).
     Recurrent: (inputs + units, dirs * gates * units), the input weights
     above the recurrent ones, one block of columns per direction."""
-    if spec["kind"] == "dense":
-        return (spec["c"], spec["oc"])
-    if spec["kind"] == "conv":
-        return (spec["kh"], spec["kw"], spec["c"], spec["oc"])
-    if spec["kind"] == "recurrent":
-        units = spec["oc"] // spec["dirs"]
-        return (spec["c"] + units, spec["oc"] * GATES[spec["cell"]])
+    if spec.kind == "dense":
+        return (spec.c, spec.oc)
+    if spec.kind == "conv":
+        return (spec.kh, spec.kw, spec.c, spec.oc)
+    if spec.kind == "recurrent":
+        units = spec.oc // spec.dirs
+        return (spec.c + units, spec.oc * GATES[spec.cell])
     return None
 
 
@@ -89,16 +135,25 @@ def bias_size(spec):
     """Biases of a layer with weights: one per output column, and for the
     gru also the candidate's recurrent bias b_hn (dirs * units more)."""
     size = coef_shape(spec)[-1]
-    return size + spec["oc"] if spec.get("cell") == "gru" else size
+    return size + spec.oc if spec.cell == "gru" else size
+
+
+def n_values(spec):
+    """The values a layer holds in the flat buffer: weights, biases and,
+    with batch norm, its scale and running mean and variance."""
+    shape = coef_shape(spec)
+    if shape is None:
+        return 0
+    return int(np.prod(shape)) + bias_size(spec) + (3 * spec.oc if spec.batch_norm else 0)
 
 
 def glorot_fans(spec):
     """(fan_in, fan_out) for Glorot's bound: a dense layer's widths (as
     scikit-learn uses them), a conv kernel's taps times its channels."""
-    if spec["kind"] == "dense":
-        return spec["c"], spec["oc"]
-    taps = spec["kh"] * spec["kw"]
-    return taps * spec["c"], taps * spec["oc"]
+    if spec.kind == "dense":
+        return spec.c, spec.oc
+    taps = spec.kh * spec.kw
+    return taps * spec.c, taps * spec.oc
 
 
 class Layout:
@@ -115,7 +170,7 @@ class Layout:
                 shape = coef_shape(spec)
                 if int(np.prod(shape)) != nw:
                     raise RuntimeError("layer %r: the engine has %d weights, shape %r holds %d"
-                                       % (spec["kind"], nw, shape, int(np.prod(shape))))
+                                       % (spec.kind, nw, shape, int(np.prod(shape))))
                 self.coef_shapes.append(shape)
                 self._weights.append((w, nw))
                 self._biases.append((b, nb))
@@ -139,8 +194,8 @@ class Layout:
     @staticmethod
     def initial_norms(specs, dtype):
         """Scale 1, running mean 0, running variance 1."""
-        return [np.array([[1.0], [0.0], [1.0]], dtype=dtype).repeat(s["oc"], axis=1)
-                for s in specs if s.get("batch_norm")]
+        return [np.array([[1.0], [0.0], [1.0]], dtype=dtype).repeat(s.oc, axis=1)
+                for s in specs if s.batch_norm]
 
     def pack(self, coefs, intercepts, norms, dtype):
         """A new flat buffer holding copies of coefs, intercepts and norms."""

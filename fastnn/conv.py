@@ -95,13 +95,13 @@ class ConvMixin(ShapedInputMixin):
             conv = conv_layer(h, w, c, int(f), kernel, stride, self.padding, "identity")
             self._check_fits(block, "conv %dx%d (%s)" % (kernel + (self.padding,)), (h, w, c),
                              conv)
-            h, w, c = conv["oh"], conv["ow"], conv["oc"]
+            h, w, c = conv.oh, conv.ow, conv.oc
             if pool != (1, 1):
                 layer = pool_layer("maxpool", h, w, c, pool)
-                h, w, c = layer["oh"], layer["ow"], layer["oc"]
+                h, w, c = layer.oh, layer.ow, layer.oc
 
     def _check_fits(self, block, what, shape, spec):
-        if spec["oh"] < 1 or spec["ow"] < 1:
+        if spec.oh < 1 or spec.ow < 1:
             hint = ""
             if self._image_hwc[1] in (1, 3):
                 hint = ("  (4-D input is read channels first, (n, c, h, w); for "
@@ -111,7 +111,7 @@ class ConvMixin(ShapedInputMixin):
                 "%s receives a %dx%dx%d input and would output %dx%d.  Use bigger "
                 "images, padding='same', a smaller kernel_size or pool_size, or fewer "
                 "filters blocks.%s" % ((self._image_hwc, block, what) + tuple(shape)
-                                       + (spec["oh"], spec["ow"], hint)))
+                                       + (spec.oh, spec.ow, hint)))
 
 
 _CONV_DOC = """{title}

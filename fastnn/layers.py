@@ -2,7 +2,7 @@
 
 Each layer is a small immutable spec: it holds its settings, checks them
 when it is made, and at fit time turns the shape it receives into the
-engine's layer dicts (see _network.py) and the shape it hands on.  Shapes
+engine's LayerSpecs (see _network.py) and the shape it hands on.  Shapes
 are inferred from the data; the output layer, sized by the targets, is
 added after the last one.
 
@@ -10,14 +10,14 @@ A shape is one of ("flat", n), ("image", h, w, c) or ("sequence", steps,
 features).  Images are NHWC inside, so Flatten after an image gives its
 values with the channel varying fastest.
 
-Adding a layer kind: a class here whose `build` returns the engine's dicts
-for it, and, if the engine lacks the kind, its kernels in src_c (see
+Adding a layer kind: a class here whose `build` returns the engine's
+LayerSpecs for it, and, if the engine lacks the kind, its kernels in src_c (see
 docs/design.md).
 """
 from dataclasses import dataclass
 from numbers import Integral, Real
 
-from ._network import conv_layer, pool_layer, recurrent_layer
+from ._network import LayerSpec, conv_layer, n_values, pool_layer, recurrent_layer
 
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus")
 
@@ -35,6 +35,11 @@ def _positive_int(value, name, owner):
     if not (isinstance(value, Integral) and not isinstance(value, bool) and value >= 1):
         raise ValueError("%s: %s must be a positive int, got %r." % (owner, name, value))
     return int(value)
+
+
+def _positive_int_field(layer, name):
+    object.__setattr__(layer, name, _positive_int(getattr(layer, name), name,
+                                                  type(layer).__name__))
 
 
 def pair(value, name, owner):
@@ -57,9 +62,9 @@ def _activation(value, owner):
 
 
 class Layer:
-    """Base of the layer specs.  `build(shape, built)` returns (the engine
-    layer dicts this layer adds, the shape it hands on); `built` is the
-    list of dicts so far, which Dropout and BatchNorm amend."""
+    """Base of the layer specs.  `build(shape, built)` returns (the
+    LayerSpecs this layer adds, the shape it hands on); `built` is the
+    list of specs so far, which Dropout and BatchNorm amend."""
 
     takes = ()  # the input kinds the layer accepts
 
@@ -82,13 +87,13 @@ class Dense(Layer):
     takes = ("flat",)
 
     def __post_init__(self):
-        object.__setattr__(self, "units", _positive_int(self.units, "units", "Dense"))
+        _positive_int_field(self, "units")
         _activation(self.activation, "Dense")
 
     def build(self, shape, built):
         self._check_input(shape)
-        spec = dict(kind="dense", h=1, w=1, c=shape[1], oh=1, ow=1, oc=self.units,
-                    activation=self.activation)
+        spec = LayerSpec(kind="dense", h=1, w=1, c=shape[1], oh=1, ow=1, oc=self.units,
+                         activation=self.activation)
         return [spec], ("flat", self.units)
 
 
@@ -105,7 +110,7 @@ class Conv2D(Layer):
     takes = ("image",)
 
     def __post_init__(self):
-        object.__setattr__(self, "filters", _positive_int(self.filters, "filters", "Conv2D"))
+        _positive_int_field(self, "filters")
         object.__setattr__(self, "kernel_size", pair(self.kernel_size, "kernel_size", "Conv2D"))
         object.__setattr__(self, "strides", pair(self.strides, "strides", "Conv2D"))
         if self.padding not in ("same", "valid"):
@@ -118,11 +123,11 @@ class Conv2D(Layer):
         _, h, w, c = shape
         spec = conv_layer(h, w, c, self.filters, self.kernel_size, self.strides, self.padding,
                           self.activation)
-        if spec["oh"] < 1 or spec["ow"] < 1:
+        if spec.oh < 1 or spec.ow < 1:
             raise ValueError("%r receives %s and would output %dx%d pixels; use padding='same', "
                              "a smaller kernel or stride, or bigger images."
-                             % (self, describe(shape), spec["oh"], spec["ow"]))
-        return [spec], ("image", spec["oh"], spec["ow"], spec["oc"])
+                             % (self, describe(shape), spec.oh, spec.ow))
+        return [spec], ("image", spec.oh, spec.ow, spec.oc)
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ class _Pool2D(Layer):
         self._check_input(shape)
         _, h, w, c = shape
         spec = pool_layer(self.kind, h, w, c, self.pool_size)
-        return [spec], ("image", spec["oh"], spec["ow"], spec["oc"])
+        return [spec], ("image", spec.oh, spec.ow, spec.oc)
 
 
 class MaxPool2D(_Pool2D):
@@ -181,10 +186,10 @@ class Dropout(Layer):
     def build(self, shape, built):
         if not built:
             raise ValueError("%r cannot come first: it drops a layer's outputs." % (self,))
-        if built[-1].get("dropout"):
+        if built[-1].dropout:
             raise ValueError("%r follows another Dropout on the same layer's outputs; give one "
                              "rate." % (self,))
-        built[-1]["dropout"] = float(self.rate)
+        built[-1].dropout = float(self.rate)
         return [], shape
 
 
@@ -196,11 +201,11 @@ class BatchNorm(Layer):
     takes = ("flat", "image")
 
     def build(self, shape, built):
-        if not built or built[-1]["kind"] not in ("dense", "conv") or built[-1].get("dropout"):
+        if not built or built[-1].kind not in ("dense", "conv") or built[-1].dropout:
             raise ValueError("%r must come right after a Dense or Conv2D layer." % (self,))
-        if built[-1].get("batch_norm"):
+        if built[-1].batch_norm:
             raise ValueError("%r follows another BatchNorm on the same layer." % (self,))
-        built[-1]["batch_norm"] = True
+        built[-1].batch_norm = True
         return [], shape
 
 
@@ -214,7 +219,7 @@ class _Recurrent(Layer):
 
     def __post_init__(self):
         name = type(self).__name__
-        object.__setattr__(self, "units", _positive_int(self.units, "units", name))
+        _positive_int_field(self, "units")
         for flag in ("return_sequences", "bidirectional"):
             if not isinstance(getattr(self, flag), bool):
                 raise ValueError("%s: %s must be True or False, got %r."
@@ -263,11 +268,11 @@ def _activate_after_max_pools(specs):
     with dropout on the conv's own output.  The conv keeps its declared
     activation for its initialisation."""
     for conv, pool in zip(specs, specs[1:]):
-        if (conv["kind"] == "conv" and pool["kind"] == "maxpool"
-                and conv["activation"] in MONOTONE and pool["activation"] == "identity"
-                and not conv.get("batch_norm") and not conv.get("dropout")):
-            conv["declared_activation"] = pool["activation"] = conv["activation"]
-            conv["activation"] = "identity"
+        if (conv.kind == "conv" and pool.kind == "maxpool"
+                and conv.activation in MONOTONE and pool.activation == "identity"
+                and not conv.batch_norm and not conv.dropout):
+            conv.declared_activation = pool.activation = conv.activation
+            conv.activation = "identity"
 
 
 def input_kind(layers):
@@ -282,7 +287,7 @@ def input_kind(layers):
 
 
 def build(layers, shape, n_outputs):
-    """The engine layer dicts of `layers` on input `shape`, then an output
+    """The LayerSpecs of `layers` on input `shape`, then an output
     Dense layer of n_outputs (its activation is the loss's).  No layers
     leave the output layer alone: a linear model."""
     if not isinstance(layers, (list, tuple)):
@@ -299,3 +304,28 @@ def build(layers, shape, n_outputs):
                          "layer without return_sequences." % describe(shape))
     _activate_after_max_pools(specs)
     return specs + Dense(n_outputs, "identity").build(shape, specs)[0]
+
+
+def _shape_text(shape):
+    return "(%s%s)" % (", ".join(str(d) for d in shape[1:]), "," if len(shape) == 2 else "")
+
+
+def summary(layers, shape, n_outputs, output_activation):
+    """A table of each layer, the shape it hands on (one sample's) and the
+    values it adds to the parameter buffer, then the output layer and the
+    total.  BatchNorm counts its scale and running statistics (its shift is
+    the bias of the layer before)."""
+    rows, specs = [("Layer", "Output shape", "Params")], []
+    for layer in layers:
+        before = sum(map(n_values, specs))
+        added, shape = layer.build(shape, specs)
+        specs += added
+        rows.append((repr(layer), _shape_text(shape), sum(map(n_values, specs)) - before))
+    out = Dense(n_outputs, "identity").build(shape, specs)[0]
+    rows.append(("Dense(units=%d) output, %s" % (n_outputs, output_activation),
+                 "(%d,)" % n_outputs, n_values(out[0])))
+    total = sum(n for _, _, n in rows[1:])
+    widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
+    lines = ["%-*s  %-*s  %*s" % (widths[0], a, widths[1], b, widths[2], c) for a, b, c in rows]
+    rule = "-" * len(lines[0])
+    return "\n".join([lines[0], rule] + lines[1:] + [rule, "Total params: {:,}".format(total)])

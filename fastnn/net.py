@@ -72,9 +72,9 @@ class NetMixin(ShapedInputMixin):
         return (kind,) + tuple(dims)
 
     def _init_coef(self, spec, dtype):
-        if spec["kind"] == "recurrent":
+        if spec.kind == "recurrent":
             return initial_weights.recurrent(spec, self._random_state, dtype)
-        activation = spec.get("declared_activation", spec["activation"])
+        activation = spec.declared_activation or spec.activation
         factor = 2.0 if activation == "logistic" else 6.0
         return initial_weights.glorot(spec, self._random_state, factor, dtype)
 

@@ -66,7 +66,7 @@ class RNNMixin(ShapedInputMixin):
         return ("sequence",) + tuple(self._sequence_tf)
 
     def _init_coef(self, spec, dtype):
-        if spec["kind"] != "recurrent":
+        if spec.kind != "recurrent":
             return super()._init_coef(spec, dtype)
         return initial_weights.recurrent(spec, self._random_state, dtype)
 

@@ -152,8 +152,8 @@ def recurrent_reference(X, W, b, spec, N, eps=0.0):
     adds k * eps times its terms' magnitude, each sigmoid or tanh adds a few
     eps (the fast ones are approximations), and errors already made pass on
     through the weights, the activations' slopes and the cell's products."""
-    T, c, D, cell = spec["h"], spec["c"], spec["dirs"], spec["cell"]
-    H = spec["oc"] // D
+    T, c, D, cell = spec.h, spec.c, spec.dirs, spec.cell
+    H = spec.oc // D
     GH = GATES[cell] * H
     X = X.reshape(N, T, c).astype(np.float64)
     W = W.reshape(c + H, D * GH).astype(np.float64)
@@ -203,7 +203,7 @@ def recurrent_reference(X, W, b, spec, N, eps=0.0):
                            + 3 * eps * (np.abs(cand) + np.abs(h)))
                     h = (1 - z) * cand + z * h
                 out[n, t, d], bound[n, t, d] = h, e_h
-    if spec["oh"] == T:
+    if spec.oh == T:
         return out.reshape(-1), bound.reshape(-1)
     last = [np.concatenate([a[:, T - 1, 0]] + ([a[:, 0, 1]] if D == 2 else []), axis=1)
             for a in (out, bound)]

@@ -1,6 +1,7 @@
 """Batch normalisation: gradients in training mode, running statistics,
 inference mode, and the estimators' batch_norm parameter."""
 import pickle
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 from fastnn import ConvClassifier, MLPClassifier, MLPRegressor, _engine
 from fastnn._network import Layout, conv_layer, dense_layers, pool_layer
+from fastnn._optimizer import StepSettings
 
 from conftest import assert_grad_close, numeric_grad, rand
 
@@ -21,8 +23,8 @@ pytestmark = pytest.mark.usefixtures("quiet")
 
 def normed(specs):
     for spec in specs[:-1]:
-        if spec["kind"] in ("dense", "conv"):
-            spec["batch_norm"] = True
+        if spec.kind in ("dense", "conv"):
+            spec.batch_norm = True
     return specs
 
 
@@ -94,12 +96,12 @@ def test_training_steps_move_the_running_statistics():
     params, layout = random_params(rng, specs)
     X = rand(rng, 64, 3) * 2 + 3
     Z = X @ layout.views(params)[0][0]
-    opt = dict(solver="sgd", learning_rate=1e-300, alpha=0.0, momentum=0.0, nesterov=False,
-               beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    opt = StepSettings(solver="sgd", learning_rate=1e-300, alpha=0.0, momentum=0.0,
+                       nesterov=False)
     state = np.zeros(_engine.optim_state_size("sgd", layout.n_params))
     for _ in range(60):  # one full batch per step: 1 - 0.9^60 of the way
         net.train_epoch(params, np.empty_like(params), state, X, np.zeros((64, 1)), None,
-                        np.arange(64), 64, dict(opt), 1.0, 5)
+                        np.arange(64), 64, replace(opt), 1.0, 5)
     _, mean, var = layout.views(params)[2][0]
     np.testing.assert_allclose(mean, Z.mean(0), rtol=1e-2)
     np.testing.assert_allclose(var, Z.var(0, ddof=1), rtol=1e-2)
@@ -131,8 +133,8 @@ def test_conv_with_batch_norm_keeps_the_activation_before_the_pool():
     model = ConvClassifier(filters=(8,), hidden_layer_sizes=(32,), batch_norm=True,
                            max_iter=15, random_state=0).fit(X_train / 16, y_train)
     conv, pool = model._specs[0], model._specs[1]
-    assert conv["batch_norm"] and conv["activation"] == "relu"
-    assert pool["activation"] == "identity"
+    assert conv.batch_norm and conv.activation == "relu"
+    assert pool.activation == "identity"
     assert model.score(X_test / 16, y_test) > 0.9
 
 

@@ -77,14 +77,14 @@ def test_pool_windows_are_clipped_to_small_inputs(digits):
     window would."""
     X, y = digits
     deep = ConvClassifier(filters=(4, 4, 4, 4), hidden_layer_sizes=(8,), max_iter=1).fit(X, y)
-    pools = [s for s in deep._specs if s["kind"] == "maxpool"]
-    assert [(p["h"], p["kh"], p["oh"]) for p in pools] == [(8, 2, 4), (4, 2, 2), (2, 2, 1),
+    pools = [s for s in deep._specs if s.kind == "maxpool"]
+    assert [(p.h, p.kh, p.oh) for p in pools] == [(8, 2, 4), (4, 2, 2), (2, 2, 1),
                                                           (1, 1, 1)]
     strips = X[:, :30]  # 30 values: not a square, read as a 1 x 30 strip
     kw = dict(filters=(3, 3), hidden_layer_sizes=(8,), max_iter=5, random_state=0)
     clipped = ConvClassifier(**kw).fit(strips, y)
     explicit = ConvClassifier(**kw, pool_size=(1, 2)).fit(strips, y)
-    assert [(s["kind"], s["h"], s["w"]) for s in clipped._specs[:4]] == [
+    assert [(s.kind, s.h, s.w) for s in clipped._specs[:4]] == [
         ("conv", 1, 30), ("maxpool", 1, 30), ("conv", 1, 15), ("maxpool", 1, 15)]
     np.testing.assert_array_equal(clipped.predict_proba(strips), explicit.predict_proba(strips))
 
@@ -202,11 +202,11 @@ def test_activation_moves_after_max_pool_only_when_monotone(digits, activation):
     model = ConvClassifier(**dict(SMALL, activation=activation, max_iter=10,
                                   learning_rate_init=0.01)).fit(X, y)
     conv, pool = model._specs[:2]
-    assert (conv["kind"], pool["kind"]) == ("conv", "maxpool")
+    assert (conv.kind, pool.kind) == ("conv", "maxpool")
     moved = activation != "gelu"
-    assert conv["activation"] == ("identity" if moved else activation)
-    assert pool["activation"] == (activation if moved else "identity")
-    assert [s["activation"] for s in model._specs[2:]] == [activation, "identity"]
+    assert conv.activation == ("identity" if moved else activation)
+    assert pool.activation == (activation if moved else "identity")
+    assert [s.activation for s in model._specs[2:]] == [activation, "identity"]
     assert model.score(X, y) > 0.8
 
 
@@ -269,7 +269,7 @@ def test_pooling_none_is_no_pooling(digits):
     X, y = digits
     none = ConvClassifier(pooling=None, **SMALL).fit(X, y)
     one = ConvClassifier(pool_size=1, **SMALL).fit(X, y)
-    assert [s["kind"] for s in none._specs] == ["conv", "dense", "dense"]
+    assert [s.kind for s in none._specs] == ["conv", "dense", "dense"]
     np.testing.assert_array_equal(none.predict_proba(X), one.predict_proba(X))
 
 

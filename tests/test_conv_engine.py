@@ -37,13 +37,13 @@ def test_conv_matches_reference(dtype, case, n_threads):
     N = case[0]
     spec = spec_of(*case)
     rng = np.random.default_rng(sum(case[:5]))
-    X = rand(rng, N * spec["h"] * spec["w"] * spec["c"], dtype=dtype)
-    W = rand(rng, spec["kh"] * spec["kw"] * spec["c"] * spec["oc"], dtype=dtype)
-    b = rand(rng, spec["oc"], dtype=dtype)
+    X = rand(rng, N * spec.h * spec.w * spec.c, dtype=dtype)
+    W = rand(rng, spec.kh * spec.kw * spec.c * spec.oc, dtype=dtype)
+    b = rand(rng, spec.oc, dtype=dtype)
     Y = _engine.conv_forward(X, W, b, spec, N, n_threads=n_threads)
     exact, magnitude = rounding_reference(
         lambda X, W, b: _engine.conv_forward(X, W, b, spec, N, reference=True), [X, W, b])
-    taps = spec["kh"] * spec["kw"] * spec["c"]
+    taps = spec.kh * spec.kw * spec.c
     assert_within_rounding(Y, exact, magnitude, taps + 1, dtype)
 
     dY = rand(rng, Y.size, dtype=dtype)
@@ -56,9 +56,9 @@ def test_conv_matches_reference(dtype, case, n_threads):
         [dY, X, W], outputs=[np.zeros(X.size), start[0], start[1]])
     # dX sums every window and filter that covers a pixel; dW and db every
     # output position of every sample, onto their start value
-    positions = N * spec["oh"] * spec["ow"]
+    positions = N * spec.oh * spec.ow
     for name, a, e, m, terms in zip(["dX", "dW", "db"], out, exact, magnitude,
-                                    [spec["kh"] * spec["kw"] * spec["oc"], positions + 1,
+                                    [spec.kh * spec.kw * spec.oc, positions + 1,
                                      positions + 1]):
         assert_within_rounding(a, e, m, terms, dtype, name)
 
@@ -67,9 +67,9 @@ def test_same_padding_keeps_size_and_valid_shrinks():
     same = conv_layer(28, 28, 1, 8, (3, 3), (1, 1), "same", "relu")
     valid = conv_layer(28, 28, 1, 8, (3, 3), (1, 1), "valid", "relu")
     strided = conv_layer(28, 27, 1, 8, (3, 3), (2, 2), "same", "relu")
-    assert (same["oh"], same["ow"], same["ph"]) == (28, 28, 1)
-    assert (valid["oh"], valid["ow"], valid["ph"]) == (26, 26, 0)
-    assert (strided["oh"], strided["ow"]) == (14, 14)
+    assert (same.oh, same.ow, same.ph) == (28, 28, 1)
+    assert (valid.oh, valid.ow, valid.ph) == (26, 26, 0)
+    assert (strided.oh, strided.ow) == (14, 14)
 
 
 POOLS = [(2, 4, 4, 3, (2, 2)), (3, 5, 7, 2, (2, 3)), (1, 3, 3, 1, (3, 3)), (40, 12, 12, 16, (2, 2))]
@@ -110,9 +110,9 @@ def test_conv_gradient(case):
     N = case[0]
     spec = spec_of(*case)
     rng = np.random.default_rng(1)
-    X = rand(rng, N * spec["h"] * spec["w"] * spec["c"])
-    W = rand(rng, spec["kh"] * spec["kw"] * spec["c"] * spec["oc"])
-    b = rand(rng, spec["oc"])
+    X = rand(rng, N * spec.h * spec.w * spec.c)
+    W = rand(rng, spec.kh * spec.kw * spec.c * spec.oc)
+    b = rand(rng, spec.oc)
 
     def objective():
         return 0.5 * np.sum(_engine.conv_forward(X, W, b, spec, N) ** 2)
@@ -159,7 +159,7 @@ def small_conv_net(pool, n_threads=1):
     conv1 = conv_layer(6, 5, 2, 3, (3, 3), (1, 1), "same", "tanh")
     pool1 = pool_layer(pool, 6, 5, 3, (2, 2))
     conv2 = conv_layer(3, 2, 3, 4, (2, 2), (1, 1), "valid", "relu")
-    head = dense_layers([conv2["oh"] * conv2["ow"] * conv2["oc"], 5, 3], "logistic")
+    head = dense_layers([conv2.oh * conv2.ow * conv2.oc, 5, 3], "logistic")
     return _engine.Network([conv1, pool1, conv2] + head, "softmax", n_threads)
 
 

@@ -17,14 +17,14 @@ pytestmark = pytest.mark.usefixtures("quiet")
 def network(rates, output="softmax", n_threads=1):
     specs = dense_layers([5, 7, 6, 3], "tanh")
     for spec, rate in zip(specs, rates):
-        spec["dropout"] = rate
+        spec.dropout = rate
     return _engine.Network(specs, output, n_threads)
 
 
 def test_masks_depend_only_on_the_seed():
     rng = np.random.default_rng(0)
     specs = dense_layers([4, 300, 2], "identity")
-    specs[0]["dropout"] = 0.3
+    specs[0].dropout = 0.3
     X = rand(rng, 400, 4)
     Y = rand(rng, 400, 2)
     params = rand(rng, _engine.Network(specs, "identity").n_params) * 0.1
@@ -73,7 +73,7 @@ def test_dropout_gradient_through_stacked_recurrent_layers():
     specs = [recurrent_layer(4, 3, 3, "lstm", 2, True), recurrent_layer(4, 6, 2, "gru", 1, False)]
     specs += dense_layers([2, 4, 2], "relu")
     for spec in specs[:3]:
-        spec["dropout"] = 0.4
+        spec.dropout = 0.4
     net = _engine.Network(specs, "identity")
     params = rand(rng, net.n_params) * 0.3
     X, Y = rand(rng, 6, 12), rand(rng, 6, 2)

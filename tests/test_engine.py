@@ -1,6 +1,8 @@
 """The C engine: fast kernels against naive references, gradient checks by
 central differences, and losses / optimizers against scikit-learn's own
 NumPy code."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -10,6 +12,7 @@ from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOpti
 
 from fastnn import _engine
 from fastnn._network import conv_layer, dense_layers, pool_layer, recurrent_layer
+from fastnn._optimizer import StepSettings
 
 from conftest import (assert_grad_close, assert_network_gradient, assert_within_rounding,
                       numeric_grad, rand, rounding_reference, tol)
@@ -194,11 +197,11 @@ def sklearn_steps(params, grads, n_decay, scale, kw):
     """Run scikit-learn's optimizer on the flat vector, split into a decayed
     and an undecayed part like coefs_ and intercepts_."""
     parts = [params[:n_decay].copy(), params[n_decay:].copy()]
-    alpha = kw["alpha"]
-    if kw["solver"] == "sgd":
-        opt = SGDOptimizer(parts, kw["learning_rate"], "constant", kw["momentum"], kw["nesterov"])
+    alpha = kw.alpha
+    if kw.solver == "sgd":
+        opt = SGDOptimizer(parts, kw.learning_rate, "constant", kw.momentum, kw.nesterov)
     else:
-        opt = AdamOptimizer(parts, kw["learning_rate"], kw["beta_1"], kw["beta_2"], kw["epsilon"])
+        opt = AdamOptimizer(parts, kw.learning_rate, kw.beta_1, kw.beta_2, kw.epsilon)
     for g in grads:
         gp = [(g[:n_decay] + alpha * parts[0]) * scale, g[n_decay:] * scale]
         opt.update_params(parts, gp)
@@ -214,15 +217,14 @@ def test_optimizer_matches_sklearn(dtype, solver, nesterov, n, n_threads):
     params = rand(rng, n, dtype=dtype)
     grads = [rand(rng, n, dtype=dtype) for _ in range(3)]
     n_decay, alpha, scale = n // 2 + 1, 0.01, 0.25
-    opt = dict(solver=solver, learning_rate=0.01, alpha=alpha, momentum=0.9,
-               nesterov=nesterov, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    opt = StepSettings(solver=solver, learning_rate=0.01, alpha=alpha, nesterov=nesterov)
     state = np.zeros(2 * n if solver == "adam" else n, dtype=dtype)
     p = params.copy()
     for g in grads:
         before = p[:n_decay].astype(np.float64)
         sq = _engine.optim_step(p, state, g, n_decay, scale, opt, n_threads=n_threads)
         np.testing.assert_allclose(sq, before @ before, rtol=1e-5)
-    assert opt["t"] == (3 if solver == "adam" else 0)
+    assert opt.t == (3 if solver == "adam" else 0)
     expect = sklearn_steps(params.astype(np.float64), [g.astype(np.float64) for g in grads],
                            n_decay, scale, opt)
     np.testing.assert_allclose(p, expect, **tol(dtype))
@@ -338,8 +340,8 @@ def test_network_gradient_through_every_layer_kind(act):
     pool = pool_layer("maxpool", 6, 5, 3, (2, 2), act)
     point = conv_layer(3, 2, 3, 4, (1, 1), (1, 1), "valid", act)
     images = _engine.Network([conv, pool, point] + dense_layers([24, 5, 3], act), "softmax", 2)
-    seq = dict(recurrent_layer(4, 3, 5, "gru", 2, True), activation=act)
-    last = dict(recurrent_layer(4, 10, 3, "lstm", 1, False), activation=act)
+    seq = replace(recurrent_layer(4, 3, 5, "gru", 2, True), activation=act)
+    last = replace(recurrent_layer(4, 10, 3, "lstm", 1, False), activation=act)
     sequences = _engine.Network([seq, last] + dense_layers([3, 4, 2], act), "identity", 2)
     for net, n_in, K, output in [(images, 60, 3, "softmax"), (sequences, 12, 2, "identity")]:
         params = rand(rng, net.n_params) * 0.5
@@ -382,12 +384,11 @@ def test_train_epoch_threads_agree(dtype, solver):
         net = dense_net([13, 300, 120, 4], "tanh", "softmax", n_threads=n_threads)
         assert net.n_params > 32768
         params = (rand(np.random.default_rng(6), net.n_params) * 0.3).astype(dtype)
-        opt = dict(solver=solver, learning_rate=1e-2, alpha=1e-3, momentum=0.9,
-                   nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+        opt = StepSettings(solver=solver, learning_rate=1e-2, alpha=1e-3)
         state = np.zeros(_engine.optim_state_size(solver, net.n_params), dtype)
         total = net.train_epoch(params, np.empty_like(params), state, X, Y, None,
                                 order, 256, opt, 1.0)
-        assert opt["t"] == (3 if solver == "adam" else 0)  # ceil(600 / 256) steps
+        assert opt.t == (3 if solver == "adam" else 0)  # ceil(600 / 256) steps
         results.append((total, params))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-4)
     np.testing.assert_allclose(results[0][1], results[1][1], **tol(dtype))
@@ -405,13 +406,13 @@ def split_cases():
     width of their input rows."""
     conv = conv_layer(6, 5, 2, 8, (3, 3), (1, 1), "same", "relu")
     pool = pool_layer("avgpool", 6, 5, 8, (2, 2))
-    images = [dict(conv, dropout=0.2), pool] + dense_layers([48, 40, 3], "tanh")
-    images[2]["dropout"] = 0.3
+    images = [replace(conv, dropout=0.2), pool] + dense_layers([48, 40, 3], "tanh")
+    images[2].dropout = 0.3
     seq = recurrent_layer(6, 3, 20, "lstm", 2, True)
-    sequences = [dict(seq, dropout=0.25), recurrent_layer(6, 40, 12, "gru", 1, False)]
+    sequences = [replace(seq, dropout=0.25), recurrent_layer(6, 40, 12, "gru", 1, False)]
     sequences += dense_layers([12, 3], "relu")
     dense = dense_layers([30, 64, 48, 3], "relu")
-    dense[0]["dropout"] = 0.5
+    dense[0].dropout = 0.5
     return [("dense", dense, 30), ("images", images, 60), ("sequences", sequences, 18)]
 
 
@@ -450,7 +451,7 @@ def test_small_batches_are_not_split():
     assert split_bands(net, 50, np.float64) == 1
     specs = dense_layers([30, 64, 48, 3], "relu")
     assert split_bands(_engine.Network(specs, "softmax", 2), 150, np.float64) == 2
-    specs[0]["batch_norm"] = True
+    specs[0].batch_norm = True
     assert split_bands(_engine.Network(specs, "softmax", 2), 150, np.float64) == 1
 
 
@@ -461,7 +462,7 @@ def test_scratch_holds_every_threads_partial_gradients():
     specs = dense_layers([20, 8, 3], "relu")
     assert _engine.Network(specs, "softmax", 1).scratch().size == 0
     assert _engine.Network(specs, "softmax", 2).scratch().size == 2 * (20 * 8 + 8) * 8
-    specs[0]["batch_norm"] = True
+    specs[0].batch_norm = True
     # batch norm: its sums and one partial row per thread, 2 * 8 doubles each
     assert _engine.Network(specs, "softmax", 1).scratch().size == 2 * 2 * 8 * 8
     assert _engine.Network(specs, "softmax", 4).scratch().size == 4 * (20 * 8 + 8) * 8
@@ -472,8 +473,7 @@ def test_nonfinite_loss_keeps_parameters():
     params = np.ones(net.n_params)
     X = np.array([[np.inf, 1.0], [1.0, 1.0]])
     Y = np.zeros((2, 1))
-    opt = dict(solver="sgd", learning_rate=0.1, alpha=0.0, momentum=0.9, nesterov=True,
-               beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    opt = StepSettings(solver="sgd", learning_rate=0.1, alpha=0.0)
     before = params.copy()
     with pytest.raises(_engine.NonFiniteLoss):
         net.train_epoch(params, np.empty_like(params), np.zeros_like(params), X, Y, None,
@@ -486,8 +486,7 @@ def test_zero_weight_batch_is_not_finite():
     divides by that sum and ends with non-finite weights)."""
     net = dense_net([2, 3, 1], "relu", "identity")
     params = np.ones(net.n_params)
-    opt = dict(solver="adam", learning_rate=0.1, alpha=0.0, momentum=0.9, nesterov=True,
-               beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    opt = StepSettings(solver="adam", learning_rate=0.1, alpha=0.0)
     with pytest.raises(_engine.NonFiniteLoss):
         net.train_epoch(params, np.empty_like(params), np.zeros(2 * net.n_params),
                         np.ones((2, 2)), np.zeros((2, 1)), np.zeros(2),
@@ -506,8 +505,7 @@ def test_entry_points_refuse_inconsistent_shapes():
         net.loss_grad(params, np.zeros_like(params), X, np.ones((5, 3)), None)
     with pytest.raises(ValueError, match="sample weights"):
         net.loss_grad(params, np.zeros_like(params), X, Y, np.ones(4))
-    opt = dict(solver="sgd", learning_rate=0.1, alpha=0.0, momentum=0.9, nesterov=True,
-               beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    opt = StepSettings(solver="sgd", learning_rate=0.1, alpha=0.0)
     with pytest.raises(ValueError, match="outside X"):
         net.train_epoch(params, np.zeros_like(params), np.zeros_like(params), X, Y, None,
                         np.array([0, 5], dtype=np.int64), 2, opt, 1.0)

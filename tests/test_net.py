@@ -1,14 +1,16 @@
 """fastnn.layers and the estimators over any layer stack."""
 import dataclasses
 import pickle
+import re
 
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_val_score
 
-from fastnn import (ConvClassifier, MLPClassifier, NetClassifier, NetRegressor, RNNRegressor,
-                    _engine)
+from fastnn import (ConvClassifier, MLPClassifier, NetClassifier, NetRegressor, RNNClassifier,
+                    RNNRegressor, _engine)
 from fastnn import layers as L
 
 from conftest import assert_network_gradient, rand, recurrent_reference, tol
@@ -141,6 +143,47 @@ def test_recurrent_stack_is_the_rnn_preset():
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
+# ---- summary -----------------------------------------------------------------
+
+def summary_lines(model):
+    lines = []
+    model.summary(print_fn=lines.append)
+    return lines[0].splitlines()
+
+
+def n_fitted_values(model):
+    return sum(a.size for a in model.coefs_ + model.intercepts_ + model.batch_norm_)
+
+
+def test_summary_lists_each_layer_its_shape_and_parameters(digits):
+    X, y = digits
+    layers = [L.Conv2D(4, 3), L.BatchNorm(), L.MaxPool2D(), L.Flatten(), L.Dense(16),
+              L.Dropout(0.2)]
+    model = NetClassifier(layers, max_iter=2, random_state=0)
+    with pytest.raises(NotFittedError):
+        model.summary()
+    lines = summary_lines(model.fit(X[:200].reshape(-1, 8, 8), y[:200]))
+    rows = lines[2:-2]
+    assert [row.startswith(repr(layer)) for row, layer in zip(rows, layers)] == [True] * 6
+    assert rows[-1].startswith("Dense(units=10) output, softmax")
+    shapes, counts = zip(*(re.search(r"(\([\d, ]+\))\s+(\d+)$", row).groups() for row in rows))
+    assert shapes == ("(8, 8, 4)", "(8, 8, 4)", "(4, 4, 4)", "(64,)", "(16,)", "(16,)", "(10,)")
+    assert [int(c) for c in counts] == [3 * 3 * 4 + 4, 3 * 4, 0, 0, 64 * 16 + 16, 0, 16 * 10 + 10]
+    assert lines[-1] == "Total params: {:,}".format(n_fitted_values(model))
+
+
+@pytest.mark.parametrize("make, X_shape", [
+    (lambda: MLPClassifier((7, 5), max_iter=2), (60, 4)),
+    (lambda: RNNClassifier(cell="gru", recurrent_layer_sizes=(3, 4), bidirectional=True,
+                           max_iter=2), (60, 5, 2)),
+    (lambda: ConvClassifier(filters=(2,), hidden_layer_sizes=(), max_iter=2), (60, 6, 6)),
+])
+def test_summary_of_the_presets_counts_every_fitted_value(make, X_shape):
+    X = rand(np.random.default_rng(0), *X_shape)
+    model = make().fit(X, np.arange(60) % 3)
+    assert summary_lines(model)[-1] == "Total params: {:,}".format(n_fitted_values(model))
+
+
 # ---- every layer through the engine ------------------------------------------
 
 # (the input shape, the layers) of a stack with every layer kind
@@ -185,15 +228,15 @@ def reference_network(specs, params, X):
     A, N = X, X.shape[0]
     weighted = norm_index = 0
     for spec in specs:
-        kind = spec["kind"]
-        alone = dict(spec, activation="identity", batch_norm=False)  # a layer by itself
+        kind = spec.kind
+        alone = dataclasses.replace(spec, activation="identity", batch_norm=False)  # a layer by itself
         if kind in ("maxpool", "avgpool"):
             A = _engine.pool_forward(A.ravel(), alone, N, reference=True).reshape(N, -1)
         else:
             W, b = coefs[weighted], intercepts[weighted]
             weighted += 1
             shift = b
-            if spec.get("batch_norm"):
+            if spec.batch_norm:
                 shift = np.zeros_like(b)  # the bias is batch norm's shift
             if kind == "dense":
                 A = _engine.dense_forward(A, W, shift, reference=True)
@@ -202,16 +245,16 @@ def reference_network(specs, params, X):
                                          reference=True).reshape(N, -1)
             else:
                 A = recurrent_reference(A, W, b, spec, N)[0].reshape(N, -1)
-            if spec.get("batch_norm"):
+            if spec.batch_norm:
                 gamma, mean, var = norms[norm_index]
                 norm_index += 1
-                width = spec["oc"]
+                width = spec.oc
                 Z = A.reshape(-1, width)
                 A = (gamma * (Z - mean) / np.sqrt(var + 1e-5) + b).reshape(N, -1)
         A = np.ascontiguousarray(A)
-        if spec["activation"] != "identity":
+        if spec.activation != "identity":
             flat = A.ravel().copy()
-            _engine.activation_forward(flat, spec["activation"], reference=True)
+            _engine.activation_forward(flat, spec.activation, reference=True)
             A = flat.reshape(N, -1)
     return A
 
@@ -239,3 +282,29 @@ def test_conv_stack_on_digit_images(digits):
                           random_state=0)
     scores = cross_val_score(model, X.reshape(-1, 8, 8), y, cv=3)
     assert scores.mean() >= 0.95, scores
+
+
+def counted_xor_sequences(n, seed):
+    """Sequences of 10 steps of 2 values; the class says how many steps
+    have both values of the same sign (<= 3, 4, 5, 6, >= 7).  Each step
+    needs an XOR before the count: a job for one layer under another."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 10, 2))
+    count = ((X[:, :, 0] > 0) == (X[:, :, 1] > 0)).sum(axis=1)
+    return X, np.digitize(count, [4, 5, 6, 7])
+
+
+def test_stacked_recurrent_layers_learn_what_one_layer_does_not():
+    X, y = counted_xor_sequences(3000, seed=0)
+    X_test, y_test = counted_xor_sequences(1000, seed=1)
+    kw = dict(max_iter=80, learning_rate_init=1e-2, random_state=0)
+    stacked = NetClassifier([L.LSTM(8, return_sequences=True), L.GRU(8)], **kw).fit(X, y)
+    # one recurrent layer of twice the units, with more parameters than
+    # the stack (larger ones fit the training set and score worse still)
+    single = [RNNClassifier(cell=cell, recurrent_layer_sizes=16, **kw).fit(X, y)
+              for cell in ("lstm", "gru")]
+    assert all(stacked.coefs_[0].size + stacked.coefs_[1].size < model.coefs_[0].size
+               for model in single)
+    best_single = max(model.score(X_test, y_test) for model in single)
+    assert stacked.score(X_test, y_test) >= 0.85
+    assert stacked.score(X_test, y_test) >= best_single + 0.08, best_single

@@ -1,6 +1,8 @@
 """Recurrent kernels (rnn, lstm, gru; one or two directions; every step or
 the last one out): against a naive NumPy reference written step by step,
 and gradient checks by central differences (float64)."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -74,10 +76,10 @@ def gradient_term_magnitudes(work, X, W, spec, N, start_W, start_b):
     its work area (their largest value g): dX = dZ Wx^T sums g |Wx| over a
     row of Wx; dW = A^T dZ sums |a| g over every step of every sample, a
     being an input or a hidden state (|h| <= 1); db sums g as often."""
-    T, c, D = spec["h"], spec["c"], spec["dirs"]
-    H = spec["oc"] // D
-    g = np.abs(work[:N * T * D * GATES[spec["cell"]] * H]).max()
-    if spec["cell"] == "gru":  # the candidate's recurrent-term gradient follows the states
+    T, c, D = spec.h, spec.c, spec.dirs
+    H = spec.oc // D
+    g = np.abs(work[:N * T * D * GATES[spec.cell] * H]).max()
+    if spec.cell == "gru":  # the candidate's recurrent-term gradient follows the states
         g = max(g, np.abs(work[N * T * D * (GATES["gru"] + 1) * H:][:N * T * D * H]).max())
     Wm = np.abs(W.astype(np.float64)).reshape(c + H, -1)
     x_sums = np.abs(X.astype(np.float64)).reshape(N * T, c).sum(0)
@@ -95,7 +97,7 @@ def test_recurrent_backward_threads_agree_and_accumulate(dtype, cell):
     N = case[0]
     rng = np.random.default_rng(3)
     spec, X, W, b = make_layer(case, cell, rng, dtype)
-    dY = rand(rng, N * spec["oh"] * spec["oc"], dtype=dtype)
+    dY = rand(rng, N * spec.oh * spec.oc, dtype=dtype)
     start_W, start_b = rand(rng, W.size, dtype=dtype), rand(rng, b.size, dtype=dtype)
     results = []
     for n_threads in (1, 2):
@@ -104,7 +106,7 @@ def test_recurrent_backward_threads_agree_and_accumulate(dtype, cell):
         _engine.recurrent_backward(*out, work, dY, X, W, spec, N, n_threads=n_threads)
         results.append(out)
     magnitudes = gradient_term_magnitudes(work, X, W, spec, N, start_W, start_b)
-    T, GH = spec["h"], spec["oc"] * GATES[cell]
+    T, GH = spec.h, spec.oc * GATES[cell]
     for name, one, two, m, terms in zip(["dX", "dW", "db"], *results, magnitudes,
                                         [GH, N * T + 1, N * T + 1]):
         assert_within_rounding(one, two, m, terms, dtype, name)
@@ -123,7 +125,7 @@ def stacked(cell, dirs, T=4, c=3, units=(3, 2), outputs=2, output="identity"):
     for i, H in enumerate(units):
         specs.append(recurrent_layer(T, c, H, cell, dirs, i < len(units) - 1))
         c = dirs * H
-    specs += dense_layers([specs[-1]["oh"] * specs[-1]["oc"], 4, outputs], "tanh")
+    specs += dense_layers([specs[-1].oh * specs[-1].oc, 4, outputs], "tanh")
     return _engine.Network(specs, output)
 
 
@@ -144,9 +146,9 @@ def test_recurrent_network_gradient(cell, dirs, layers):
 def test_bad_recurrent_layers_are_refused():
     good = recurrent_layer(4, 3, 2, "lstm", 2, False)
     _engine.Network([good], "identity")
-    for bad in [dict(good, oc=3), dict(good, dirs=3, oc=6), dict(good, oh=2),
-                dict(good, w=2), dict(good, h=0)]:
+    for bad in [replace(good, oc=3), replace(good, dirs=3, oc=6), replace(good, oh=2),
+                replace(good, w=2), replace(good, h=0)]:
         with pytest.raises(ValueError):
             _engine.Network([bad], "identity")
-    with pytest.raises(KeyError):
-        _engine.Network([dict(good, cell="transformer")], "identity")
+    with pytest.raises(ValueError, match="unknown recurrent cell"):
+        replace(good, cell="transformer")

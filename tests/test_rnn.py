@@ -1,6 +1,7 @@
 """RNNClassifier and RNNRegressor: input forms, errors, attributes and
 learning on small sequence problems."""
 import pickle
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from fastnn import RNNClassifier, RNNRegressor, _engine, make_windows
+from fastnn._optimizer import StepSettings
 
 from conftest import tol
 
@@ -45,7 +47,7 @@ def test_dense_head_takes_every_activation(activation, dtype):
     model = RNNRegressor(recurrent_layer_sizes=(16,), hidden_layer_sizes=(16,),
                          activation=activation, learning_rate_init=0.01, max_iter=60,
                          random_state=0).fit(X[:240], y[:240])
-    assert [s["activation"] for s in model._specs] == ["identity", activation, "identity"]
+    assert [s.activation for s in model._specs] == ["identity", activation, "identity"]
     assert model.coefs_[0].dtype == dtype
     # the extra head layer overfits 240 sequences a little (relu: 0.94 / 0.77)
     assert model.score(X[:240], y[:240]) > 0.9
@@ -169,17 +171,17 @@ def test_engine_clipping_leaves_the_weight_decay_alone(solver):
     rng = np.random.default_rng(0)
     n, n_decay, scale, alpha, clip = 50, 30, 0.5, 0.1, 0.2
     params, grad = rng.standard_normal(n), rng.standard_normal(n) * 10
-    opt = dict(solver=solver, learning_rate=0.01, alpha=alpha, momentum=0.0, nesterov=False,
-               beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    opt = StepSettings(solver=solver, learning_rate=0.01, alpha=alpha, momentum=0.0,
+                       nesterov=False)
     # clipping by hand: the data gradient shrunk to norm `clip`, then the
     # unclipped L2 term added, fed to the same optimizer without clipping
     shrunk = grad * clip / np.linalg.norm(grad * scale)
     by_hand = params.copy()
     _engine.optim_step(by_hand, np.zeros(_engine.optim_state_size(solver, n)), shrunk,
-                       n_decay, scale, dict(opt))
+                       n_decay, scale, replace(opt))
     clipped = params.copy()
     _engine.optim_step(clipped, np.zeros(_engine.optim_state_size(solver, n)), grad,
-                       n_decay, scale, dict(opt, clip_norm=clip))
+                       n_decay, scale, replace(opt, clip_norm=clip))
     np.testing.assert_allclose(clipped, by_hand, rtol=1e-12)
 
 

@@ -1,6 +1,8 @@
 """The adamw, rmsprop and adagrad solvers (the fused engine step against
 NumPy, adamw's decoupled weight decay, learning on real data) and the
 learning-rate schedule ('cosine', warm-up)."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -11,7 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from fastnn import (ConvClassifier, MLPClassifier, MLPRegressor, RNNRegressor,
                     _engine)
 from fastnn._base import STOCHASTIC_SOLVERS, learning_rate_at
-from fastnn._engine import RMSPROP_RHO
+from fastnn._optimizer import StepSettings
 
 from conftest import rand, tol
 
@@ -23,33 +25,31 @@ pytestmark = pytest.mark.usefixtures("quiet")
 
 
 def settings(solver, alpha, lr=0.01, **kw):
-    return dict(dict(solver=solver, learning_rate=lr, alpha=alpha, momentum=0.9,
-                     nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0,
-                     rho=RMSPROP_RHO), **kw)
+    return StepSettings(solver=solver, learning_rate=lr, alpha=alpha, **kw)
 
 
 def numpy_steps(params, grads, n_decay, scale, opt):
     """The solvers written out plainly, in float64, on the flat vector whose
     prefix [0:n_decay] holds the weights."""
     p = params.astype(np.float64)
-    lr, alpha, eps = opt["learning_rate"], opt["alpha"], opt["epsilon"]
+    lr, alpha, eps = opt.learning_rate, opt.alpha, opt.epsilon
     decayed = np.arange(p.size) < n_decay
     m, v = np.zeros_like(p), np.zeros_like(p)
     for t, grad in enumerate(grads, start=1):
         grad = grad.astype(np.float64)
-        if opt["solver"] in ("adam", "adamw"):
-            l2 = 0.0 if opt["solver"] == "adamw" else alpha
+        if opt.solver in ("adam", "adamw"):
+            l2 = 0.0 if opt.solver == "adamw" else alpha
             g = scale * (grad + l2 * p * decayed)
-            b1, b2 = opt["beta_1"], opt["beta_2"]
+            b1, b2 = opt.beta_1, opt.beta_2
             m = b1 * m + (1 - b1) * g
             v = b2 * v + (1 - b2) * g * g
             lr_t = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-            wd = lr * alpha if opt["solver"] == "adamw" else 0.0
+            wd = lr * alpha if opt.solver == "adamw" else 0.0
             p = p - wd * p * decayed - lr_t * m / (np.sqrt(v) + eps)
         else:
             g = scale * (grad + alpha * p * decayed)
-            if opt["solver"] == "rmsprop":
-                v = opt["rho"] * v + (1 - opt["rho"]) * g * g
+            if opt.solver == "rmsprop":
+                v = opt.rho * v + (1 - opt.rho) * g * g
             else:
                 v = v + g * g
             p = p - lr * g / (np.sqrt(v) + eps)
@@ -74,7 +74,7 @@ def test_fused_step_matches_numpy(dtype, solver, alpha, n, n_threads):
         before = p[:n_decay].astype(np.float64)
         sq = _engine.optim_step(p, state, g, n_decay, scale, opt, n_threads=n_threads)
         np.testing.assert_allclose(sq, before @ before, rtol=1e-5)
-    assert opt["t"] == (3 if solver == "adamw" else 0)
+    assert opt.t == (3 if solver == "adamw" else 0)
     expect = numpy_steps(params, grads, n_decay, scale, opt)
     np.testing.assert_allclose(p, expect, **tol(dtype))
 
@@ -90,13 +90,13 @@ def test_clipping_works_for_every_solver(solver):
     shrunk = grad * clip / np.linalg.norm(grad * scale)
     by_hand, clipped = params.copy(), params.copy()
     _engine.optim_step(by_hand, np.zeros(_engine.optim_state_size(solver, n)), shrunk,
-                       n_decay, scale, dict(opt))
+                       n_decay, scale, replace(opt))
     _engine.optim_step(clipped, np.zeros(_engine.optim_state_size(solver, n)), grad,
-                       n_decay, scale, dict(opt, clip_norm=clip))
+                       n_decay, scale, replace(opt, clip_norm=clip))
     np.testing.assert_allclose(clipped, by_hand, rtol=1e-12)
     free = params.copy()
     _engine.optim_step(free, np.zeros(_engine.optim_state_size(solver, n)), grad,
-                       n_decay, scale, dict(opt))
+                       n_decay, scale, replace(opt))
     assert not np.allclose(free, clipped)
 
 
