@@ -1,13 +1,14 @@
 """fastnn: fast neural networks as scikit-learn estimators."""
 from ._wait_policy import WAIT_POLICY  # noqa: F401  first: loads the engine (see there)
+from .autoencoder import AutoencoderTransformer
 from .conv import ConvClassifier, ConvRegressor
-from . import layers
+from . import layers, text
 from .mlp import MLPClassifier, MLPRegressor
 from .net import NetClassifier, NetRegressor
 from .rnn import RNNClassifier, RNNRegressor
 from .windows import make_windows
 
 __version__ = "0.1.0"
-__all__ = ["ConvClassifier", "ConvRegressor", "MLPClassifier", "MLPRegressor", "NetClassifier",
+__all__ = ["AutoencoderTransformer", "ConvClassifier", "ConvRegressor", "MLPClassifier", "MLPRegressor", "NetClassifier",
            "NetRegressor", "RNNClassifier", "RNNRegressor", "layers", "make_windows",
-           "__version__"]
+           "text", "__version__"]

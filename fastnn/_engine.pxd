@@ -61,6 +61,7 @@ cdef extern from "fastnn.h" nogil:
         FNN_MAXPOOL
         FNN_AVGPOOL
         FNN_RECURRENT
+        FNN_EMBED
     ctypedef enum fnn_cell:
         FNN_CELL_RNN
         FNN_CELL_LSTM
@@ -73,6 +74,8 @@ cdef extern from "fastnn.h" nogil:
         int64_t dirs
         double dropout
         int batch_norm
+        int64_t vocab
+        int masked
     ctypedef struct fnn_net:
         int n_layers
         const fnn_layer *layers
@@ -212,18 +215,18 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_im2col_f64(double*, const double*, int64_t, const fnn_layer*,
                               const fnn_ctx*)
     fnn_status fnn_recurrent_forward_f32(float*, float*, const float*,
-                                         const float*, const float*, int64_t,
-                                         const fnn_layer*, const fnn_ctx*)
+                                         const float*, const float*, const float*,
+                                         int64_t, const fnn_layer*, const fnn_ctx*)
     fnn_status fnn_recurrent_forward_f64(double*, double*, const double*,
-                                         const double*, const double*, int64_t,
-                                         const fnn_layer*, const fnn_ctx*)
+                                         const double*, const double*, const double*,
+                                         int64_t, const fnn_layer*, const fnn_ctx*)
     fnn_status fnn_recurrent_backward_f32(float*, float*, float*, float*,
                                           const float*, const float*,
-                                          const float*, int64_t,
+                                          const float*, const float*, int64_t,
                                           const fnn_layer*, const fnn_ctx*)
     fnn_status fnn_recurrent_backward_f64(double*, double*, double*, double*,
                                           const double*, const double*,
-                                          const double*, int64_t,
+                                          const double*, const double*, int64_t,
                                           const fnn_layer*, const fnn_ctx*)
     fnn_status fnn_pool_forward_f32(float*, const float*, int64_t,
                                     const fnn_layer*, const fnn_ctx*)

@@ -18,7 +18,7 @@ ACTIVATIONS = {"identity": FNN_ACT_IDENTITY, "logistic": FNN_ACT_LOGISTIC,
                "tanh": FNN_ACT_TANH, "relu": FNN_ACT_RELU, "leaky_relu": FNN_ACT_LEAKY_RELU,
                "elu": FNN_ACT_ELU, "gelu": FNN_ACT_GELU, "softplus": FNN_ACT_SOFTPLUS}
 LAYER_KINDS = {"dense": FNN_DENSE, "conv": FNN_CONV, "maxpool": FNN_MAXPOOL,
-               "avgpool": FNN_AVGPOOL, "recurrent": FNN_RECURRENT}
+               "avgpool": FNN_AVGPOOL, "recurrent": FNN_RECURRENT, "embedding": FNN_EMBED}
 CELLS = {"rnn": FNN_CELL_RNN, "lstm": FNN_CELL_LSTM, "gru": FNN_CELL_GRU}
 LAYER_FIELDS = ("h", "w", "c", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "ph", "pw")
 # the output activations, then the robust regression losses (identity
@@ -145,6 +145,8 @@ cdef fnn_layer make_layer(spec) except *:
     g.dirs = spec.dirs
     g.dropout = spec.dropout
     g.batch_norm = spec.batch_norm
+    g.vocab = spec.vocab
+    g.masked = spec.masked
     return g
 
 

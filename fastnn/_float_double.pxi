@@ -189,18 +189,19 @@ cdef inline fnn_status fnn_pool_backward(
 
 
 cdef inline fnn_status fnn_recurrent_forward(
-        real *Y, real *work, const real *X, const real *W, const real *b, int64_t N,
-        const fnn_layer *g, const fnn_ctx *ctx) noexcept nogil:
+        real *Y, real *work, const real *X, const real *W, const real *b, const real *ids,
+        int64_t N, const fnn_layer *g, const fnn_ctx *ctx) noexcept nogil:
     if real is float:
-        return fnn_recurrent_forward_f32(Y, work, X, W, b, N, g, ctx)
+        return fnn_recurrent_forward_f32(Y, work, X, W, b, ids, N, g, ctx)
     else:
-        return fnn_recurrent_forward_f64(Y, work, X, W, b, N, g, ctx)
+        return fnn_recurrent_forward_f64(Y, work, X, W, b, ids, N, g, ctx)
 
 
 cdef inline fnn_status fnn_recurrent_backward(
         real *dX, real *dW, real *db, real *work, const real *dY, const real *X,
-        const real *W, int64_t N, const fnn_layer *g, const fnn_ctx *ctx) noexcept nogil:
+        const real *W, const real *ids, int64_t N, const fnn_layer *g,
+        const fnn_ctx *ctx) noexcept nogil:
     if real is float:
-        return fnn_recurrent_backward_f32(dX, dW, db, work, dY, X, W, N, g, ctx)
+        return fnn_recurrent_backward_f32(dX, dW, db, work, dY, X, W, ids, N, g, ctx)
     else:
-        return fnn_recurrent_backward_f64(dX, dW, db, work, dY, X, W, N, g, ctx)
+        return fnn_recurrent_backward_f64(dX, dW, db, work, dY, X, W, ids, N, g, ctx)

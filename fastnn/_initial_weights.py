@@ -30,3 +30,10 @@ def recurrent(spec, random_state, dtype):
         for d in range(spec.dirs):
             intercept[(4 * d + 1) * units:(4 * d + 2) * units] = 1.0
     return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+
+
+def embedding(spec, random_state, dtype):
+    """Each id's vector from uniform(-0.05, 0.05), as Keras starts its
+    embeddings: small, so no id dominates the first steps; no biases."""
+    coef = random_state.uniform(-0.05, 0.05, coef_shape(spec))
+    return coef.astype(dtype, copy=False), np.zeros(0, dtype=dtype)

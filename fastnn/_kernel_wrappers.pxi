@@ -233,7 +233,7 @@ def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, s
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
     with nogil:
-        s = fnn_recurrent_forward(&y[0], &wk[0], &X[0], &W[0], &b[0], N, &g, &ctx)
+        s = fnn_recurrent_forward(&y[0], &wk[0], &X[0], &W[0], &b[0], NULL, N, &g, &ctx)
     check(s)
     return Y, work
 
@@ -253,6 +253,6 @@ def recurrent_backward(real[::1] dX, real[::1] dW, real[::1] db, real[::1] work,
     cdef fnn_ctx ctx = with_scratch(make_ctx(n_threads), scratch)
     cdef fnn_status s
     with nogil:
-        s = fnn_recurrent_backward(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], N,
-                                   &g, &ctx)
+        s = fnn_recurrent_backward(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], NULL,
+                                   N, &g, &ctx)
     check(s)

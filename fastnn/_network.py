@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _engine
 
-KINDS = ("dense", "conv", "maxpool", "avgpool", "recurrent")
+KINDS = ("dense", "conv", "maxpool", "avgpool", "recurrent", "embedding")
 CELLS = ("rnn", "lstm", "gru")
 
 
@@ -26,7 +26,10 @@ class LayerSpec:
     NHWC; a dense layer has h = w = oh = ow = 1).  Convolutions and pools
     have a kernel kh x kw, strides sh, sw and top/left padding ph, pw.  A
     recurrent layer reads h time steps of c features (w = 1) with its
-    `cell` in `dirs` directions (2: bidirectional).  `activation` is applied
+    `cell` in `dirs` directions (2: bidirectional).  An embedding, first
+    only, reads h ids per sample (c = 1) from 0 to vocab - 1.  A `masked`
+    recurrent layer or global pool over steps skips the steps whose id is
+    0 (padding).  `activation` is applied
     to the layer's output, after batch norm when `batch_norm`, before
     dropout of rate `dropout`.  `declared_activation` records the user's
     activation of a conv layer whose activation moved behind its max pool
@@ -50,6 +53,8 @@ class LayerSpec:
     dirs: int = 1
     dropout: float = 0.0
     batch_norm: bool = False
+    vocab: int = 0
+    masked: bool = False
     declared_activation: str = None
 
     def __post_init__(self):
@@ -128,12 +133,16 @@ def coef_shape(spec):
     if spec.kind == "recurrent":
         units = spec.oc // spec.dirs
         return (spec.c + units, spec.oc * GATES[spec.cell])
+    if spec.kind == "embedding":
+        return (spec.vocab, spec.oc)
     return None
 
 
 def bias_size(spec):
     """Biases of a layer with weights: one per output column, and for the
     gru also the candidate's recurrent bias b_hn (dirs * units more)."""
+    if spec.kind == "embedding":
+        return 0
     size = coef_shape(spec)[-1]
     return size + spec.oc if spec.cell == "gru" else size
 

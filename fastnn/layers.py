@@ -67,6 +67,11 @@ class Layer:
     list of specs so far, which Dropout and BatchNorm amend."""
 
     takes = ()  # the input kinds the layer accepts
+    # An Embedding's padding mask, step for step: a layer that reads it
+    # skips padding steps; one that keeps it hands on steps that still line
+    # up with the ids; any other layer ends it.
+    reads_mask = False
+    keeps_mask = False
 
     def _check_input(self, shape):
         if shape[0] not in self.takes:
@@ -77,6 +82,38 @@ class Layer:
 
     def build(self, shape, built):
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Embedding(Layer):
+    """Integer ids in, a learned vector of `dim` values for each out: the
+    first layer, reading X as (n, steps) ids from 0 to vocab_size - 1 (as
+    SequenceVectorizer makes them).  With mask_padding, id 0 is padding:
+    recurrent layers keep their state across it and global pooling leaves
+    it out, so a padded sequence gives what the unpadded one would."""
+    vocab_size: int
+    dim: int
+    mask_padding: bool = True
+    takes = ("sequence",)
+
+    def __post_init__(self):
+        _positive_int_field(self, "vocab_size")
+        _positive_int_field(self, "dim")
+        if not isinstance(self.mask_padding, bool):
+            raise ValueError("Embedding: mask_padding must be True or False, got %r."
+                             % (self.mask_padding,))
+
+    def build(self, shape, built):
+        if built:
+            raise ValueError("%r must be the first layer: it reads the input's ids." % (self,))
+        self._check_input(shape)
+        _, steps, features = shape
+        if features != 1:
+            raise ValueError("%r reads one id per step, but receives %s; give X as (n, "
+                             "steps) ids." % (self, describe(shape)))
+        spec = LayerSpec(kind="embedding", h=steps, w=1, c=1, oh=steps, ow=1, oc=self.dim,
+                         vocab=self.vocab_size)
+        return [spec], ("sequence", steps, self.dim)
 
 
 @dataclass(frozen=True)
@@ -160,6 +197,91 @@ class AvgPool2D(_Pool2D):
 
 
 @dataclass(frozen=True)
+class Conv1D(Layer):
+    """`filters` convolutions of kernel_size steps along a sequence, then
+    the activation (padding as Conv2D's).  It hands on a sequence of
+    filters features per step."""
+    filters: int
+    kernel_size: int = 3
+    strides: int = 1
+    padding: str = "same"
+    activation: str = "relu"
+    takes = ("sequence",)
+
+    def __post_init__(self):
+        for name in ("filters", "kernel_size", "strides"):
+            _positive_int_field(self, name)
+        if self.padding not in ("same", "valid"):
+            raise ValueError("Conv1D: padding must be 'same' or 'valid', got %r."
+                             % (self.padding,))
+        _activation(self.activation, "Conv1D")
+
+    def build(self, shape, built):
+        # a sequence is an image one pixel wide: the same memory, NHWC
+        self._check_input(shape)
+        _, steps, features = shape
+        spec = conv_layer(steps, 1, features, self.filters, (self.kernel_size, 1),
+                          (self.strides, 1), self.padding, self.activation)
+        if spec.oh < 1:
+            raise ValueError("%r receives %s and would output no steps; use padding='same', "
+                             "a smaller kernel or stride, or longer sequences."
+                             % (self, describe(shape)))
+        return [spec], ("sequence", spec.oh, spec.oc)
+
+
+@dataclass(frozen=True)
+class _Pool1D(Layer):
+    pool_size: int = 2
+    takes = ("sequence",)
+    kind = None
+
+    def __post_init__(self):
+        _positive_int_field(self, "pool_size")
+
+    def build(self, shape, built):
+        self._check_input(shape)
+        _, steps, features = shape
+        spec = pool_layer(self.kind, steps, 1, features, (self.pool_size, 1))
+        return [spec], ("sequence", spec.oh, spec.oc)
+
+
+class MaxPool1D(_Pool1D):
+    """The largest value of each window of pool_size steps (as MaxPool2D)."""
+    kind = "maxpool"
+
+
+class AvgPool1D(_Pool1D):
+    """The mean of each window of pool_size steps (as AvgPool2D)."""
+    kind = "avgpool"
+
+
+@dataclass(frozen=True)
+class _GlobalPool(Layer):
+    takes = ("sequence", "image")
+    kind = None
+    reads_mask = True
+
+    def build(self, shape, built):
+        self._check_input(shape)
+        h, w, c = (shape[1], 1, shape[2]) if shape[0] == "sequence" else shape[1:]
+        spec = pool_layer(self.kind, h, w, c, (h, w))
+        return [spec], ("flat", c)
+
+
+class GlobalMaxPool(_GlobalPool):
+    """Each feature's largest value over all steps of a sequence, or each
+    channel's over all positions of an image: flat rows of that many
+    values."""
+    kind = "maxpool"
+
+
+class GlobalAvgPool(_GlobalPool):
+    """Each feature's mean over all steps, or each channel's over all
+    positions (as GlobalMaxPool)."""
+    kind = "avgpool"
+
+
+@dataclass(frozen=True)
 class Flatten(Layer):
     """Images or sequences as flat rows (NHWC order: the channel, or a
     step's features, vary fastest)."""
@@ -182,6 +304,8 @@ class Dropout(Layer):
     def __post_init__(self):
         if not (isinstance(self.rate, Real) and 0 <= self.rate < 1):
             raise ValueError("Dropout: rate must be in [0, 1), got %r." % (self.rate,))
+
+    keeps_mask = True
 
     def build(self, shape, built):
         if not built:
@@ -216,6 +340,11 @@ class _Recurrent(Layer):
     bidirectional: bool = False
     takes = ("sequence",)
     cell = None
+    reads_mask = True
+
+    @property
+    def keeps_mask(self):
+        return self.return_sequences
 
     def __post_init__(self):
         name = type(self).__name__
@@ -292,12 +421,16 @@ def build(layers, shape, n_outputs):
     leave the output layer alone: a linear model."""
     if not isinstance(layers, (list, tuple)):
         raise ValueError("layers must be a list of fastnn.layers, got %r." % (layers,))
-    specs = []
+    specs, masked = [], False
     for layer in layers:
         if not isinstance(layer, Layer):
             raise ValueError("layers must hold fastnn.layers objects (Dense(64), Conv2D(32), "
                              "LSTM(16)...), got %r." % (layer,))
         added, shape = layer.build(shape, specs)
+        if masked and layer.reads_mask:
+            added[0].masked = True
+        masked = (isinstance(layer, Embedding) and layer.mask_padding) or (
+            masked and layer.keeps_mask)
         specs += added
     if shape[0] != "flat":
         raise ValueError("The last layer hands on %s; end with Flatten() or a recurrent "

@@ -19,6 +19,15 @@ from ._tasks import ClassifierNetwork, RegressorNetwork
 DEFAULT_LAYERS = (fastnn_layers.Dense(100),)
 
 
+def _check_ids(X, embedding):
+    """The ids an Embedding reads: whole numbers from 0 to vocab_size - 1."""
+    bad = (X < 0) | (X >= embedding.vocab_size) | (X != np.floor(X))
+    if bad.any():
+        raise ValueError("%r reads ids from 0 to %d, but X holds %r; size the vocabulary "
+                         "to the data (SequenceVectorizer's vocab_size_)."
+                         % (embedding, embedding.vocab_size - 1, X[bad].flat[0]))
+
+
 class NetMixin(ShapedInputMixin):
     """Reading the input the first layer asks for, and building the
     network from the layer list."""
@@ -62,6 +71,9 @@ class NetMixin(ShapedInputMixin):
         kind, dims = form
         if kind == "image":
             return image_rows(X, dims)
+        layers = self._layer_list()
+        if layers and isinstance(layers[0], fastnn_layers.Embedding):
+            _check_ids(X, layers[0])
         return np.ascontiguousarray(X, dtype=X.dtype).reshape(X.shape[0], -1)
 
     def _layers(self):
@@ -74,6 +86,8 @@ class NetMixin(ShapedInputMixin):
     def _init_coef(self, spec, dtype):
         if spec.kind == "recurrent":
             return initial_weights.recurrent(spec, self._random_state, dtype)
+        if spec.kind == "embedding":
+            return initial_weights.embedding(spec, self._random_state, dtype)
         activation = spec.declared_activation or spec.activation
         factor = 2.0 if activation == "logistic" else 6.0
         return initial_weights.glorot(spec, self._random_state, factor, dtype)
@@ -86,19 +100,23 @@ _NET_DOC = """{title}
 
     ``layers``: a list from ``fastnn.layers`` (``Dense``, ``Conv2D``,
     ``MaxPool2D``, ``AvgPool2D``, ``Flatten``, ``Dropout``, ``BatchNorm``,
-    ``SimpleRNN``, ``LSTM``, ``GRU``), default one ``Dense(100)`` layer.
+    ``SimpleRNN``, ``LSTM``, ``GRU``, ``Embedding``, ``Conv1D``,
+    ``MaxPool1D``, ``AvgPool1D``, ``GlobalMaxPool``, ``GlobalAvgPool``),
+    default one ``Dense(100)`` layer.
     Shapes are inferred from the data at fit; a layer that cannot take its
     input says which layer and which sizes.  The output layer, {out}, is
     added after the last one, which must hand on flat rows (end image or
     sequence layers with ``Flatten()``, or a recurrent layer without
     ``return_sequences``).
 
-    Input: what the first layer takes.  ``Conv2D`` or a pooling layer:
-    images as ``(n, h, w)``, ``(n, c, h, w)`` or flat rows with
-    ``input_shape=(c, h, w)`` (as ConvClassifier); a recurrent layer:
-    sequences as ``(n, steps, features)``, ``(n, steps)`` or flat rows
-    with ``input_shape=(steps, features)`` (as RNNClassifier); ``Dense``:
-    flat rows; ``Flatten``: any of these, flattened.  Float input trains in
+    Input: what the first layer takes.  ``Conv2D`` or a 2-D pooling
+    layer: images as ``(n, h, w)``, ``(n, c, h, w)`` or flat rows with
+    ``input_shape=(c, h, w)`` (as ConvClassifier); a recurrent, ``Conv1D``,
+    1-D or global pooling layer: sequences as ``(n, steps, features)``,
+    ``(n, steps)`` or flat rows with ``input_shape=(steps, features)`` (as
+    RNNClassifier); ``Embedding``: ``(n, steps)`` integer ids (as
+    SequenceVectorizer gives them); ``Dense``: flat rows; ``Flatten``: any
+    of these, flattened.  Float input trains in
     its own dtype; integer and bool input in float32.  Sparse input is not
     accepted.
 

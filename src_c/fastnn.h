@@ -154,7 +154,8 @@ typedef enum {
     FNN_CONV = 1,
     FNN_MAXPOOL = 2,
     FNN_AVGPOOL = 3,
-    FNN_RECURRENT = 4
+    FNN_RECURRENT = 4,
+    FNN_EMBED = 5 /* first layer only: h ids per sample (c = 1) to h x oc */
 } fnn_layer_kind;
 
 /* Recurrent cells.  Gate order inside a cell's block of columns follows
@@ -178,6 +179,9 @@ typedef struct {
     int64_t dirs;        /* recurrent: 1, or 2 when bidirectional */
     double dropout;      /* training: share of the outputs zeroed, in [0, 1) */
     int batch_norm;      /* dense, conv: normalise before the activation */
+    int64_t vocab;       /* embedding: ids 0 .. vocab - 1 */
+    int masked;          /* recurrent, global pool over steps: skip the steps
+                          * whose input id (the embedding's) is 0, padding */
 } fnn_layer;
 
 /* A network: its layers in order and its output activation + loss.  Its
@@ -185,7 +189,7 @@ typedef struct {
  * MLP's: every layer's weights in layer order (dense: c x oc; conv:
  * (kh*kw*c) x oc, rows in (kh, kw, c) order; recurrent: (c + units) x
  * (dirs * gates * units), the input weights then the recurrent ones, one
- * block of columns per direction), then every layer's biases (recurrent:
+ * block of columns per direction; embedding: vocab x oc), then every layer's biases (recurrent:
  * dirs * gates * units, then for the gru dirs * units of b_hn), then for
  * each batch-normalised layer a block of 3 x oc: its scale, running mean
  * and running variance (its shift is the layer's bias, applied after the

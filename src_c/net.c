@@ -1,5 +1,5 @@
 /* A sequential network end to end: forward, loss, backward, optimizer
- * step, over dense, conv, pooling and recurrent layers. */
+ * step, over embedding, dense, conv, pooling and recurrent layers. */
 #include "fastnn.h"
 #include <math.h>
 #include <string.h>
@@ -11,6 +11,7 @@ static int64_t weight_count(const fnn_layer *g) {
     if (g->kind == FNN_DENSE) return g->c * g->oc;
     if (g->kind == FNN_CONV) return g->kh * g->kw * g->c * g->oc;
     if (g->kind == FNN_RECURRENT) return fnn_recurrent_weight_count(g);
+    if (g->kind == FNN_EMBED) return g->vocab * g->oc;
     return 0;
 }
 
@@ -94,9 +95,21 @@ fnn_status fnn_net_check(const fnn_net *net) {
                 g->cell < FNN_CELL_RNN || g->cell > FNN_CELL_GRU)
                 return FNN_ERR_ARG;
             break;
+        case FNN_EMBED: /* the network's input is its ids */
+            if (l != 0 || g->vocab < 1 || g->c != 1 || g->w != 1 ||
+                g->oh != g->h || g->ow != 1 || g->batch_norm)
+                return FNN_ERR_ARG;
+            break;
         default:
             return FNN_ERR_ARG;
         }
+        /* padding is read from the embedding's ids, step for step */
+        if (g->masked &&
+            (net->layers[0].kind != FNN_EMBED || g->h != net->layers[0].h ||
+             (g->kind != FNN_RECURRENT &&
+              !((g->kind == FNN_MAXPOOL || g->kind == FNN_AVGPOOL) && g->w == 1 &&
+                g->kh == g->h && g->oh == 1))))
+            return FNN_ERR_ARG;
     }
     /* the output activation belongs to fnn_output, not to the last layer */
     if (net->layers[net->n_layers - 1].activation != FNN_ACT_IDENTITY)
@@ -180,6 +193,7 @@ static double layer_macs(const fnn_layer *g) {
     if (g->kind == FNN_CONV)
         return (double)weight_count(g) * (double)(g->oh * g->ow);
     if (g->kind == FNN_RECURRENT) return (double)weight_count(g) * (double)g->h;
+    if (g->kind == FNN_EMBED) return (double)out_size(g); /* a copy */
     return (double)in_size(g); /* pooling: a compare or add per input */
 }
 

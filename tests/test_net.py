@@ -199,7 +199,34 @@ STACKS = {
                            L.Dropout(0.2), L.GRU(3), L.Dense(4, "leaky_relu")]),
     "flattened sequences": (("sequence", 4, 2), [L.LSTM(3, return_sequences=True), L.Flatten(),
                                      L.Dense(3)]),
+    "images pooled whole": (("image", 4, 3, 2), [L.Conv2D(3, 2), L.GlobalAvgPool()]),
+    # ids in: padding (0) masked where mask_padding, else an id like any
+    "text, recurrent": (("sequence", 6, 1), [L.Embedding(5, 3),
+                           L.GRU(3, return_sequences=True, bidirectional=True),
+                           L.Dropout(0.2), L.LSTM(2), L.Dense(3, "tanh")]),
+    "text, recurrent, unmasked": (("sequence", 5, 1), [L.Embedding(4, 2, mask_padding=False),
+                           L.SimpleRNN(3, return_sequences=True), L.GlobalMaxPool()]),
+    "text, max pooled": (("sequence", 6, 1), [L.Embedding(5, 3), L.GlobalMaxPool()]),
+    "text, average pooled": (("sequence", 6, 1), [L.Embedding(5, 3),
+                           L.SimpleRNN(2, return_sequences=True), L.GlobalAvgPool()]),
+    "text, convolved": (("sequence", 7, 1), [L.Embedding(6, 3), L.Conv1D(4, 3, activation="elu"),
+                           L.MaxPool1D(2), L.Conv1D(2, 2, strides=2, padding="valid"),
+                           L.AvgPool1D(1), L.GlobalMaxPool(), L.Dense(3)]),
 }
+
+
+def stack_input(stack, rng, n):
+    """Rows for STACKS[stack]: values, or for a text stack ids with
+    padding (0) after, before and inside the sequences, and one row of
+    padding alone."""
+    shape, layers = STACKS[stack]
+    if not isinstance(layers[0], L.Embedding):
+        return rand(rng, n, int(np.prod(shape[1:])))
+    ids = rng.integers(1, layers[0].vocab_size, (n, shape[1])).astype(np.float64)
+    ids[rng.random(ids.shape) < 0.3] = 0
+    ids[0] = 0
+    ids[1, -2:] = ids[2, :2] = 0
+    return ids
 
 
 def stack_specs(stack):
@@ -215,7 +242,7 @@ def test_every_layer_kind_has_the_gradient_of_its_loss(stack, n_threads):
     net = _engine.Network(specs, "softmax", n_threads)
     rng = np.random.default_rng(7)
     params = rand(rng, net.n_params) * 0.5
-    X = rand(rng, 6, width)
+    X = stack_input(stack, rng, 6)
     Y = np.eye(3)[rng.integers(0, 3, 6)]
     assert_network_gradient(net, params, X, Y, rng.random(6) + 0.5)
 
@@ -226,12 +253,21 @@ def reference_network(specs, params, X):
     (inference: batch norm by its running statistics)."""
     coefs, intercepts, norms = Layout(specs).views(params)
     A, N = X, X.shape[0]
+    kept = X != 0  # the steps that are not padding, for masked layers
     weighted = norm_index = 0
     for spec in specs:
         kind = spec.kind
         alone = dataclasses.replace(spec, activation="identity", batch_norm=False)  # a layer by itself
-        if kind in ("maxpool", "avgpool"):
+        if spec.masked and kind in ("maxpool", "avgpool"):
+            A = masked_pool_reference(A.reshape(N, spec.h, spec.c), kept, kind)
+        elif kind in ("maxpool", "avgpool"):
             A = _engine.pool_forward(A.ravel(), alone, N, reference=True).reshape(N, -1)
+        elif kind == "embedding":
+            A = coefs[weighted][X.astype(int)].reshape(N, -1)
+            weighted += 1
+        elif spec.masked:
+            A = masked_recurrent_reference(A, coefs[weighted], intercepts[weighted], spec, kept)
+            weighted += 1
         else:
             W, b = coefs[weighted], intercepts[weighted]
             weighted += 1
@@ -259,6 +295,41 @@ def reference_network(specs, params, X):
     return A
 
 
+def masked_pool_reference(A, kept, kind):
+    """Each feature's max or mean over the kept steps (0 with none)."""
+    pool = np.max if kind == "maxpool" else np.mean
+    return np.array([pool(a[k], axis=0) if k.any() else np.zeros(a.shape[1])
+                     for a, k in zip(A, kept)])
+
+
+def masked_recurrent_reference(A, W, b, spec, kept):
+    """The layer run on each sequence's kept steps alone; with
+    return_sequences, a padding step hands on its direction's previous
+    output (forward: the last kept step before it; backward: the first
+    after it), zeros before any."""
+    N, T, D = A.shape[0], spec.h, spec.dirs
+    H = spec.oc // D
+    out = np.zeros((N, spec.oh, spec.oc))
+    for n in range(N):
+        steps = np.flatnonzero(kept[n])
+        if not steps.size:
+            continue
+        short = dataclasses.replace(spec, h=steps.size, oh=steps.size if spec.oh == T else 1,
+                                    masked=False)
+        x = A[n].reshape(T, spec.c)[steps][None]
+        y = recurrent_reference(x.ravel(), W, b, short, 1)[0].reshape(short.oh, spec.oc)
+        if spec.oh == 1:
+            out[n, 0] = y[0]
+            continue
+        for t in range(T):
+            before, after = steps[steps <= t], steps[steps >= t]
+            if before.size:
+                out[n, t, :H] = y[np.searchsorted(steps, before[-1]), :H]
+            if D == 2 and after.size:
+                out[n, t, H:] = y[np.searchsorted(steps, after[0]), H:]
+    return out.reshape(N, -1)
+
+
 @pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("stack", list(STACKS))
 def test_every_layer_kind_matches_the_reference_network(stack, n_threads):
@@ -268,7 +339,7 @@ def test_every_layer_kind_matches_the_reference_network(stack, n_threads):
     params = rand(rng, net.n_params) * 0.5
     for block in Layout(specs).views(params)[2]:
         block[2] = np.abs(block[2]) + 0.5  # running variances are positive
-    X = rand(rng, 40, width)
+    X = stack_input(stack, rng, 40)
     np.testing.assert_allclose(net.forward(params, X), reference_network(specs, params, X),
                                **tol(np.float64))
 

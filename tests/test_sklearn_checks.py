@@ -6,12 +6,12 @@ import pytest
 from sklearn.utils import shuffle
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastnn import (ConvClassifier, ConvRegressor, MLPClassifier, MLPRegressor, NetClassifier,
-                    NetRegressor, RNNClassifier, RNNRegressor)
+from fastnn import (AutoencoderTransformer, ConvClassifier, ConvRegressor, MLPClassifier,
+                    MLPRegressor, NetClassifier, NetRegressor, RNNClassifier, RNNRegressor)
 from fastnn import layers as L
 
 DEFAULTS = [MLPClassifier(), MLPRegressor(), ConvClassifier(), ConvRegressor(), RNNClassifier(),
-            RNNRegressor(), NetClassifier(), NetRegressor()]
+            RNNRegressor(), NetClassifier(), NetRegressor(), AutoencoderTransformer()]
 
 # Small and quick, but trained enough for the checks that expect a decent
 # fit (e.g. check_classifiers_train asks for > 83% training accuracy).
@@ -50,6 +50,8 @@ SETTINGS = [
                  random_state=0),
     NetClassifier([L.GRU(8, return_sequences=True), L.Flatten()], max_iter=200,
                   learning_rate_init=0.01, random_state=0),
+    AutoencoderTransformer([L.Dense(8, "tanh"), L.Dense(3, "tanh")], [L.Dense(6)],
+                           max_iter=100, random_state=0),
 ]
 
 # With dropout or batch norm a row of weight 2 is not the same as the row

@@ -1,0 +1,176 @@
+"""AutoencoderTransformer: a network that learns to reconstruct X, used
+for the compact code in its middle (where PCA would sit in a Pipeline)."""
+import dataclasses
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.metrics import mean_squared_error
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
+
+from . import _engine
+from . import layers as fastnn_layers
+from ._base import BaseNetwork
+from ._network import Layout, coef_shape
+from ._threads import single_threaded_blas
+from .net import NetMixin
+
+DEFAULT_ENCODER = (fastnn_layers.Dense(64), fastnn_layers.Dense(8, activation="identity"))
+
+
+class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NetMixin,
+                             BaseNetwork):
+    """Learn to reconstruct X through a narrow code; transform returns the
+    code.
+
+    ``layers`` is the encoder, a list from ``fastnn.layers``; the output of
+    its last layer (flat rows) is the code, ``transform``'s result.  The
+    decoder is ``decoder_layers``, or by default the encoder's Dense layers
+    but the last, in reverse order (same activations); an identity layer
+    as wide as X's rows comes last.  Training minimises the squared
+    reconstruction error with every training parameter of NetRegressor
+    (solvers, schedules, early stopping, partial_fit, dropout and batch
+    norm layers...).  ``inverse_transform`` decodes codes; ``score`` is the
+    negative mean squared reconstruction error (higher is better).
+
+    Input: as NetRegressor's, what the first layer takes; the
+    reconstruction is of the flat rows.
+    """
+
+    _parameter_constraints: dict = {**BaseNetwork._parameter_constraints,
+                                    **NetMixin._parameter_constraints,
+                                    "decoder_layers": [None, list, tuple]}
+
+    def __init__(self, layers=None, decoder_layers=None, input_shape=None, *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 warmup_epochs=0, monitor="score", clip_grad_norm=None, n_threads=None,
+                 device="cpu"):
+        self._store_params(locals())
+
+    # ---- the network: encoder, then decoder ----------------------------------
+    def _encoder(self):
+        return list(DEFAULT_ENCODER if self.layers is None else self.layers)
+
+    def _layer_list(self):  # what NetMixin reads the input for
+        return self._encoder()
+
+    def _decoder(self):
+        if self.decoder_layers is not None:
+            return list(self.decoder_layers)
+        dense = [layer for layer in self._encoder()[:-1]
+                 if isinstance(layer, fastnn_layers.Dense)]
+        return dense[::-1]
+
+    def _layers(self):
+        return self._encoder() + self._decoder()
+
+    def _output_activation(self):
+        return "identity"
+
+    def _layer_specs(self, n_features, n_outputs):
+        specs = super()._layer_specs(n_features, n_outputs)
+        code = fastnn_layers.build(self._encoder(), self._layer_input(n_features), 1)[:-1]
+        if not code:
+            raise ValueError("The encoder needs at least one layer: its last layer's output "
+                             "is the code.")
+        if code[-1].batch_norm:
+            raise ValueError("The encoder's last layer is its code; put BatchNorm() before "
+                             "that layer, not after it.")
+        self._n_code_specs = len(code)
+        self._n_features_out = code[-1].n_outputs
+        return specs
+
+    # ---- fitting ---------------------------------------------------------------
+    def _validate_input(self, X, y, incremental, reset):
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset,
+                          allow_nd=True, ensure_min_samples=2)
+        X = self._engine_rows(X, reset)
+        return X, X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Learn to reconstruct X (y is ignored)."""
+        return self._fit(X, None, sample_weight=sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One epoch over X (y is ignored)."""
+        self._check_solver()
+        return self._fit(X, None, sample_weight=sample_weight, incremental=True)
+
+    # ---- the code and back -------------------------------------------------------
+    def _part(self, specs, first_weighted, first_norm, dtype):
+        """An engine network of specs and its parameters, cut from the fitted
+        ones (the weighted layers and batch norm blocks from those indices)."""
+        n_weighted = sum(coef_shape(s) is not None for s in specs)
+        n_norms = sum(bool(s.batch_norm) for s in specs)
+        params = Layout(specs).pack(
+            self.coefs_[first_weighted:first_weighted + n_weighted],
+            self.intercepts_[first_weighted:first_weighted + n_weighted],
+            self.batch_norm_[first_norm:first_norm + n_norms], dtype)
+        return _engine.Network(specs, "identity", self._threads()), params
+
+    def _forward(self, net, params, X):
+        with single_threaded_blas():
+            return net.forward(params, self._engine_input(X, params.dtype))
+
+    def transform(self, X):
+        """The code of each sample: (n_samples, code width)."""
+        self._check_is_fitted()
+        X = self._engine_rows(self._predict_input(X), reset=False)
+        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        encoder = list(self._specs[:self._n_code_specs])
+        # the engine ends a network on an identity layer: the code's own
+        # activation is applied after (its dropout is off when predicting)
+        last = encoder[-1]
+        encoder[-1] = dataclasses.replace(last, activation="identity", dropout=0.0,
+                                          declared_activation=None)
+        net, params = self._part(encoder, 0, 0, dtype)
+        code = self._forward(net, params, X)
+        if last.activation != "identity":
+            flat = code.ravel()
+            _engine.activation_forward(flat, last.activation, self._threads())
+        return code
+
+    def inverse_transform(self, X):
+        """The reconstruction of each code: (n_samples, n_features_in_)."""
+        self._check_is_fitted()
+        X = self._check_codes(X)
+        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        encoder = self._specs[:self._n_code_specs]
+        first_weighted = sum(coef_shape(s) is not None for s in encoder)
+        first_norm = sum(bool(s.batch_norm) for s in encoder)
+        net, params = self._part(self._specs[self._n_code_specs:], first_weighted, first_norm,
+                                 dtype)
+        return self._forward(net, params, X)
+
+    def _check_codes(self, Z):
+        Z = check_array(Z, dtype=(np.float64, np.float32))
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError("X has %d features, but the code has %d."
+                             % (Z.shape[1], self._n_features_out))
+        return Z
+
+    def _predict(self, X, check_input=True):
+        return self._forward_pass_fast(X, check_input=check_input)
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(
+            X, y, sample_weight,
+            lambda y, p, sample_weight: -mean_squared_error(y, p, sample_weight=sample_weight))
+
+    def score(self, X, y=None, sample_weight=None):
+        """Negative mean squared reconstruction error of X (y is ignored)."""
+        self._check_is_fitted()
+        rows = self._engine_rows(self._predict_input(X), reset=False)
+        return self._score(rows, np.asarray(rows, dtype=np.float64), sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.target_tags.required = False
+        return tags

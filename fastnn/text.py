@@ -1,0 +1,141 @@
+"""Raw text to the integer token sequences an Embedding layer reads."""
+import re
+from collections import Counter
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+# Words, and each punctuation mark as a token of its own.
+WORD_PATTERN = re.compile(r"\w+|[^\w\s]")
+
+PADDING, UNKNOWN = 0, 1
+RESERVED = ("<pad>", "<unk>")
+
+
+class SequenceVectorizer(TransformerMixin, BaseEstimator):
+    """Turn strings into padded sequences of token ids.
+
+    fit learns the vocabulary: the most frequent tokens (ties: the first
+    seen), numbered from 2 in that order.  Id 0 pads, id 1 stands for a
+    token outside the vocabulary.  transform returns an int32 array of
+    shape (n_samples, max_length) to feed an ``Embedding(vocab_size_,
+    ...)`` layer.
+
+    Parameters
+    ----------
+    analyzer : {'char', 'word'}, default='char'
+        Tokens are characters, or words and punctuation marks.
+    max_length : int or None, default=None
+        Tokens kept per text (the first ones); None: the longest text in
+        fit.  Shorter texts are padded with 0.
+    max_tokens : int or None, default=None
+        Largest vocabulary, the two reserved ids included; None: every
+        token seen in fit.
+    lowercase : bool, default=True
+        Lowercase the text before splitting it.
+    padding : {'post', 'pre'}, default='post'
+        Where the padding goes: after the tokens, or before them.
+
+    Attributes
+    ----------
+    vocabulary_ : dict
+        Token to id (ids from 2).
+    vocab_size_ : int
+        Ids in use, the reserved ones included: the Embedding's vocab_size.
+    max_length_ : int
+        The length of every sequence transform returns.
+    """
+
+    _parameter_constraints: dict = {
+        "analyzer": [StrOptions({"char", "word"})],
+        "max_length": [None, Interval(Integral, 1, None, closed="left")],
+        "max_tokens": [None, Interval(Integral, 3, None, closed="left")],
+        "lowercase": ["boolean"],
+        "padding": [StrOptions({"post", "pre"})],
+    }
+
+    def __init__(self, analyzer="char", max_length=None, max_tokens=None, lowercase=True,
+                 padding="post"):
+        self.analyzer = analyzer
+        self.max_length = max_length
+        self.max_tokens = max_tokens
+        self.lowercase = lowercase
+        self.padding = padding
+
+    def _tokens(self, text):
+        if not isinstance(text, str):
+            raise ValueError("SequenceVectorizer takes strings, got %r." % (type(text).__name__,))
+        if self.lowercase:
+            text = text.lower()
+        return list(text) if self.analyzer == "char" else WORD_PATTERN.findall(text)
+
+    def _documents(self, X):
+        if isinstance(X, str):
+            raise ValueError("SequenceVectorizer takes an iterable of strings, got one string; "
+                             "wrap it in a list.")
+        return [self._tokens(text) for text in X]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the vocabulary (and max_length, when None) from the
+        strings in X."""
+        documents = self._documents(X)
+        if not documents:
+            raise ValueError("SequenceVectorizer needs at least one text to fit.")
+        counts = Counter()
+        for tokens in documents:
+            counts.update(tokens)
+        # Counter keeps first-seen order, and a stable sort keeps it for ties
+        ranked = sorted(counts, key=counts.get, reverse=True)
+        if self.max_tokens is not None:
+            ranked = ranked[:self.max_tokens - len(RESERVED)]
+        self.vocabulary_ = {token: i for i, token in enumerate(ranked, len(RESERVED))}
+        self.vocab_size_ = len(RESERVED) + len(ranked)
+        longest = max(len(tokens) for tokens in documents)
+        self.max_length_ = int(self.max_length or max(longest, 1))
+        return self
+
+    def transform(self, X):
+        """(n_samples, max_length_) int32 token ids."""
+        check_is_fitted(self)
+        documents = self._documents(X)
+        out = np.full((len(documents), self.max_length_), PADDING, dtype=np.int32)
+        for row, tokens in zip(out, documents):
+            ids = [self.vocabulary_.get(t, UNKNOWN) for t in tokens[:self.max_length_]]
+            if ids:
+                if self.padding == "post":
+                    row[:len(ids)] = ids
+                else:
+                    row[-len(ids):] = ids
+        return out
+
+    def inverse_transform(self, X):
+        """The tokens of each row of ids, padding left out, unknown ones as
+        '<unk>' (characters joined into a string for analyzer='char')."""
+        check_is_fitted(self)
+        names = self.get_feature_names_out()
+        X = np.asarray(X)
+        if X.ndim != 2 or not np.issubdtype(X.dtype, np.integer) or (
+                X.size and (X.min() < 0 or X.max() >= self.vocab_size_)):
+            raise ValueError("Expected a 2-D array of ids in [0, %d)." % self.vocab_size_)
+        rows = [[names[i] for i in row if i != PADDING] for row in X]
+        return ["".join(r) for r in rows] if self.analyzer == "char" else rows
+
+    def get_feature_names_out(self, input_features=None):
+        """Every token by its id: entry i is the token of id i ('<pad>' and
+        '<unk>' first), so names[ids] decodes a sequence."""
+        check_is_fitted(self)
+        names = np.empty(self.vocab_size_, dtype=object)
+        names[:len(RESERVED)] = RESERVED
+        for token, i in self.vocabulary_.items():
+            names[i] = token
+        return names
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
