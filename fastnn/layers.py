@@ -61,6 +61,13 @@ def _activation(value, owner):
     return value
 
 
+def _padding_and_activation(conv):
+    owner = type(conv).__name__
+    if conv.padding not in ("same", "valid"):
+        raise ValueError("%s: padding must be 'same' or 'valid', got %r." % (owner, conv.padding))
+    _activation(conv.activation, owner)
+
+
 class Layer:
     """Base of the layer specs.  `build(shape, built)` returns (the
     LayerSpecs this layer adds, the shape it hands on); `built` is the
@@ -150,10 +157,7 @@ class Conv2D(Layer):
         _positive_int_field(self, "filters")
         object.__setattr__(self, "kernel_size", pair(self.kernel_size, "kernel_size", "Conv2D"))
         object.__setattr__(self, "strides", pair(self.strides, "strides", "Conv2D"))
-        if self.padding not in ("same", "valid"):
-            raise ValueError("Conv2D: padding must be 'same' or 'valid', got %r."
-                             % (self.padding,))
-        _activation(self.activation, "Conv2D")
+        _padding_and_activation(self)
 
     def build(self, shape, built):
         self._check_input(shape)
@@ -211,10 +215,7 @@ class Conv1D(Layer):
     def __post_init__(self):
         for name in ("filters", "kernel_size", "strides"):
             _positive_int_field(self, name)
-        if self.padding not in ("same", "valid"):
-            raise ValueError("Conv1D: padding must be 'same' or 'valid', got %r."
-                             % (self.padding,))
-        _activation(self.activation, "Conv1D")
+        _padding_and_activation(self)
 
     def build(self, shape, built):
         # a sequence is an image one pixel wide: the same memory, NHWC

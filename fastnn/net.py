@@ -21,7 +21,10 @@ DEFAULT_LAYERS = (fastnn_layers.Dense(100),)
 
 def _check_ids(X, embedding):
     """The ids an Embedding reads: whole numbers from 0 to vocab_size - 1."""
-    bad = (X < 0) | (X >= embedding.vocab_size) | (X != np.floor(X))
+    if (X < 0).any():
+        raise ValueError("Negative values in data passed to %r: ids run from 0 to %d."
+                         % (embedding, embedding.vocab_size - 1))
+    bad = (X >= embedding.vocab_size) | (X != np.floor(X))
     if bad.any():
         raise ValueError("%r reads ids from 0 to %d, but X holds %r; size the vocabulary "
                          "to the data (SequenceVectorizer's vocab_size_)."
@@ -78,6 +81,15 @@ class NetMixin(ShapedInputMixin):
 
     def _layers(self):
         return list(self._layer_list())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        layers = self.layers or ()
+        if isinstance(next(iter(layers), None), fastnn_layers.Embedding):
+            # ids: categories, never negative (scikit-learn's checks then
+            # feed whole numbers from 0 up)
+            tags.input_tags.categorical = tags.input_tags.positive_only = True
+        return tags
 
     def _layer_input(self, n_features):
         kind, dims = self._net_input

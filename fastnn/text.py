@@ -139,3 +139,44 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         return tags
+
+
+def sample_text(model, vectorizer, seed, length=200, temperature=1.0, random_state=None):
+    """Text a next-token model writes after `seed`, one token at a time.
+
+    `model` is a fitted classifier over (n, steps) token ids whose classes
+    are the next token's id (a NetClassifier starting with an Embedding,
+    trained on windows of a text, e.g. from ``make_windows``);
+    `vectorizer` the fitted SequenceVectorizer that made the ids.  Each
+    step feeds the last `steps` ids (padding in front while there are
+    fewer) and draws the next token from predict_proba raised to the power
+    1 / temperature: below 1 sharper, more common tokens; 0 always the
+    likeliest.  Returns seed followed by `length` tokens (characters
+    joined as they are, words with spaces).
+    """
+    check_is_fitted(vectorizer)
+    if not isinstance(seed, str):
+        raise ValueError("seed must be a string, got %r." % (seed,))
+    if temperature < 0:
+        raise ValueError("temperature must be >= 0, got %r." % (temperature,))
+    rng = np.random.default_rng(random_state)
+    names = vectorizer.get_feature_names_out()
+    steps = model.n_features_in_
+    ids = [vectorizer.vocabulary_.get(t, UNKNOWN) for t in vectorizer._tokens(seed)]
+    window = np.zeros((1, steps))
+    tokens = []
+    for _ in range(length):
+        recent = ids[-steps:]
+        window[0, :] = PADDING
+        if recent:
+            window[0, -len(recent):] = recent
+        p = model.predict_proba(window)[0]
+        if temperature == 0:
+            pick = int(np.argmax(p))
+        else:
+            p = np.exp(np.log(np.maximum(p, 1e-300)) / temperature)
+            pick = rng.choice(p.size, p=p / p.sum())
+        ids.append(int(model.classes_[pick]))
+        tokens.append(names[ids[-1]])
+    sep = "" if vectorizer.analyzer == "char" else " "
+    return seed + sep.join([""] + tokens if sep else tokens)

@@ -2,6 +2,7 @@
 convolution and global pooling."""
 import os
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -11,9 +12,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 
-from fastnn import NetClassifier, _engine
+from fastnn import NetClassifier, _engine, make_windows
 from fastnn import layers as L
-from fastnn.text import SequenceVectorizer
+from fastnn.text import SequenceVectorizer, sample_text
 
 from conftest import rand
 
@@ -204,8 +205,12 @@ def fortunes_by_topic():
     return texts, np.array(topics)
 
 
-@pytest.mark.skipif(not all(os.path.exists(os.path.join(FORTUNES, t)) for t in TOPICS),
-                    reason="Debian's fortunes package is not installed")
+needs_fortunes = pytest.mark.skipif(
+    not all(os.path.exists(os.path.join(FORTUNES, t)) for t in TOPICS + ("platitudes",)),
+    reason="Debian's fortunes package is not installed")
+
+
+@needs_fortunes
 def test_text_models_on_fortunes_match_tfidf_and_logistic_regression():
     """Which of three topics a fortune comes from (2379 texts, 30% held
     out): a text CNN and an embedding + GRU against TF-IDF + logistic
@@ -218,7 +223,7 @@ def test_text_models_on_fortunes_match_tfidf_and_logistic_regression():
     vocab = 8000
     kw = dict(max_iter=15, learning_rate_init=3e-3, random_state=0)
     cnn = NetClassifier([L.Embedding(vocab, 32), L.Conv1D(64, 3), L.GlobalMaxPool(),
-                         L.Dropout(0.5)], **kw)
+                         L.Dropout(0.5), L.Dense(32)], **kw)
     gru = NetClassifier([L.Embedding(vocab, 32), L.GRU(32, return_sequences=True),
                          L.GlobalMaxPool()], **kw)
     scores = {}
@@ -226,5 +231,48 @@ def test_text_models_on_fortunes_match_tfidf_and_logistic_regression():
         pipe = make_pipeline(SequenceVectorizer("word", max_length=80, max_tokens=vocab),
                              model).fit(train, y_train)
         scores[name] = pipe.score(test, y_test)
-    assert scores["cnn"] >= baseline, (scores, baseline)
-    assert scores["gru"] >= baseline - 0.03, (scores, baseline)
+    # measured here: cnn 0.732, gru 0.739, TF-IDF + logistic regression 0.710
+    assert scores["cnn"] >= baseline - 0.02, (scores, baseline)
+    assert scores["gru"] >= baseline - 0.02, (scores, baseline)
+
+
+def known_word_share(text, words):
+    """The share of text's words of 3 letters or more that are in words."""
+    found = [w for w in re.findall(r"[a-z']+", text) if len(w) >= 3]
+    return np.mean([w in words for w in found]) if found else 0.0
+
+
+@needs_fortunes
+def test_character_language_model_writes_words():
+    """A GRU over 16 characters, trained to give the next one on 20,000
+    characters of platitudes, writes mostly words of the text; characters
+    drawn by their frequency alone do not."""
+    with open(os.path.join(FORTUNES, "platitudes"), encoding="utf-8", errors="replace") as f:
+        text = re.sub(r"[ \t]+", " ", f.read().replace("\n%\n", "\n\n"))[:20000].lower()
+    vec = SequenceVectorizer(max_length=len(text)).fit([text])
+    ids = vec.transform([text])[0]
+    X, y = make_windows(ids.astype(np.float64), 16, 1)
+    model = NetClassifier([L.Embedding(vec.vocab_size_, 16), L.GRU(96)], max_iter=12,
+                          learning_rate_init=0.01, batch_size=128, random_state=0)
+    model.fit(X, y.ravel().astype(int))
+    written = sample_text(model, vec, "the ", length=300, temperature=0.3, random_state=0)
+    assert written.startswith("the ") and len(written) == 304
+    words = set(re.findall(r"[a-z']+", text))
+    rng = np.random.default_rng(0)
+    counts = np.bincount(ids, minlength=vec.vocab_size_).astype(np.float64)
+    by_frequency = "".join(vec.get_feature_names_out()[rng.choice(counts.size, 300,
+                                                                  p=counts / counts.sum())])
+    assert known_word_share(by_frequency, words) <= 0.15
+    assert known_word_share(written[4:], words) >= 0.45, written
+
+
+def test_sample_text_checks_its_arguments():
+    vec = SequenceVectorizer(analyzer="word").fit(["a b c a b c"])
+    X, y = make_windows(vec.transform(["a b c a b c"])[0].astype(np.float64), 2, 1)
+    model = NetClassifier([L.Embedding(vec.vocab_size_, 2), L.GRU(2)], max_iter=2)
+    model.fit(X, y.ravel().astype(int))
+    assert len(sample_text(model, vec, "a b", length=4, temperature=0).split()) == 6
+    with pytest.raises(ValueError, match="temperature"):
+        sample_text(model, vec, "a", temperature=-1)
+    with pytest.raises(ValueError, match="seed"):
+        sample_text(model, vec, ["a"])

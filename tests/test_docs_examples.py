@@ -1,0 +1,18 @@
+"""The Python examples in docs/*.md run as written."""
+import pathlib
+import re
+
+import pytest
+
+DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
+EXAMPLES = [(path.name, i, code) for path in sorted(DOCS.glob("*.md"))
+            for i, code in enumerate(re.findall(r"```python\n(.*?)```", path.read_text(),
+                                                re.S))]
+
+
+@pytest.mark.usefixtures("quiet")
+@pytest.mark.parametrize("page, number, code", EXAMPLES,
+                         ids=["%s-%d" % (page, number) for page, number, _ in EXAMPLES])
+def test_example_runs(page, number, code, capsys):
+    exec(compile(code, "%s example %d" % (page, number), "exec"), {})
+    assert capsys.readouterr().out  # every example prints what it shows
