@@ -1,12 +1,12 @@
-"""Command line: `python -m fastnn demo` or `python -m fastnn info`."""
+"""Command line: `python -m fastnn demo`, `info` and `bench`."""
 import argparse
 import os
 import sys
-import time
 
 
 def info():
-    """Version, OpenMP, threads, and the native libraries threadpoolctl sees."""
+    """Version, OpenMP, threads, and the native libraries (BLAS, OpenMP) that
+    threadpoolctl sees."""
     import numpy
     import scipy
     import sklearn
@@ -30,34 +30,52 @@ def info():
             lib.get("num_threads"), lib.get("filepath")))
 
 
-def demo():
-    """Train an MLP on scikit-learn's digits and report accuracy and time."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-    from sklearn.neural_network import MLPClassifier as SklearnMLP
+def bench(args):
+    """benchmarks/compare.py from a source checkout, with its options."""
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "benchmarks", "compare.py")
+    if not os.path.exists(script):
+        raise SystemExit("The benchmarks ship with fastnn's source repository, not with the "
+                         "installed package: run `python benchmarks/compare.py --help` in a "
+                         "checkout.")
+    import subprocess
 
-    from . import MLPClassifier
-
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X / 16.0, y, test_size=0.25, random_state=0, stratify=y)
-    print("digits: %d training and %d test images of 8x8 pixels, 10 classes"
-          % (len(y_train), len(y_test)))
-    params = dict(hidden_layer_sizes=(128, 64), max_iter=100, random_state=0)
-    for name, cls in [("fastnn", MLPClassifier), ("scikit-learn", SklearnMLP)]:
-        start = time.perf_counter()
-        model = cls(**params).fit(X_train, y_train)
-        seconds = time.perf_counter() - start
-        print("%-13s MLPClassifier%s: test accuracy %.4f, %d epochs in %.2f s"
-              % (name, params["hidden_layer_sizes"], model.score(X_test, y_test),
-                 model.n_iter_, seconds))
+    raise SystemExit(subprocess.call([sys.executable, script] + args))
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m fastnn", description=__doc__)
-    parser.add_argument("command", choices=["demo", "info"])
-    args = parser.parse_args(argv)
-    {"demo": demo, "info": info}[args.command]()
+    parser = argparse.ArgumentParser(
+        prog="python -m fastnn",
+        description="fastnn: fast neural networks as scikit-learn estimators.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    demo = commands.add_parser(
+        "demo", help="a one-minute tour: grid search, images, a forecast, text",
+        description="Trains fastnn on data that ships with scikit-learn, Python and fastnn "
+                    "(a grid search on digits against scikit-learn's, a conv net on images, "
+                    "an LSTM forecasting sunspots, a text CNN) and prints a table of scores "
+                    "and times.")
+    demo.add_argument("--plot", metavar="FILE.png",
+                      help="also save each model's learning curve (needs matplotlib)")
+    demo.add_argument("--dataset", choices=["digits", "fashion-mnist"], default="digits",
+                      help="images for the conv part: scikit-learn's digits (default), or "
+                           "Fashion-MNIST's files where they are present (see "
+                           "fastnn.datasets.load_fashion_mnist)")
+    commands.add_parser("info", help="version, OpenMP, threads and the BLAS in use",
+                        description=info.__doc__)
+    commands.add_parser("bench", help="benchmarks/compare.py (from a source checkout)",
+                        description=bench.__doc__ + "  Options after `bench` go to it.",
+                        add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        bench(rest)
+    if rest:
+        parser.error("unrecognized arguments: %s" % " ".join(rest))
+    if args.command == "demo":
+        from . import _demo
+
+        _demo.run(plot=args.plot, dataset=args.dataset)
+    else:
+        info()
 
 
 if __name__ == "__main__":

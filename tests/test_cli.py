@@ -22,12 +22,35 @@ def test_info_reports_build_and_threads():
     assert re.search(r"^blas\s", out.stdout, re.M), "threadpoolctl should see scipy's BLAS"
 
 
-def test_demo_trains_digits():
-    out = run("demo")
+def test_demo_prints_its_table_and_plots(tmp_path):
+    png = tmp_path / "curves.png"
+    out = run("demo", "--plot", str(png))
     assert out.returncode == 0, out.stderr
-    accuracies = [float(a) for a in re.findall(r"test accuracy (\d\.\d+)", out.stdout)]
-    assert len(accuracies) == 2, out.stdout
-    assert accuracies[0] > 0.95
+    assert "Warning" not in out.stderr + out.stdout  # no warning noise
+    rows = {line.split("  ")[0]: re.findall(r"-?\d+\.\d{3}", line)
+            for line in out.stdout.splitlines()}
+    grid = [float(v) for v in rows["grid search, digits"]]
+    assert grid[0] > 0.95 and grid[1] > 0.95
+    assert float(rows["digit images, 8x8"][0]) > 0.95
+    forecast, naive = (float(v) for v in rows["sunspots, next year (-RMSE)"][:2])
+    assert forecast > naive  # a smaller error than "next year = this year"
+    text, majority = (float(v) for v in rows["text: code or prose?"][:2])
+    assert text > majority + 0.05
+    import matplotlib.image
+    image = matplotlib.image.imread(png)
+    assert image.shape[0] > 100 and image.std() > 0.01  # not blank
+
+
+def test_every_command_says_what_it_does():
+    out = run("--help")
+    assert out.returncode == 0
+    for command in ("demo", "info", "bench"):
+        assert re.search(r"^\s+%s\s+\S" % command, out.stdout, re.M), out.stdout
+    demo = run("demo", "--help")
+    assert "--plot" in demo.stdout and "fashion-mnist" in demo.stdout
+    assert "BLAS" in run("info", "--help").stdout
+    bench = run("bench", "--help")  # compare.py's own help, in a source checkout
+    assert bench.returncode == 0 and "--workload" in bench.stdout
 
 
 def test_unknown_command_is_an_error():

@@ -235,8 +235,8 @@ def test_pipeline_grid_search_over_filters(digits):
 def test_fashion_mnist_accuracy():
     """The conv workload's architecture (benchmarks/compare.py) on the 60000 training images,
     at most 5 epochs: at least 0.90 on the 10000 test images."""
-    X_train, y_train = load_fashion_mnist(kind="train")
-    X_test, y_test = load_fashion_mnist(kind="test")
+    X_train, y_train = load_fashion_mnist("train", return_X_y=True)
+    X_test, y_test = load_fashion_mnist("test", return_X_y=True)
     model = ConvClassifier(filters=(32, 64), kernel_size=3, padding="valid", pool_size=2,
                            hidden_layer_sizes=(128,), batch_size=32, max_iter=5,
                            random_state=0)

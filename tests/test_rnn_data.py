@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from fastnn import RNNClassifier, RNNRegressor, make_windows
+from fastnn.datasets import load_sunspots
 
 pytestmark = pytest.mark.usefixtures("quiet")
 
@@ -21,11 +22,7 @@ def test_sunspots_forecast_beats_persistence():
     """Yearly sunspot numbers 1700-2008, 12 years -> next year; the last 20%
     of years held out.  The LSTM's test RMSE must be well below that of
     "next year = this year"."""
-    pytest.importorskip("statsmodels", reason="statsmodels (which ships the sunspots data) "
-                                              "is absent: pip install statsmodels")
-    import statsmodels.api as sm
-
-    series = sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(dtype=np.float64)
+    series = load_sunspots().target
     window = 12
     first_test_year = int(0.8 * len(series))  # index of the first held-out year
 
