@@ -6,6 +6,7 @@ MLP code exactly; the arithmetic is the C engine's.  The estimator talks to
 the engine through a flat parameter buffer and gets back only numbers.
 """
 import math
+import time
 import warnings
 from numbers import Integral, Real
 
@@ -23,6 +24,7 @@ from . import _initial_weights as initial_weights
 from . import layers
 from ._network import Layout, coef_shape
 from ._optimizer import OptimizerState, StepSettings
+from ._progress import EpochProgress
 from ._threads import SERIAL_ROWS, effective_n_threads, single_threaded_blas
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
@@ -110,6 +112,7 @@ class BaseNetwork(BaseEstimator):
         "n_threads": [None, Interval(Integral, None, -1, closed="right"),
                       Interval(Integral, 1, None, closed="left")],
         "device": [str],
+        "callbacks": [None, list, tuple],
     }
 
     def _store_params(self, values):
@@ -258,7 +261,7 @@ class BaseNetwork(BaseEstimator):
                 self.best_validation_loss_ = None
 
     # ---- fitting ------------------------------------------------------------
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, eval_set=None):
         if self.device != "cpu":
             raise ValueError("device=%r is not available: this fastnn runs on the CPU only "
                              "(device='cpu'); GPU kernels are planned." % (self.device,))
@@ -289,7 +292,11 @@ class BaseNetwork(BaseEstimator):
         net = self._engine_net(specs)
         with single_threaded_blas():
             if self.solver in STOCHASTIC_SOLVERS:
-                self._fit_stochastic(net, layout, params, X, y, sample_weight, incremental)
+                self._fit_stochastic(net, layout, params, X, y, sample_weight, incremental,
+                                     eval_set)
+            elif eval_set is not None:
+                raise ValueError("eval_set needs a stochastic solver (%s); lbfgs has no "
+                                 "epochs to score." % ", ".join(STOCHASTIC_SOLVERS))
             else:
                 self._fit_lbfgs(net, layout, params, X, y, sample_weight)
         if not np.isfinite(params).all():
@@ -440,16 +447,35 @@ class BaseNetwork(BaseEstimator):
                                                    size, dtype)
         return opt
 
-    def _training_rows(self, X, y, sample_weight, dtype):
+    def _eval_set_rows(self, eval_set):
+        """eval_set's rows (validated as predict's), labels, encoded
+        targets and weights."""
+        if not isinstance(eval_set, (list, tuple)) or len(eval_set) != 1 \
+                or not isinstance(eval_set[0], tuple) or len(eval_set[0]) not in (2, 3):
+            raise ValueError("eval_set must be a list of one (X_val, y_val) or (X_val, y_val, "
+                             "sample_weight_val) tuple, got %r." % (eval_set,))
+        X_val, y_val = eval_set[0][:2]
+        sw_val = eval_set[0][2] if len(eval_set[0]) == 3 else None
+        X_val, y_val = self._check_X_y(X_val, y_val, reset=False)
+        if sw_val is not None:
+            sw_val = _check_sample_weight(sw_val, X_val, dtype=X_val.dtype)
+        labels, Y_val = self._validation_targets(y_val)
+        return X_val, labels, Y_val, sw_val
+
+    def _training_rows(self, X, y, sample_weight, dtype, eval_set=None):
         """(engine rows, targets, weights) to train on, and the validation
-        set (None without early stopping): its raw rows, labels and weights
-        for the score, then the same as the engine reads them for the
-        loss."""
+        set (None with neither eval_set nor early stopping): its raw rows,
+        labels and weights for the score, then the same as the engine reads
+        them for the loss."""
         def weights(sw):
             return None if sw is None else np.ascontiguousarray(sw, dtype=dtype)
 
         validation = None
-        if self.early_stopping:
+        if eval_set is not None:
+            X_val, y_val, Y_val, sw_val = self._eval_set_rows(eval_set)
+            validation = (X_val, y_val, sw_val, self._engine_input(X_val, dtype),
+                          np.ascontiguousarray(Y_val, dtype=dtype), weights(sw_val))
+        elif self.early_stopping:
             X, X_val, y, (y_val, Y_val), sample_weight, sw_val = self._early_stopping_split(
                 X, y, sample_weight)
             validation = (X_val, y_val, sw_val, self._engine_input(X_val, dtype),
@@ -473,14 +499,21 @@ class BaseNetwork(BaseEstimator):
             beta_1=float(self.beta_1), beta_2=float(self.beta_2), epsilon=float(self.epsilon),
             clip_norm=self._clip_norm(), t=t)
 
-    def _fit_stochastic(self, net, layout, params, X, y, sample_weight, incremental):
+    def _fit_stochastic(self, net, layout, params, X, y, sample_weight, incremental,
+                        eval_set=None):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         dtype = params.dtype
         opt = self._stochastic_optimizer(layout.n_params, dtype, incremental)
-        Xe, y_train, sw, validation = self._training_rows(X, y, sample_weight, dtype)
-        if validation is not None:
+        Xe, y_train, sw, validation = self._training_rows(X, y, sample_weight, dtype,
+                                                          eval_set)
+        # early stopping decides by the validation set; without it a given
+        # eval_set is only scored
+        stop_on_validation = self.early_stopping and validation is not None
+        if stop_on_validation:
             self._best_params = params.copy()
+        elif validation is not None:
+            self.validation_scores_, self.validation_loss_curve_ = [], []
         n_samples = y_train.shape[0]
         batch_size = self._batch_rows(n_samples)
         sample_idx = np.arange(n_samples, dtype=np.int64)
@@ -489,6 +522,10 @@ class BaseNetwork(BaseEstimator):
                             for spec in self._specs)
         kept = KeptWeights(params)
         grad = np.empty_like(params)  # the engine's scratch, reused by every epoch
+        if not incremental:
+            for callback in self.callbacks or ():
+                if hasattr(callback, "reset"):
+                    callback.reset()
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
@@ -500,18 +537,28 @@ class BaseNetwork(BaseEstimator):
                 # training mode with dropout masks: a fresh seed per epoch
                 # from random_state (0: inference mode)
                 seed = int(self._random_state.randint(1, 2**62)) if training_mode else 0
+                start = time.perf_counter()
+                progress = EpochProgress(self.n_iter_ + 1, n_samples) \
+                    if self.verbose >= 2 else None
                 try:
                     total = net.train_epoch(params, grad, opt.state, Xe, y_train, sw,
                                             sample_idx, batch_size, step, self._loss_scale(),
-                                            seed)
+                                            seed, progress)
                 finally:
                     opt.t = step.t
+                    if progress is not None:
+                        progress.close()
                 self._end_epoch(total / n_samples, n_samples)
                 kept.after_epoch(params, self.loss_, self.n_iter_)
-                self._update_no_improvement_count(validation is not None, params, layout, net,
-                                                  validation)
+                if validation is not None:
+                    self._score_validation(params, layout, net, validation)
+                self._update_no_improvement_count(stop_on_validation, params)
+                if self.verbose:
+                    print("Epoch time: %.3f s" % (time.perf_counter() - start))
                 self._advance_learning_rate(opt)
-                if self._stop_or_go_on(validation is not None, opt) or incremental:
+                stop = self._run_callbacks(opt, time.perf_counter() - start, layout, params,
+                                           validation is not None)
+                if stop or self._stop_or_go_on(stop_on_validation, opt) or incremental:
                     break
                 if self.n_iter_ == self.max_iter:
                     warnings.warn(
@@ -524,7 +571,7 @@ class BaseNetwork(BaseEstimator):
             # Keep the last finite weights; without early stopping to fall
             # back on, say so the way scikit-learn does.
             params[:] = kept.last_finite
-            if validation is None:
+            if not stop_on_validation:
                 self._set_params_from(layout, params)
                 raise ValueError(
                     "Solver produced non-finite parameter weights. The input data "
@@ -534,16 +581,33 @@ class BaseNetwork(BaseEstimator):
         except KeyboardInterrupt:
             # Stop here (the engine checks for Ctrl-C after every batch) and
             # leave a usable model: the best weights seen so far.
-            if validation is not None:
+            if stop_on_validation:
                 what = "the best weights by validation %s" % self.monitor
             else:
                 what = kept.restore_best(params)
             warnings.warn("Training interrupted by the user after %d complete epoch(s); "
                           "the estimator keeps %s." % (self.n_iter_, what), UserWarning)
 
-        if validation is not None:
+        if stop_on_validation:
             params[:] = self._best_params
         self._set_params_from(layout, params)
+
+    def _run_callbacks(self, opt, seconds, layout, params, validated):
+        """Each callback with the epoch's figures (see fastnn.callbacks);
+        True when one asks to stop.  A changed learning_rate becomes the
+        base rate of the epochs to come."""
+        if not self.callbacks:
+            return False
+        self._set_params_from(layout, params)  # the model as it is now
+        info = {"epoch": self.n_iter_, "loss": self.loss_,
+                "validation_score": self.validation_scores_[-1] if validated else None,
+                "validation_loss": self.validation_loss_curve_[-1] if validated else None,
+                "learning_rate": opt.learning_rate, "seconds": seconds}
+        stop = False
+        for callback in self.callbacks:
+            stop = bool(callback(self, info)) or stop
+        opt.learning_rate = float(info["learning_rate"])
+        return stop
 
     def _end_epoch(self, loss, n_samples):
         """The epoch's bookkeeping, as scikit-learn keeps it."""
@@ -602,22 +666,25 @@ class BaseNetwork(BaseEstimator):
             print(msg + " Setting learning rate to %f" % opt.learning_rate)
         return False
 
-    def _update_no_improvement_count(self, early_stopping, params, layout, net, validation):
+    def _score_validation(self, params, layout, net, validation):
+        """The validation set's score and mean data loss, recorded."""
+        X_val, y_val, sw_val, Xe_val, Y_val, sw_e = validation
+        self._set_params_from(layout, params)
+        score = self._score(X_val, y_val, sample_weight=sw_val)
+        self.validation_scores_.append(score)
+        # the mean data loss on the held-out rows (no L2 term: scikit-
+        # learn's penalty depends on the batch size)
+        total = net.loss_grad(params, None, Xe_val, Y_val, sw_e)
+        val_loss = total * self._loss_scale() / (
+            Y_val.shape[0] if sw_e is None else float(sw_e.sum()))
+        self.validation_loss_curve_.append(val_loss)
+        if self.verbose:  # scikit-learn's line, then the loss
+            print("Validation score: %f" % score)
+            print("Validation loss: %f" % val_loss)
+
+    def _update_no_improvement_count(self, early_stopping, params):
         if early_stopping:
-            X_val, y_val, sw_val, Xe_val, Y_val, sw_e = validation
-            self._set_params_from(layout, params)
-            score = self._score(X_val, y_val, sample_weight=sw_val)
-            self.validation_scores_.append(score)
-            # the mean data loss on the held-out rows (no L2 term: scikit-
-            # learn's penalty depends on the batch size)
-            total = net.loss_grad(params, None, Xe_val, Y_val, sw_e)
-            val_loss = total * self._loss_scale() / (
-                Y_val.shape[0] if sw_e is None else float(sw_e.sum()))
-            self.validation_loss_curve_.append(val_loss)
-            if self.verbose:  # scikit-learn's line, and the loss when it decides
-                print("Validation score: %f" % score)
-                if self.monitor == "loss":
-                    print("Validation loss: %f" % val_loss)
+            score, val_loss = self.validation_scores_[-1], self.validation_loss_curve_[-1]
             # the monitored quantity, turned into "higher is better"
             if self.monitor == "loss":
                 value, best = -val_loss, -self.best_validation_loss_
@@ -640,7 +707,7 @@ class BaseNetwork(BaseEstimator):
                 self.best_loss_ = self.loss_curve_[-1]
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, eval_set=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -652,13 +719,21 @@ class BaseNetwork(BaseEstimator):
             in regression).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        eval_set : list of one (X_val, y_val) or (X_val, y_val, sample_weight_val)
+            tuple, default=None
+            A validation set (as in LightGBM and XGBoost): each epoch
+            records its score and loss (``validation_scores_``,
+            ``validation_loss_curve_``), and early stopping, when on, uses it
+            instead of holding out validation_fraction of X.  Stochastic
+            solvers only.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False,
+                         eval_set=eval_set)
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:

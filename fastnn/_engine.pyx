@@ -302,11 +302,13 @@ cdef class Network:
 
     def train_epoch(self, real[::1] params, real[::1] grad, real[::1] state,
                     X, const real[:, ::1] Y, sw, const int64_t[::1] order,
-                    int64_t batch_size, opt, double loss_scale, uint64_t seed=0):
+                    int64_t batch_size, opt, double loss_scale, uint64_t seed=0,
+                    progress=None):
         """One pass over the rows in `order`, one optimizer step per batch.
         seed: 0 for inference mode, else training mode with the epoch's
         dropout masks (each batch gets its own stream of the seed) and
-        batch norm's running statistics updated.
+        batch norm's running statistics updated.  progress: None, or a
+        callable given the rows done after each batch.
 
         Returns (sum over batches of batch loss * batch rows, adam step
         count).  A batch loss is scikit-learn's: the data loss divided by the
@@ -398,6 +400,8 @@ cdef class Network:
             check(s)
             total += (loss * loss_scale + penalty * sq) / sw_sum * nb
             PyErr_CheckSignals()  # raises KeyboardInterrupt after Ctrl-C
+            if progress is not None:
+                progress(start + nb)
         return total
 
 

@@ -69,6 +69,16 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         y = self._label_binarizer.transform(y).astype(X.dtype)
         return X, y
 
+    def _validation_targets(self, y):
+        """(labels for the score, encoded targets for the loss) of an
+        eval_set's y, whose classes must be known ones."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unknown):
+            raise ValueError("eval_set's y has classes the training y lacks: %s." % (unknown,))
+        return y, self._label_binarizer.transform(y)
+
     def predict(self, X):
         """Predict class labels (an indicator matrix for multilabel y)."""
         self._check_is_fitted()
@@ -137,6 +147,16 @@ class RegressorNetwork(RegressorMixin, BaseNetwork):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return X, y
+
+    def _validation_targets(self, y):
+        """(targets for the score, 2-D targets for the loss) of an
+        eval_set's y."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if (y.ndim == 1) != (self.n_outputs_ == 1) or (y.ndim == 2 and y.shape[1] != self.n_outputs_):
+            raise ValueError("eval_set's y has shape %r; the model has %d output(s)."
+                             % (y.shape, self.n_outputs_))
+        return y, y.reshape(len(y), -1)
 
     def predict(self, X):
         """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""

@@ -120,7 +120,7 @@ class MLPClassifier(ClassifierNetwork):
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
                  warmup_epochs=0, monitor="score", class_weight=None, n_threads=None,
-                 device="cpu"):
+                 callbacks=None, device="cpu"):
         self._store_params(locals())
 
 
@@ -139,5 +139,5 @@ class MLPRegressor(RegressorNetwork):
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  n_iter_no_change=10, max_fun=15000, dropout=0.0, batch_norm=False,
                  warmup_epochs=0, monitor="score", n_threads=None,
-                 device="cpu"):
+                 callbacks=None, device="cpu"):
         self._store_params(locals())

@@ -13,6 +13,7 @@ EXAMPLES = [(path.name, i, code) for path in sorted(DOCS.glob("*.md"))
 @pytest.mark.usefixtures("quiet")
 @pytest.mark.parametrize("page, number, code", EXAMPLES,
                          ids=["%s-%d" % (page, number) for page, number, _ in EXAMPLES])
-def test_example_runs(page, number, code, capsys):
-    exec(compile(code, "%s example %d" % (page, number), "exec"), {})
+def test_example_runs(page, number, code, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # files an example writes land there
+    exec(compile(code, "%s example %d" % (page, number), "exec"), {"__name__": "__main__"})
     assert capsys.readouterr().out  # every example prints what it shows
