@@ -112,7 +112,7 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         return np.log(y_prob, out=y_prob)
 
     def predict_proba(self, X):
-        """Class probabilities, columns ordered as classes_."""
+        """Class probabilities, columns ordered as ``classes_``."""
         self._check_is_fitted()
         y_pred = self._forward_pass_fast(X)
         if self.n_outputs_ == 1:

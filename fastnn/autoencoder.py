@@ -137,7 +137,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return code
 
     def inverse_transform(self, X):
-        """The reconstruction of each code: (n_samples, n_features_in_)."""
+        """The reconstruction of each code: (n_samples, ``n_features_in_``)."""
         self._check_is_fitted()
         X = self._check_codes(X)
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)

@@ -30,9 +30,12 @@ class TrainingCurveDisplay:
 
     Attributes
     ----------
-    figure_, ax_ : the matplotlib Figure and Axes drawn on.
-    score_ax_ : the Axes of the validation score (its own scale), or None.
-    lines_ : dict of the drawn Line2D objects by curve name.
+    figure_ : matplotlib Figure drawn on
+    ax_ : matplotlib Axes drawn on
+    score_ax_ : matplotlib Axes or None
+        The validation score's Axes (its own scale).
+    lines_ : dict
+        The drawn Line2D objects by curve name.
 
     Examples
     --------
@@ -102,8 +105,9 @@ class FilterDisplay:
 
     Attributes
     ----------
-    figure_ : the matplotlib Figure; axes_ : its Axes, one per filter;
-    filters_ : (filters, kh, kw) the images shown.
+    figure_ : matplotlib Figure
+    axes_ : its Axes, one per filter
+    filters_ : ndarray of shape (filters, kh, kw), the images shown
     """
 
     def __init__(self, filters, name=None):

@@ -99,7 +99,7 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """(n_samples, max_length_) int32 token ids."""
+        """(n_samples, ``max_length_``) int32 token ids."""
         check_is_fitted(self)
         documents = self._documents(X)
         out = np.full((len(documents), self.max_length_), PADDING, dtype=np.int32)
