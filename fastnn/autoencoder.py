@@ -11,6 +11,7 @@ from sklearn.utils.validation import validate_data
 from . import _engine
 from . import layers as fastnn_layers
 from ._base import BaseNetwork
+from ._docstrings import document
 from ._network import Layout, coef_shape
 from ._threads import single_threaded_blas
 from .net import NetMixin
@@ -174,3 +175,6 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         tags.input_tags.sparse = False
         tags.target_tags.required = False
         return tags
+
+
+document(AutoencoderTransformer, AutoencoderTransformer.__doc__)

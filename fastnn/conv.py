@@ -10,6 +10,7 @@ from numbers import Integral
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import layers
+from ._docstrings import document
 from ._network import conv_layer, pool_layer
 from ._shaped_input import ShapedInputMixin, image_rows, image_shape
 from ._tasks import ClassifierNetwork, RegressorNetwork
@@ -190,3 +191,7 @@ class ConvRegressor(ConvMixin, RegressorNetwork):
                  dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score", n_threads=None,
                  callbacks=None, device="cpu"):
         self._store_params(locals())
+
+
+document(ConvClassifier, ConvClassifier.__doc__)
+document(ConvRegressor, ConvRegressor.__doc__)

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval
 
 from . import _initial_weights as initial_weights
 from . import layers as fastnn_layers
+from ._docstrings import document
 from ._shaped_input import ShapedInputMixin, image_rows, image_shape, sequence_shape
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
@@ -181,3 +182,7 @@ class NetRegressor(NetMixin, RegressorNetwork):
                  n_threads=None,
                  callbacks=None, device="cpu"):
         self._store_params(locals())
+
+
+document(NetClassifier, NetClassifier.__doc__)
+document(NetRegressor, NetRegressor.__doc__)

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _initial_weights as initial_weights
 from . import layers
+from ._docstrings import document
 from ._shaped_input import ShapedInputMixin, sequence_shape
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
@@ -153,3 +154,7 @@ class RNNRegressor(RNNMixin, RegressorNetwork):
                  dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score", n_threads=None,
                  callbacks=None, device="cpu"):
         self._store_params(locals())
+
+
+document(RNNClassifier, RNNClassifier.__doc__)
+document(RNNRegressor, RNNRegressor.__doc__)
