@@ -32,6 +32,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r"\.py$",
     "download_all_examples": False,
     "remove_config_comments": True,
+    "capture_repr": (),  # show what an example prints, not its last value
 }
 
 

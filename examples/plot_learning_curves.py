@@ -6,10 +6,16 @@ An MLP on scikit-learn's digits, stopped by its validation score; the
 curves show the training loss, the validation loss and score, and the
 epoch whose weights were kept.
 """
+import warnings
+
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 
 from fastnn import MLPClassifier
 from fastnn.plot import TrainingCurveDisplay
+
+# the fits below stop at max_iter on purpose: no need to say so
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X, y = load_digits(return_X_y=True)
 model = MLPClassifier((64,), max_iter=100, early_stopping=True, random_state=0)

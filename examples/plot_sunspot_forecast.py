@@ -5,11 +5,17 @@ Forecasting a series with an LSTM
 Next year's sunspot number from the last 12, on the series bundled with
 fastnn, against the naive forecast "next year = this year".
 """
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from fastnn import RNNRegressor, make_windows
 from fastnn.datasets import load_sunspots
+
+# the fits below stop at max_iter on purpose: no need to say so
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 spots = load_sunspots()
 series, years = spots.target, spots.years
@@ -32,3 +38,4 @@ ax.plot(years, series, color="grey", label="sunspot number")
 ax.plot(years[target[test]], forecast, label="LSTM, one year ahead")
 ax.set(xlabel="year", xlim=(1900, 2009))
 ax.legend()
+fig.tight_layout()

@@ -76,7 +76,8 @@ class TrainingCurveDisplay:
 
     def plot(self, ax=None):
         plt = _pyplot()
-        if ax is None:
+        own_figure = ax is None
+        if own_figure:
             _, ax = plt.subplots(figsize=(6, 3.5))
         epochs = np.arange(1, len(self.loss_curve) + 1)
         self.lines_ = {"loss": ax.plot(epochs, self.loss_curve, label="training loss")[0]}
@@ -94,7 +95,9 @@ class TrainingCurveDisplay:
             self.lines_["best_epoch"] = ax.axvline(self.best_epoch, color="grey", ls=":",
                                                    label="kept (epoch %d)" % self.best_epoch)
         handles = list(self.lines_.values())
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper right", fontsize=8)
+        ax.legend(handles, [h.get_label() for h in handles], loc="best", fontsize=8)
+        if own_figure:
+            ax.figure.tight_layout()  # room for the axis labels
         self.ax_, self.figure_ = ax, ax.figure
         return self
 

@@ -1,11 +1,12 @@
-"""The Python examples in docs/*.md run as written."""
+"""The Python examples in docs/*.md and the README run as written."""
 import pathlib
 import re
 
 import pytest
 
-DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
-EXAMPLES = [(path.name, i, code) for path in sorted(DOCS.glob("*.md"))
+TOP = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLES = [(path.name, i, code)
+            for path in sorted(TOP.glob("docs/*.md")) + [TOP / "README.md"]
             for i, code in enumerate(re.findall(r"```python\n(.*?)```", path.read_text(),
                                                 re.S))]
 
