@@ -177,4 +177,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return tags
 
 
-document(AutoencoderTransformer, AutoencoderTransformer.__doc__)
+document(AutoencoderTransformer, AutoencoderTransformer.__doc__, """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from fastnn import AutoencoderTransformer
+    >>> from fastnn.layers import Dense
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> code = AutoencoderTransformer([Dense(32), Dense(4, "tanh")], max_iter=5)
+    >>> code.fit_transform(X / 16).shape
+    (1797, 4)""")

@@ -193,5 +193,21 @@ class ConvRegressor(ConvMixin, RegressorNetwork):
         self._store_params(locals())
 
 
-document(ConvClassifier, ConvClassifier.__doc__)
-document(ConvRegressor, ConvRegressor.__doc__)
+document(ConvClassifier, ConvClassifier.__doc__, """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from fastnn import ConvClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = ConvClassifier(filters=(8,), max_iter=5, random_state=0)
+    >>> model.fit(X.reshape(-1, 8, 8) / 16, y).coefs_[0].shape  # (kh, kw, c, filters)
+    (3, 3, 1, 8)""")
+document(ConvRegressor, ConvRegressor.__doc__, """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnn import ConvRegressor
+    >>> images = np.random.default_rng(0).random((50, 6, 6))
+    >>> model = ConvRegressor(filters=(4,), max_iter=5, random_state=0)
+    >>> model.fit(images, images.mean(axis=(1, 2))).predict(images[:2]).shape
+    (2,)""")

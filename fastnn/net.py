@@ -184,5 +184,23 @@ class NetRegressor(NetMixin, RegressorNetwork):
         self._store_params(locals())
 
 
-document(NetClassifier, NetClassifier.__doc__)
-document(NetRegressor, NetRegressor.__doc__)
+document(NetClassifier, NetClassifier.__doc__, """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Conv2D, Dense, Flatten, MaxPool2D
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = NetClassifier([Conv2D(8), MaxPool2D(), Flatten(), Dense(32)], max_iter=5)
+    >>> model.fit(X.reshape(-1, 8, 8) / 16, y).n_layers_  # input, conv, pool, dense, output
+    5""")
+document(NetRegressor, NetRegressor.__doc__, """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnn import NetRegressor
+    >>> from fastnn.layers import Dense, Dropout
+    >>> X = np.random.default_rng(0).standard_normal((100, 3))
+    >>> model = NetRegressor([Dense(16), Dropout(0.1)], loss="huber", max_iter=5)
+    >>> model.fit(X, X.sum(axis=1)).predict(X[:2]).shape
+    (2,)""")

@@ -156,5 +156,22 @@ class RNNRegressor(RNNMixin, RegressorNetwork):
         self._store_params(locals())
 
 
-document(RNNClassifier, RNNClassifier.__doc__)
-document(RNNRegressor, RNNRegressor.__doc__)
+document(RNNClassifier, RNNClassifier.__doc__, """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnn import RNNClassifier
+    >>> X = np.random.default_rng(0).standard_normal((60, 8, 2))  # (n, steps, features)
+    >>> model = RNNClassifier(cell="gru", recurrent_layer_sizes=(8,), max_iter=5)
+    >>> model.fit(X, X[:, :, 0].sum(axis=1) > 0).predict_proba(X[:3]).shape
+    (3, 2)""")
+document(RNNRegressor, RNNRegressor.__doc__, """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnn import RNNRegressor, make_windows
+    >>> X, y = make_windows(np.sin(np.arange(200) / 5), window=10)
+    >>> model = RNNRegressor(recurrent_layer_sizes=(16,), max_iter=20,
+    ...                      learning_rate_init=0.01, random_state=0)
+    >>> bool(model.fit(X, y).score(X, y) > 0.9)
+    True""")
