@@ -104,15 +104,16 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return self._fit(X, None, sample_weight=sample_weight, incremental=True)
 
     # ---- the code and back -------------------------------------------------------
-    def _part(self, specs, first_weighted, first_norm, dtype):
-        """An engine network of specs and its parameters, cut from the fitted
-        ones (the weighted layers and batch norm blocks from those indices)."""
-        n_weighted = sum(coef_shape(s) is not None for s in specs)
-        n_norms = sum(bool(s.batch_norm) for s in specs)
-        params = Layout(specs).pack(
-            self.coefs_[first_weighted:first_weighted + n_weighted],
-            self.intercepts_[first_weighted:first_weighted + n_weighted],
-            self.batch_norm_[first_norm:first_norm + n_norms], dtype)
+    def _part(self, start, specs, dtype):
+        """An engine network of specs, the fitted network's layers from
+        index start on, and its parameters cut from the fitted ones."""
+        def counts(layers):  # (weighted layers, batch norm blocks)
+            return (sum(coef_shape(s) is not None for s in layers),
+                    sum(bool(s.batch_norm) for s in layers))
+
+        (w, n), (nw, nn) = counts(self._specs[:start]), counts(specs)
+        params = Layout(specs).pack(self.coefs_[w:w + nw], self.intercepts_[w:w + nw],
+                                    self.batch_norm_[n:n + nn], dtype)
         return _engine.Network(specs, "identity", self._threads()), params
 
     def _forward(self, net, params, X):
@@ -130,7 +131,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         last = encoder[-1]
         encoder[-1] = dataclasses.replace(last, activation="identity", dropout=0.0,
                                           declared_activation=None)
-        net, params = self._part(encoder, 0, 0, dtype)
+        net, params = self._part(0, encoder, dtype)
         code = self._forward(net, params, X)
         if last.activation != "identity":
             flat = code.ravel()
@@ -142,11 +143,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self._check_is_fitted()
         X = self._check_codes(X)
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
-        encoder = self._specs[:self._n_code_specs]
-        first_weighted = sum(coef_shape(s) is not None for s in encoder)
-        first_norm = sum(bool(s.batch_norm) for s in encoder)
-        net, params = self._part(self._specs[self._n_code_specs:], first_weighted, first_norm,
-                                 dtype)
+        net, params = self._part(self._n_code_specs, self._specs[self._n_code_specs:], dtype)
         return self._forward(net, params, X)
 
     def _check_codes(self, Z):

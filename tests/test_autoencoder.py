@@ -90,3 +90,17 @@ def test_digits_code_serves_a_classifier_as_well_as_pca(digits):
                                 learning_rate_init=3e-3, random_state=0)
     pca = accuracy(PCA(16))
     assert accuracy(ae) >= pca - 0.02, pca
+
+
+@pytest.mark.parametrize("encoder, decoder", [
+    ([L.Dense(8, "elu"), L.BatchNorm(), L.Dense(3, "tanh")], [L.Dense(6), L.BatchNorm()]),
+    ([L.Dense(5), L.Dropout(0.2), L.Dense(2)], None),
+])
+def test_decoding_the_code_is_the_whole_network(encoder, decoder):
+    """transform then inverse_transform gives the network's own
+    reconstruction: the two halves cut the weights, biases and batch norm
+    statistics where they belong."""
+    X = rand(np.random.default_rng(4), 60, 7)
+    ae = AutoencoderTransformer(encoder, decoder, max_iter=5, random_state=0).fit(X)
+    np.testing.assert_allclose(ae.inverse_transform(ae.transform(X)), ae._predict(X),
+                               rtol=1e-10, atol=1e-12)
