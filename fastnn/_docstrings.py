@@ -1,5 +1,6 @@
-"""Every estimator parameter documented once; each estimator's docstring
-gets a numpydoc Parameters section built from its own signature."""
+"""Every estimator parameter and fitted attribute documented once; each
+estimator's docstring gets numpydoc Parameters (built from its own
+signature), Attributes and See Also sections."""
 import inspect
 import textwrap
 
@@ -119,11 +120,80 @@ def parameters_section(cls):
     return "\n".join(lines)
 
 
-def document(cls, details, after=""):
+# name: (type, description) of the fitted attributes the networks share.
+ATTRIBUTES = {
+    "classes_": ("ndarray or list of ndarray", "The class labels (per output, multilabel)."),
+    "loss_": ("float", "The training loss at the end of the last epoch (with the L2 term)."),
+    "best_loss_": ("float or None",
+                   "The smallest training loss; None when early stopping watches the "
+                   "validation set instead."),
+    "loss_curve_": ("list of float", "The training loss after each epoch (stochastic "
+                    "solvers) or iteration (lbfgs)."),
+    "validation_scores_": ("list of float or None",
+                           "With early stopping, the validation score after each epoch."),
+    "best_validation_score_": ("float or None", "The best of ``validation_scores_``."),
+    "validation_loss_curve_": ("list of float or None",
+                               "With early stopping, the validation loss after each epoch."),
+    "best_validation_loss_": ("float or None", "The smallest of ``validation_loss_curve_``."),
+    "t_": ("int", "Training samples seen, over all epochs."),
+    "coefs_": ("list of ndarray", "{coefs} Views into one flat parameter buffer."),
+    "intercepts_": ("list of ndarray", "{intercepts}"),
+    "batch_norm_": ("list of ndarray of shape (3, n_units)",
+                    "For each batch-normalised layer: its scale, running mean and running "
+                    "variance (its shift is the layer's ``intercepts_`` entry)."),
+    "n_features_in_": ("int", "Values per sample seen in fit{per_sample}."),
+    "feature_names_in_": ("ndarray of str",
+                          "Column names of X in fit, when X was a DataFrame with string "
+                          "names."),
+    "n_iter_": ("int", "Epochs (or lbfgs iterations) run."),
+    "n_layers_": ("int", "Layers, the input and the output counted{layer_count}."),
+    "n_outputs_": ("int", "Output units."),
+    "out_activation_": ("str", "The output layer's activation."),
+}
+
+MLP_COEFS = ("Entry i is the weight matrix of layer i, shape (n_in, n_out).",
+             "Entry i is the bias vector of layer i + 1.")
+LAYER_COEFS = ("One weight array per layer that has weights, in order: dense (n_in, "
+               "n_out); conv (kh, kw, channels, filters); recurrent (inputs + units, dirs "
+               "* gates * units), input weights above the recurrent ones, a block of "
+               "columns per direction, gates in PyTorch's order (LSTM i, f, g, o; GRU r, "
+               "z, n); embedding (vocab_size, dim).",
+               "One bias vector per layer that has weights; a GRU's also holds the "
+               "candidate's recurrent bias (its last dirs * units values).")
+
+
+def attributes_section(classifier, coefs=LAYER_COEFS, per_sample="", layer_count=""):
+    """The numpydoc Attributes section of a network estimator."""
+    fill = {"coefs": coefs[0], "intercepts": coefs[1], "per_sample": per_sample,
+            "layer_count": layer_count}
+    lines = ["Attributes", "----------"]
+    for name, (kind, text) in ATTRIBUTES.items():
+        if name == "classes_" and not classifier:
+            continue
+        lines.append("%s : %s" % (name, kind))
+        lines += textwrap.wrap(text.format(**fill), 72, initial_indent="    ",
+                               subsequent_indent="    ", break_on_hyphens=False)
+    return "\n".join(lines)
+
+
+def see_also_section(entries):
+    """numpydoc's See Also from (name, what it is) pairs."""
+    lines = ["See Also", "--------"]
+    for name, text in entries:
+        lines += ["%s : %s" % (name, text)]
+    return "\n".join(lines)
+
+
+def document(cls, details, after="", attributes="", see_also=()):
     """cls.__doc__ from its docstring-shaped parts: the summary line and
-    the details (indented as a docstring body), then the Parameters
-    section, then what comes after it (Attributes...)."""
-    parts = [details.rstrip(), textwrap.indent(parameters_section(cls), "    ").rstrip()]
+    the details (indented as a docstring body), then the Parameters,
+    Attributes and See Also sections, then what comes after (Examples)."""
+    sections = [parameters_section(cls)]
+    if attributes:
+        sections.append(attributes)
+    if see_also:
+        sections.append(see_also_section(see_also))
+    parts = [details.rstrip()] + [textwrap.indent(s, "    ").rstrip() for s in sections]
     if after:
         parts.append(after.rstrip())
     cls.__doc__ = "\n\n".join(parts) + "\n"

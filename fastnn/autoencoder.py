@@ -11,7 +11,7 @@ from sklearn.utils.validation import validate_data
 from . import _engine
 from . import layers as fastnn_layers
 from ._base import BaseNetwork
-from ._docstrings import document
+from ._docstrings import attributes_section, document
 from ._network import Layout, coef_shape
 from ._threads import single_threaded_blas
 from .net import NetMixin
@@ -174,7 +174,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return tags
 
 
-document(AutoencoderTransformer, AutoencoderTransformer.__doc__, """
+document(AutoencoderTransformer, AutoencoderTransformer.__doc__, after="""
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -183,4 +183,7 @@ document(AutoencoderTransformer, AutoencoderTransformer.__doc__, """
     >>> X, _ = load_digits(return_X_y=True)
     >>> code = AutoencoderTransformer([Dense(32), Dense(4, "tanh")], max_iter=5)
     >>> code.fit_transform(X / 16).shape
-    (1797, 4)""")
+    (1797, 4)""", attributes=attributes_section(
+    False, layer_count=", and every encoder and decoder layer"), see_also=[
+    ("sklearn.decomposition.PCA", "The linear code an autoencoder generalises."),
+    ("fastnn.layers", "The layers of the encoder and decoder.")])

@@ -17,13 +17,52 @@ import pickle
 
 import numpy as np
 
+__all__ = ["ModelCheckpoint", "ReduceLROnPlateau"]
+
 
 class ModelCheckpoint:
-    """Save the estimator to `path` (pickle) whenever the monitored figure
-    improves: 'validation_score' (higher is better), 'validation_loss' or
-    'loss' (lower is better).  The file holds the model as it was after its
-    best epoch so far (without its callbacks); `best_` is that figure,
-    `best_epoch_` its epoch."""
+    """Save the estimator to a file whenever the monitored figure improves.
+
+    The file holds the model, pickled, as it was after its best epoch so
+    far (without its callbacks).  It is written beside the target and
+    renamed into place, so an interrupted save leaves the previous one.
+
+    Parameters
+    ----------
+    path : str
+        The file to write.
+    monitor : {'loss', 'validation_loss', 'validation_score'}, default='loss'
+        The figure to watch: the training or validation loss (lower is
+        better) or the validation score (higher is better).  The
+        validation figures need early_stopping=True or fit's eval_set.
+
+    Attributes
+    ----------
+    best_ : float or None
+        The best value of the monitored figure so far in this fit.
+    best_epoch_ : int or None
+        The epoch (from 1) it was reached in.
+
+    See Also
+    --------
+    ReduceLROnPlateau : Lower the learning rate when progress stalls.
+    fastnn.plot.TrainingCurveDisplay : The curves of a fitted model.
+
+    Examples
+    --------
+    >>> import os, pickle, tempfile
+    >>> from sklearn.datasets import load_digits
+    >>> from fastnn import MLPClassifier
+    >>> from fastnn.callbacks import ModelCheckpoint
+    >>> X, y = load_digits(return_X_y=True)
+    >>> path = os.path.join(tempfile.mkdtemp(), "best.pkl")
+    >>> model = MLPClassifier(max_iter=5, random_state=0,
+    ...                       callbacks=[ModelCheckpoint(path)]).fit(X / 16, y)
+    >>> with open(path, "rb") as f:
+    ...     best = pickle.load(f)
+    >>> best.n_iter_ == model.callbacks[0].best_epoch_
+    True
+    """
 
     def __init__(self, path, monitor="loss"):
         if monitor not in ("loss", "validation_loss", "validation_score"):
@@ -58,9 +97,44 @@ class ModelCheckpoint:
 
 
 class ReduceLROnPlateau:
-    """Multiply the learning rate by `factor` when the monitored figure has
-    not improved by more than `min_delta` for `patience` epochs, down to
-    `min_lr`."""
+    """Lower the learning rate when the monitored figure stops improving.
+
+    Parameters
+    ----------
+    monitor : {'loss', 'validation_loss', 'validation_score'}, default='loss'
+        The figure to watch, as ModelCheckpoint's.
+    factor : float, default=0.5
+        What the rate is multiplied by, in (0, 1).
+    patience : int, default=5
+        Epochs without an improvement of more than min_delta before the
+        rate is lowered (and between two lowerings).
+    min_delta : float, default=1e-4
+        The least change that counts as an improvement.
+    min_lr : float, default=1e-6
+        The rate is never lowered below this.
+
+    Attributes
+    ----------
+    best_ : float or None
+        The best value of the monitored figure so far in this fit.
+    wait_ : int
+        Epochs since it last improved (or since the rate was last lowered).
+
+    See Also
+    --------
+    ModelCheckpoint : Keep the best model in a file.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from fastnn import MLPClassifier
+    >>> from fastnn.callbacks import ReduceLROnPlateau
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = MLPClassifier(solver="sgd", max_iter=20, random_state=0,
+    ...                       callbacks=[ReduceLROnPlateau(patience=2)]).fit(X / 16, y)
+    >>> model.n_iter_
+    20
+    """
 
     def __init__(self, monitor="loss", factor=0.5, patience=5, min_delta=1e-4, min_lr=1e-6):
         if not 0 < factor < 1:

@@ -10,7 +10,7 @@ from numbers import Integral
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import layers
-from ._docstrings import document
+from ._docstrings import attributes_section, document
 from ._network import conv_layer, pool_layer
 from ._shaped_input import ShapedInputMixin, image_rows, image_shape
 from ._tasks import ClassifierNetwork, RegressorNetwork
@@ -193,7 +193,16 @@ class ConvRegressor(ConvMixin, RegressorNetwork):
         self._store_params(locals())
 
 
-document(ConvClassifier, ConvClassifier.__doc__, """
+def _sections(classifier, task):
+    return dict(attributes=attributes_section(
+        classifier, per_sample=" (one image: h * w * c, whatever form X came in)",
+        layer_count=", and every conv, pool and dense layer"),
+        see_also=[("fastnn.MLP" + task, "Dense layers only, as scikit-learn's."),
+                  ("fastnn.Net" + task, "Any stack of fastnn.layers (Conv2D, pools...)."),
+                  ("fastnn.datasets.load_fashion_mnist", "Images to try it on.")])
+
+
+document(ConvClassifier, ConvClassifier.__doc__, after="""
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -201,8 +210,8 @@ document(ConvClassifier, ConvClassifier.__doc__, """
     >>> X, y = load_digits(return_X_y=True)
     >>> model = ConvClassifier(filters=(8,), max_iter=5, random_state=0)
     >>> model.fit(X.reshape(-1, 8, 8) / 16, y).coefs_[0].shape  # (kh, kw, c, filters)
-    (3, 3, 1, 8)""")
-document(ConvRegressor, ConvRegressor.__doc__, """
+    (3, 3, 1, 8)""", **_sections(True, "Classifier"))
+document(ConvRegressor, ConvRegressor.__doc__, after="""
     Examples
     --------
     >>> import numpy as np
@@ -210,4 +219,4 @@ document(ConvRegressor, ConvRegressor.__doc__, """
     >>> images = np.random.default_rng(0).random((50, 6, 6))
     >>> model = ConvRegressor(filters=(4,), max_iter=5, random_state=0)
     >>> model.fit(images, images.mean(axis=(1, 2))).predict(images[:2]).shape
-    (2,)""")
+    (2,)""", **_sections(False, "Regressor"))

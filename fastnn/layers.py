@@ -19,6 +19,10 @@ from numbers import Integral, Real
 
 from ._network import LayerSpec, conv_layer, n_values, pool_layer, recurrent_layer
 
+__all__ = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "Dense", "Dropout",
+           "Embedding", "Flatten", "GRU", "GlobalAvgPool", "GlobalMaxPool", "LSTM", "MaxPool1D",
+           "MaxPool2D", "SimpleRNN"]
+
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus")
 
 
@@ -93,11 +97,27 @@ class Layer:
 
 @dataclass(frozen=True)
 class Embedding(Layer):
-    """Integer ids in, a learned vector of `dim` values for each out: the
-    first layer, reading X as (n, steps) ids from 0 to vocab_size - 1 (as
-    SequenceVectorizer makes them).  With mask_padding, id 0 is padding:
-    recurrent layers keep their state across it and global pooling leaves
-    it out, so a padded sequence gives what the unpadded one would."""
+    """Integer ids in, a learned vector of `dim` values for each out.
+
+    The first layer only: it reads X as (n, steps) ids from 0 to
+    vocab_size - 1 (as SequenceVectorizer makes them) and hands on
+    sequences of steps x dim values.
+
+    Parameters
+    ----------
+    vocab_size : int
+        Number of ids; an id outside 0..vocab_size - 1 is a ValueError.
+    dim : int
+        Values per id.
+    mask_padding : bool, default=True
+        Id 0 is padding: recurrent layers keep their state across it and
+        global pooling leaves it out, so a padded sequence gives what the
+        unpadded one would.
+
+    See Also
+    --------
+    fastnn.text.SequenceVectorizer : Texts to ids.
+    """
     vocab_size: int
     dim: int
     mask_padding: bool = True
@@ -125,7 +145,17 @@ class Embedding(Layer):
 
 @dataclass(frozen=True)
 class Dense(Layer):
-    """A fully connected layer of `units` outputs and their activation."""
+    """A fully connected layer: units outputs, each an activation of a
+    weighted sum of all inputs plus a bias.
+
+    Parameters
+    ----------
+    units : int
+        Number of outputs.
+    activation : str, default='relu'
+        Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
+        'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
+    """
     units: int
     activation: str = "relu"
     takes = ("flat",)
@@ -143,9 +173,23 @@ class Dense(Layer):
 
 @dataclass(frozen=True)
 class Conv2D(Layer):
-    """`filters` convolutions of kernel_size over an image, then the
-    activation.  padding='same' keeps ceil(size / stride) pixels (zeros
-    added, the extra one after), 'valid' only whole windows."""
+    """2-D convolutions over an image, then the activation.
+
+    Parameters
+    ----------
+    filters : int
+        Output channels, one learned kernel (kh x kw x input channels) each.
+    kernel_size : int or (h, w) tuple, default=3
+        The window.
+    strides : int or (h, w) tuple, default=1
+        The step between windows.
+    padding : {'same', 'valid'}, default='same'
+        'same' keeps ceil(size / stride) pixels (zeros added, the extra one
+        after), 'valid' only whole windows.
+    activation : str, default='relu'
+        Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
+        'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
+    """
     filters: int
     kernel_size: object = 3
     strides: object = 1
@@ -189,22 +233,49 @@ class _Pool2D(Layer):
 
 
 class MaxPool2D(_Pool2D):
-    """The largest value of each pool_size window (stride = window; what
-    is past the last whole window is dropped; a window larger than the
-    image is clipped to it)."""
+    """The largest value of each window of an image.
+
+    The windows do not overlap (stride = window); what is past the last
+    whole window is dropped; a window larger than the image is clipped to it.
+
+    Parameters
+    ----------
+    pool_size : int or (h, w) tuple, default=2
+        The window.
+    """
     kind = "maxpool"
 
 
 class AvgPool2D(_Pool2D):
-    """The mean of each pool_size window (as MaxPool2D)."""
+    """The mean of each window of an image (windows as MaxPool2D's).
+
+    Parameters
+    ----------
+    pool_size : int or (h, w) tuple, default=2
+        The window.
+    """
     kind = "avgpool"
 
 
 @dataclass(frozen=True)
 class Conv1D(Layer):
-    """`filters` convolutions of kernel_size steps along a sequence, then
-    the activation (padding as Conv2D's).  It hands on a sequence of
-    filters features per step."""
+    """1-D convolutions along a sequence, then the activation; it hands on
+    a sequence of `filters` features per step.
+
+    Parameters
+    ----------
+    filters : int
+        Output features per step, one learned kernel each.
+    kernel_size : int, default=3
+        Steps in the window.
+    strides : int, default=1
+        Steps between windows.
+    padding : {'same', 'valid'}, default='same'
+        As Conv2D's.
+    activation : str, default='relu'
+        Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
+        'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
+    """
     filters: int
     kernel_size: int = 3
     strides: int = 1
@@ -247,12 +318,24 @@ class _Pool1D(Layer):
 
 
 class MaxPool1D(_Pool1D):
-    """The largest value of each window of pool_size steps (as MaxPool2D)."""
+    """The largest value of each window of steps (windows as MaxPool2D's).
+
+    Parameters
+    ----------
+    pool_size : int, default=2
+        Steps per window.
+    """
     kind = "maxpool"
 
 
 class AvgPool1D(_Pool1D):
-    """The mean of each window of pool_size steps (as AvgPool2D)."""
+    """The mean of each window of steps (windows as MaxPool2D's).
+
+    Parameters
+    ----------
+    pool_size : int, default=2
+        Steps per window.
+    """
     kind = "avgpool"
 
 
@@ -272,20 +355,20 @@ class _GlobalPool(Layer):
 class GlobalMaxPool(_GlobalPool):
     """Each feature's largest value over all steps of a sequence, or each
     channel's over all positions of an image: flat rows of that many
-    values."""
+    values.  No parameters."""
     kind = "maxpool"
 
 
 class GlobalAvgPool(_GlobalPool):
     """Each feature's mean over all steps, or each channel's over all
-    positions (as GlobalMaxPool)."""
+    positions (as GlobalMaxPool).  No parameters."""
     kind = "avgpool"
 
 
 @dataclass(frozen=True)
 class Flatten(Layer):
     """Images or sequences as flat rows (NHWC order: the channel, or a
-    step's features, vary fastest)."""
+    step's features, vary fastest).  No parameters."""
     takes = ("flat", "image", "sequence")
 
     def build(self, shape, built):
@@ -297,8 +380,15 @@ class Flatten(Layer):
 
 @dataclass(frozen=True)
 class Dropout(Layer):
-    """While training, zero each output of the layer before with
-    probability `rate` and scale the others by 1 / (1 - rate)."""
+    """While training, zero each output of the layer before at random and
+    scale the others up to keep their expected sum; nothing when predicting.
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        The probability of zeroing an output; the others are scaled by
+        1 / (1 - rate).
+    """
     rate: float
     takes = ("flat", "image", "sequence")
 
@@ -322,7 +412,8 @@ class Dropout(Layer):
 class BatchNorm(Layer):
     """Batch normalisation of the Dense or Conv2D layer before it, applied
     before that layer's activation (per feature, or per channel), with a
-    learned scale and shift and running statistics for predicting."""
+    learned scale and shift and running statistics for predicting.  No
+    parameters."""
     takes = ("flat", "image")
 
     def build(self, shape, built):
@@ -366,21 +457,54 @@ class _Recurrent(Layer):
 
 
 class SimpleRNN(_Recurrent):
-    """A tanh recurrent layer: h_t = tanh(x_t W + h_{t-1} U + b).  It hands
-    on every step's state (return_sequences) or the last one; bidirectional
-    adds a backward pass, side by side."""
+    """A tanh recurrent layer: h_t = tanh(x_t W + h_{t-1} U + b).
+
+    Parameters
+    ----------
+    units : int
+        State size per direction.
+    return_sequences : bool, default=False
+        Hand on every step's state (a sequence, for a stacked recurrent
+        layer or Conv1D) instead of the last one (flat rows).
+    bidirectional : bool, default=False
+        Also run the sequence backwards; both directions' states side by
+        side (2 * units values per step).
+    """
     cell = "rnn"
 
 
 class LSTM(_Recurrent):
-    """A long short-term memory layer (gates i, f, g, o as PyTorch's); as
-    SimpleRNN otherwise."""
+    """A long short-term memory layer (gates i, f, g, o as PyTorch's).
+
+    Parameters
+    ----------
+    units : int
+        State size per direction.
+    return_sequences : bool, default=False
+        Hand on every step's state (a sequence, for a stacked recurrent
+        layer or Conv1D) instead of the last one (flat rows).
+    bidirectional : bool, default=False
+        Also run the sequence backwards; both directions' states side by
+        side (2 * units values per step).
+    """
     cell = "lstm"
 
 
 class GRU(_Recurrent):
     """A gated recurrent unit layer (gates r, z, n as PyTorch's, the reset
-    applied after the recurrent product); as SimpleRNN otherwise."""
+    applied after the recurrent product).
+
+    Parameters
+    ----------
+    units : int
+        State size per direction.
+    return_sequences : bool, default=False
+        Hand on every step's state (a sequence, for a stacked recurrent
+        layer or Conv1D) instead of the last one (flat rows).
+    bidirectional : bool, default=False
+        Also run the sequence backwards; both directions' states side by
+        side (2 * units values per step).
+    """
     cell = "gru"
 
 

@@ -1,30 +1,6 @@
 """Multi-layer perceptrons: drop-in replacements for scikit-learn's."""
-from ._docstrings import document
+from ._docstrings import MLP_COEFS, attributes_section, document
 from ._tasks import ClassifierNetwork, RegressorNetwork
-
-_ATTRIBUTES_DOC = """
-    Attributes
-    ----------
-    As scikit-learn's ``{name}``: ``loss_``, ``best_loss_``, ``loss_curve_``,
-    ``validation_scores_``, ``best_validation_score_``, ``t_``, ``coefs_``,
-    ``intercepts_``, ``n_features_in_``, ``feature_names_in_``, ``n_iter_``,
-    ``n_layers_``, ``n_outputs_``, ``out_activation_``{extra}.  ``coefs_`` and
-    ``intercepts_`` are views into one flat parameter buffer.  Also:
-
-    validation_loss_curve_ : list of float or None
-        With early stopping, the validation loss after each epoch (next to
-        ``validation_scores_``); ``best_validation_loss_`` is its minimum.
-
-    batch_norm_ : list of ndarray of shape (3, n_features)
-        For each batch-normalised layer: its scale, running mean and running
-        variance (its shift is the layer's ``intercepts_`` entry).
-
-    Interrupting a fit (Ctrl-C, KeyboardInterrupt) stops it after the
-    current mini-batch and leaves a fitted estimator holding the best
-    weights seen so far (by the early-stopping measure, else by training
-    loss), with a warning saying so.
-"""
-
 
 class MLPClassifier(ClassifierNetwork):
 
@@ -62,6 +38,11 @@ _DETAILS = """Multi-layer perceptron {kind} trained by fastnn's C engine.
     random_state, sgd and adam fits follow scikit-learn's weights), plus
     options scikit-learn lacks (more activations and solvers, dropout,
     batch norm, schedules, class weights, threads, callbacks).
+
+    Interrupting a fit (Ctrl-C, KeyboardInterrupt) stops it after the
+    current mini-batch and leaves a fitted estimator holding the best
+    weights seen so far (by the early-stopping measure, else by training
+    loss), with a warning saying so.
 """
 
 _EXAMPLES = """
@@ -75,9 +56,16 @@ _EXAMPLES = """
     True
 """
 
-document(MLPClassifier, _DETAILS.format(kind="classifier", name="MLPClassifier"),
-         _ATTRIBUTES_DOC.format(name="MLPClassifier", extra=", ``classes_``")
-         + _EXAMPLES.format(name="MLPClassifier", bar=0.95))
-document(MLPRegressor, _DETAILS.format(kind="regressor", name="MLPRegressor"),
-         _ATTRIBUTES_DOC.format(name="MLPRegressor", extra="")
-         + _EXAMPLES.format(name="MLPRegressor", bar=0.6))
+
+def _document(cls, kind, task):
+    document(cls, _DETAILS.format(kind=kind, name=cls.__name__),
+             _EXAMPLES.format(name=cls.__name__, bar=0.95 if kind == "classifier" else 0.6),
+             attributes_section(kind == "classifier", MLP_COEFS),
+             [("sklearn.neural_network." + cls.__name__, "The estimator this one replaces."),
+              ("fastnn.Conv" + task, "Convolutions for images."),
+              ("fastnn.RNN" + task, "Recurrent layers for sequences."),
+              ("fastnn.Net" + task, "Any stack of fastnn.layers.")])
+
+
+_document(MLPClassifier, "classifier", "Classifier")
+_document(MLPRegressor, "regressor", "Regressor")

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 
 from . import _initial_weights as initial_weights
 from . import layers as fastnn_layers
-from ._docstrings import document
+from ._docstrings import attributes_section, document
 from ._shaped_input import ShapedInputMixin, image_rows, image_shape, sequence_shape
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
@@ -184,7 +184,16 @@ class NetRegressor(NetMixin, RegressorNetwork):
         self._store_params(locals())
 
 
-document(NetClassifier, NetClassifier.__doc__, """
+def _sections(classifier, task):
+    return dict(attributes=attributes_section(
+        classifier, per_sample=" (flat: an image's h * w * c, a sequence's steps * features)",
+        layer_count=", and every layer but Flatten, Dropout and BatchNorm"),
+        see_also=[("fastnn.layers", "The layers to stack."),
+                  ("fastnn.text.SequenceVectorizer", "Text to the ids an Embedding reads."),
+                  ("fastnn.MLP" + task, "Dense layers only, as scikit-learn's.")])
+
+
+document(NetClassifier, NetClassifier.__doc__, after="""
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -193,8 +202,8 @@ document(NetClassifier, NetClassifier.__doc__, """
     >>> X, y = load_digits(return_X_y=True)
     >>> model = NetClassifier([Conv2D(8), MaxPool2D(), Flatten(), Dense(32)], max_iter=5)
     >>> model.fit(X.reshape(-1, 8, 8) / 16, y).n_layers_  # input, conv, pool, dense, output
-    5""")
-document(NetRegressor, NetRegressor.__doc__, """
+    5""", **_sections(True, "Classifier"))
+document(NetRegressor, NetRegressor.__doc__, after="""
     Examples
     --------
     >>> import numpy as np
@@ -203,4 +212,4 @@ document(NetRegressor, NetRegressor.__doc__, """
     >>> X = np.random.default_rng(0).standard_normal((100, 3))
     >>> model = NetRegressor([Dense(16), Dropout(0.1)], loss="huber", max_iter=5)
     >>> model.fit(X, X.sum(axis=1)).predict(X[:2]).shape
-    (2,)""")
+    (2,)""", **_sections(False, "Regressor"))

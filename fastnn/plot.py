@@ -4,6 +4,8 @@ Needs matplotlib (``pip install fastnn[plot]``)."""
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+__all__ = ["FilterDisplay", "TrainingCurveDisplay"]
+
 
 def _pyplot():
     try:
@@ -30,21 +32,32 @@ class TrainingCurveDisplay:
 
     Attributes
     ----------
-    figure_ : matplotlib Figure drawn on
-    ax_ : matplotlib Axes drawn on
+    figure_ : matplotlib Figure
+        The figure drawn on.
+    ax_ : matplotlib Axes
+        The Axes of the losses.
     score_ax_ : matplotlib Axes or None
         The validation score's Axes (its own scale).
     lines_ : dict
         The drawn Line2D objects by curve name.
 
+    See Also
+    --------
+    FilterDisplay : A conv model's first-layer filters.
+    fastnn.callbacks.ModelCheckpoint : Keep the best epoch's model in a file.
+
     Examples
     --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
     >>> from sklearn.datasets import load_digits
     >>> from fastnn import MLPClassifier
     >>> from fastnn.plot import TrainingCurveDisplay
     >>> X, y = load_digits(return_X_y=True)
     >>> model = MLPClassifier(max_iter=20, early_stopping=True).fit(X / 16, y)
-    >>> display = TrainingCurveDisplay.from_estimator(model)  # doctest: +SKIP
+    >>> display = TrainingCurveDisplay.from_estimator(model)
+    >>> sorted(display.lines_)
+    ['best_epoch', 'loss', 'validation_loss', 'validation_score']
     """
 
     def __init__(self, loss_curve, validation_loss_curve=None, validation_scores=None,
@@ -103,14 +116,44 @@ class TrainingCurveDisplay:
 
 
 class FilterDisplay:
-    """The filters of a conv model's first Conv2D layer as small images
-    (each filter's weights averaged over its input channels).
+    """The filters of a conv model's first Conv2D layer as small images.
+
+    Each filter's weights are averaged over its input channels and drawn on
+    one diverging colour scale (red positive, blue negative) shared by all.
+    Make it with ``from_estimator``.
+
+    Parameters
+    ----------
+    filters : ndarray of shape (n_filters, kh, kw)
+        The images to show.
+    name : str or None, default=None
+        A title (the estimator's class name with from_estimator).
 
     Attributes
     ----------
     figure_ : matplotlib Figure
-    axes_ : its Axes, one per filter
-    filters_ : ndarray of shape (filters, kh, kw), the images shown
+        The figure drawn on.
+    axes_ : ndarray of matplotlib Axes
+        One per filter.
+    filters_ : ndarray of shape (n_filters, kh, kw)
+        The images shown.
+
+    See Also
+    --------
+    TrainingCurveDisplay : The training and validation curves.
+    fastnn.ConvClassifier : A model with filters to show.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from fastnn import ConvClassifier
+    >>> from fastnn.plot import FilterDisplay
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = ConvClassifier(filters=(6,), max_iter=2).fit(X.reshape(-1, 8, 8) / 16, y)
+    >>> FilterDisplay.from_estimator(model).filters_.shape
+    (6, 3, 3)
     """
 
     def __init__(self, filters, name=None):

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _initial_weights as initial_weights
 from . import layers
-from ._docstrings import document
+from ._docstrings import attributes_section, document
 from ._shaped_input import ShapedInputMixin, sequence_shape
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
@@ -156,7 +156,16 @@ class RNNRegressor(RNNMixin, RegressorNetwork):
         self._store_params(locals())
 
 
-document(RNNClassifier, RNNClassifier.__doc__, """
+def _sections(classifier, task):
+    return dict(attributes=attributes_section(
+        classifier, per_sample=" (one sequence: steps * features)",
+        layer_count=", and every recurrent and dense layer"),
+        see_also=[("fastnn.make_windows", "A series cut into samples for forecasting."),
+                  ("fastnn.Net" + task, "Any stack of fastnn.layers (Embedding, LSTM, GRU...)."),
+                  ("fastnn.MLP" + task, "Dense layers only, as scikit-learn's.")])
+
+
+document(RNNClassifier, RNNClassifier.__doc__, after="""
     Examples
     --------
     >>> import numpy as np
@@ -164,8 +173,8 @@ document(RNNClassifier, RNNClassifier.__doc__, """
     >>> X = np.random.default_rng(0).standard_normal((60, 8, 2))  # (n, steps, features)
     >>> model = RNNClassifier(cell="gru", recurrent_layer_sizes=(8,), max_iter=5)
     >>> model.fit(X, X[:, :, 0].sum(axis=1) > 0).predict_proba(X[:3]).shape
-    (3, 2)""")
-document(RNNRegressor, RNNRegressor.__doc__, """
+    (3, 2)""", **_sections(True, "Classifier"))
+document(RNNRegressor, RNNRegressor.__doc__, after="""
     Examples
     --------
     >>> import numpy as np
@@ -174,4 +183,4 @@ document(RNNRegressor, RNNRegressor.__doc__, """
     >>> model = RNNRegressor(recurrent_layer_sizes=(16,), max_iter=20,
     ...                      learning_rate_init=0.01, random_state=0)
     >>> bool(model.fit(X, y).score(X, y) > 0.9)
-    True""")
+    True""", **_sections(False, "Regressor"))

@@ -8,6 +8,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+__all__ = ["SequenceVectorizer", "sample_text"]
+
 # Words, and each punctuation mark as a token of its own.
 WORD_PATTERN = re.compile(r"\w+|[^\w\s]")
 
@@ -47,6 +49,21 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         Ids in use, the reserved ones included: the Embedding's vocab_size.
     max_length_ : int
         The length of every sequence transform returns.
+
+    See Also
+    --------
+    fastnn.layers.Embedding : The layer that reads the ids.
+    sample_text : Text written by a model trained on the ids.
+    sklearn.feature_extraction.text.CountVectorizer : Texts as token counts.
+
+    Examples
+    --------
+    >>> from fastnn.text import SequenceVectorizer
+    >>> vectorizer = SequenceVectorizer(analyzer="word").fit(["a cat sat", "a dog"])
+    >>> vectorizer.transform(["a cat ran"])
+    array([[2, 3, 1]], dtype=int32)
+    >>> vectorizer.inverse_transform(vectorizer.transform(["the dog"]))
+    [['<unk>', 'dog']]
     """
 
     _parameter_constraints: dict = {
@@ -144,15 +161,50 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
 def sample_text(model, vectorizer, seed, length=200, temperature=1.0, random_state=None):
     """Text a next-token model writes after `seed`, one token at a time.
 
-    `model` is a fitted classifier over (n, steps) token ids whose classes
-    are the next token's id (a NetClassifier starting with an Embedding,
-    trained on windows of a text, e.g. from ``make_windows``);
-    `vectorizer` the fitted SequenceVectorizer that made the ids.  Each
-    step feeds the last `steps` ids (padding in front while there are
-    fewer) and draws the next token from predict_proba raised to the power
-    1 / temperature: below 1 sharper, more common tokens; 0 always the
-    likeliest.  Returns seed followed by `length` tokens (characters
-    joined as they are, words with spaces).
+    Each step feeds the model the last ``steps`` ids (padding in front
+    while there are fewer) and draws the next token from ``predict_proba``.
+
+    Parameters
+    ----------
+    model : fitted classifier
+        Reads (n, steps) token ids; its classes are the next token's id (a
+        NetClassifier starting with an Embedding, trained on windows of a
+        text, e.g. from ``make_windows``).
+    vectorizer : fitted SequenceVectorizer
+        The one that made the model's ids.
+    seed : str
+        The text to continue.
+    length : int, default=200
+        Tokens to write.
+    temperature : float, default=1.0
+        The probabilities are raised to 1 / temperature: below 1 sharper,
+        more common tokens; 0 always the likeliest.
+    random_state : int, numpy Generator or None, default=None
+        Seeds the draws.
+
+    Returns
+    -------
+    str
+        seed followed by the tokens written (characters joined as they are,
+        words with spaces).
+
+    See Also
+    --------
+    SequenceVectorizer : Texts to the ids the model reads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnn import NetClassifier, make_windows
+    >>> from fastnn.layers import Embedding, Flatten
+    >>> from fastnn.text import SequenceVectorizer, sample_text
+    >>> text = "abcabcabcabcabcabc"
+    >>> vectorizer = SequenceVectorizer().fit([text])
+    >>> X, y = make_windows(vectorizer.transform([text])[0], window=2)
+    >>> model = NetClassifier([Embedding(vectorizer.vocab_size_, 4), Flatten()],
+    ...                       solver="lbfgs", random_state=0).fit(X[:, :, 0], y)
+    >>> sample_text(model, vectorizer, "ab", length=6, temperature=0)
+    'abcabcab'
     """
     check_is_fitted(vectorizer)
     if not isinstance(seed, str):

@@ -79,6 +79,11 @@ def make_windows(series, window, horizon=1):
         not 1-D or 2-D, not numeric, not finite, or shorter than
         ``window + horizon`` steps.
 
+    See Also
+    --------
+    fastnn.RNNRegressor : Forecasts from such windows.
+    fastnn.datasets.load_sunspots : A yearly series to cut.
+
     Notes
     -----
     Neighbouring samples share almost all of their steps, so split a train

@@ -75,6 +75,11 @@ def load_fashion_mnist(subset="train", *, data_home=None, download_if_missing=Tr
     (the same memory), ``target`` (n,) int64 in 0..9, ``target_names``
     and ``DESCR``; or (data, target).
 
+    See Also
+    --------
+    fastnn.datasets.get_data_home : Where the files are looked for and downloaded to.
+    fastnn.ConvClassifier : A model for these images.
+
     Examples
     --------
     >>> from fastnn.datasets import load_fashion_mnist

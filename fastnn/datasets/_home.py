@@ -10,8 +10,31 @@ ENV = "FASTNN_DATA"
 
 
 def get_data_home(data_home=None):
-    """The folder for fastnn's data files: data_home, else the FASTNN_DATA
-    environment variable, else ~/fastnn_data (created if missing)."""
+    """The folder for fastnn's data files, created if missing.
+
+    Parameters
+    ----------
+    data_home : str, path-like or None, default=None
+        The folder; None: the FASTNN_DATA environment variable, else
+        ~/fastnn_data.
+
+    Returns
+    -------
+    str
+        The folder's path, ``~`` expanded.
+
+    See Also
+    --------
+    fastnn.datasets.load_fashion_mnist : Looks for its files here, and downloads them here.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fastnn.datasets import get_data_home
+    >>> folder = tempfile.mkdtemp()
+    >>> get_data_home(folder) == folder
+    True
+    """
     home = data_home or os.environ.get(ENV) or os.path.join("~", "fastnn_data")
     home = os.path.expanduser(str(home))
     os.makedirs(home, exist_ok=True)

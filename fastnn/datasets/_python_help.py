@@ -30,6 +30,10 @@ def load_python_help(subset="train", *, return_X_y=False):
     Bunch with ``data`` (list of str, one text per topic), ``target``
     (array of the topic names) and ``DESCR``; or (data, target).
 
+    See Also
+    --------
+    fastnn.text.SequenceVectorizer : The texts as token ids.
+
     Examples
     --------
     >>> from fastnn.datasets import load_python_help

@@ -32,6 +32,10 @@ def load_sunspots(*, return_X_y=False):
     int64, ``data`` (309, 1) the same numbers as a column, ``DESCR``; or
     (data, target).
 
+    See Also
+    --------
+    fastnn.make_windows : The series cut into forecasting samples.
+
     Examples
     --------
     >>> from fastnn import make_windows
