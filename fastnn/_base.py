@@ -14,7 +14,6 @@ import numpy as np
 import scipy.optimize
 from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -22,6 +21,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from . import _engine
 from . import _initial_weights as initial_weights
 from . import layers
+from ._held_out import CHUNK_VALUES, HeldOut, split_by_index
 from ._network import Layout, coef_shape
 from ._optimizer import OptimizerState, StepSettings
 from ._progress import EpochProgress
@@ -50,6 +50,13 @@ def learning_rate_at(epoch, rate, schedule, max_iter, warmup_epochs=0):
         progress = min(1.0, (epoch - warmup_epochs) / max(1, max_iter - warmup_epochs))
         return float(rate * 0.5 * (1.0 + np.cos(np.pi * progress)))
     return rate
+
+
+def _all_finite(X):
+    """np.isfinite(X).all(), a chunk of rows at a time: no boolean copy of
+    a large X."""
+    step = max(1, CHUNK_VALUES // max(1, math.prod(X.shape[1:])))
+    return all(np.isfinite(X[start:start + step]).all() for start in range(0, X.shape[0], step))
 
 
 class KeptWeights:
@@ -157,10 +164,14 @@ class BaseNetwork(BaseEstimator):
         """sample_weight combined with class weights (classifiers)."""
         return sample_weight
 
-    def _score(self, X, y, sample_weight=None):
-        raise NotImplementedError
+    # score(y, y_pred, sample_weight=...): accuracy, R^2...
+    _score_function = None
 
     def _predict(self, X, check_input=True):
+        return self._predict_from_output(self._forward_pass_fast(X, check_input=check_input))
+
+    def _predict_from_output(self, out):
+        """Predictions from the network's output rows."""
         raise NotImplementedError
 
     # ---- threads --------------------------------------------------------
@@ -416,25 +427,25 @@ class BaseNetwork(BaseEstimator):
         params[:] = result.x
         self._set_params_from(layout, params)
 
-    def _early_stopping_split(self, X, y, sample_weight):
+    def _hold_out(self, X, y, sample_weight, dtype):
+        """(training rows, HeldOut) for early stopping: validation_fraction
+        of the rows, by index."""
         # scikit-learn stratifies binary targets on its boolean encoding:
         # the same split, and the same error naming a too-small class
         stratify = y.astype(bool) if is_classifier(self) and self.n_outputs_ == 1 else None
-        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
-        parts = train_test_split(*arrays, random_state=self._random_state,
-                                 test_size=self.validation_fraction, stratify=stratify)
-        X_train, X_val, y_train, y_val = parts[:4]
-        sw_train, sw_val = (parts[4], parts[5]) if sample_weight is not None else (None, None)
-        if X_val.shape[0] < 2:
+        train, rows = split_by_index(y.shape[0], self.validation_fraction,
+                                     self._random_state, stratify)
+        if rows.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
         # the encoded targets give the validation loss, the labels its score
-        Y_val = y_val
-        if is_classifier(self):
-            y_val = self._label_binarizer.inverse_transform(y_val)
-        return X_train, X_val, y_train, (y_val, Y_val), sw_train, sw_val
+        Y_val = y[rows]
+        labels = self._label_binarizer.inverse_transform(Y_val) if is_classifier(self) else Y_val
+        sw_val = None if sample_weight is None else sample_weight[rows]
+        return train, HeldOut(X, rows, labels, sw_val, np.ascontiguousarray(Y_val, dtype=dtype),
+                              None if sw_val is None else sw_val.astype(dtype))
 
     def _stochastic_optimizer(self, n_params, dtype, incremental):
         """The solver's state; partial_fit keeps it (velocities, moments,
@@ -463,25 +474,22 @@ class BaseNetwork(BaseEstimator):
         return X_val, labels, Y_val, sw_val
 
     def _training_rows(self, X, y, sample_weight, dtype, eval_set=None):
-        """(engine rows, targets, weights) to train on, and the validation
-        set (None with neither eval_set nor early stopping): its raw rows,
-        labels and weights for the score, then the same as the engine reads
-        them for the loss."""
+        """(engine rows, targets, weights, the training rows' indices into
+        them, the HeldOut validation set or None).  Early stopping holds
+        rows out by index, so X is never copied whole."""
         def weights(sw):
             return None if sw is None else np.ascontiguousarray(sw, dtype=dtype)
 
+        train = np.arange(y.shape[0], dtype=np.int64)
         validation = None
         if eval_set is not None:
             X_val, y_val, Y_val, sw_val = self._eval_set_rows(eval_set)
-            validation = (X_val, y_val, sw_val, self._engine_input(X_val, dtype),
-                          np.ascontiguousarray(Y_val, dtype=dtype), weights(sw_val))
+            validation = HeldOut(X_val, None, y_val, sw_val,
+                                 np.ascontiguousarray(Y_val, dtype=dtype), weights(sw_val))
         elif self.early_stopping:
-            X, X_val, y, (y_val, Y_val), sample_weight, sw_val = self._early_stopping_split(
-                X, y, sample_weight)
-            validation = (X_val, y_val, sw_val, self._engine_input(X_val, dtype),
-                          np.ascontiguousarray(Y_val, dtype=dtype), weights(sw_val))
+            train, validation = self._hold_out(X, y, sample_weight, dtype)
         return (self._engine_input(X, dtype), np.ascontiguousarray(y, dtype=dtype),
-                weights(sample_weight), validation)
+                weights(sample_weight), train, validation)
 
     def _batch_rows(self, n_samples):
         if self.batch_size == "auto":
@@ -505,8 +513,8 @@ class BaseNetwork(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         dtype = params.dtype
         opt = self._stochastic_optimizer(layout.n_params, dtype, incremental)
-        Xe, y_train, sw, validation = self._training_rows(X, y, sample_weight, dtype,
-                                                          eval_set)
+        Xe, y_train, sw, sample_idx, validation = self._training_rows(
+            X, y, sample_weight, dtype, eval_set)
         # early stopping decides by the validation set; without it a given
         # eval_set is only scored
         stop_on_validation = self.early_stopping and validation is not None
@@ -514,9 +522,8 @@ class BaseNetwork(BaseEstimator):
             self._best_params = params.copy()
         elif validation is not None:
             self.validation_scores_, self.validation_loss_curve_ = [], []
-        n_samples = y_train.shape[0]
+        n_samples = sample_idx.shape[0]
         batch_size = self._batch_rows(n_samples)
-        sample_idx = np.arange(n_samples, dtype=np.int64)
         # dropout and batch norm behave differently in training
         training_mode = any(spec.dropout > 0 or spec.batch_norm
                             for spec in self._specs)
@@ -667,16 +674,26 @@ class BaseNetwork(BaseEstimator):
         return False
 
     def _score_validation(self, params, layout, net, validation):
-        """The validation set's score and mean data loss, recorded."""
-        X_val, y_val, sw_val, Xe_val, Y_val, sw_e = validation
+        """The validation set's score and mean data loss, recorded; its
+        rows are read a chunk at a time."""
         self._set_params_from(layout, params)
-        score = self._score(X_val, y_val, sample_weight=sw_val)
+        dtype = params.dtype
+        out = np.empty((len(validation), self.n_outputs_), dtype=dtype)
+        total = 0.0
+        with single_threaded_blas():
+            for start, stop, rows in validation.chunks():
+                rows = self._engine_input(rows, dtype)
+                out[start:stop] = self._inference_network(self._threads()).forward(params, rows)
+                # the data loss (no L2 term: scikit-learn's penalty depends
+                # on the batch size)
+                total += net.loss_grad(params, None, rows, validation.Y[start:stop],
+                                       None if validation.weights is None
+                                       else validation.weights[start:stop])
+        score = self._score_predictions(validation.labels, self._predict_from_output(out),
+                                        validation.sample_weight)
         self.validation_scores_.append(score)
-        # the mean data loss on the held-out rows (no L2 term: scikit-
-        # learn's penalty depends on the batch size)
-        total = net.loss_grad(params, None, Xe_val, Y_val, sw_e)
         val_loss = total * self._loss_scale() / (
-            Y_val.shape[0] if sw_e is None else float(sw_e.sum()))
+            len(validation) if validation.weights is None else float(validation.weights.sum()))
         self.validation_loss_curve_.append(val_loss)
         if self.verbose:  # scikit-learn's line, then the loss
             print("Validation score: %f" % score)
@@ -771,7 +788,7 @@ class BaseNetwork(BaseEstimator):
         one-row predict."""
         if (type(X) is np.ndarray and X.ndim in self._SAMPLE_NDIMS and X.dtype in FLOAT_DTYPES
                 and X.shape[0] > 0 and math.prod(X.shape[1:]) == self.n_features_in_
-                and not hasattr(self, "feature_names_in_") and np.isfinite(X).all()):
+                and not hasattr(self, "feature_names_in_") and _all_finite(X)):
             return X
         return self._validate_predict_input(X)
 
@@ -779,11 +796,14 @@ class BaseNetwork(BaseEstimator):
         return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                              dtype=(np.float64, np.float32))
 
-    def _score_with_function(self, X, y, sample_weight, score_function):
-        y_pred = self._predict(X, check_input=False)
+    def _score(self, X, y, sample_weight=None):
+        return self._score_predictions(y, self._predict(X, check_input=False), sample_weight)
+
+    def _score_predictions(self, y, y_pred, sample_weight):
+        """score() from the predictions: NaN where they are not finite."""
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
-        return score_function(y, y_pred, sample_weight=sample_weight)
+        return self._score_function(y, y_pred, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -84,14 +84,11 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         self._check_is_fitted()
         return self._predict(X)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
+    _score_function = staticmethod(accuracy_score)
 
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, accuracy_score)
+    def _predict_from_output(self, out):
+        return self._label_binarizer.inverse_transform(out.ravel() if self.n_outputs_ == 1
+                                                       else out)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -163,14 +160,10 @@ class RegressorNetwork(RegressorMixin, BaseNetwork):
         self._check_is_fitted()
         return self._predict(X)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
-        if y_pred.shape[1] == 1:
-            return y_pred.ravel()
-        return y_pred
+    _score_function = staticmethod(r2_score)
 
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(X, y, sample_weight, r2_score)
+    def _predict_from_output(self, out):
+        return out.ravel() if out.shape[1] == 1 else out
 
     # scikit-learn's regressor tests the method object, not its result, so
     # its partial_fit stays available with lbfgs (and runs lbfgs from the

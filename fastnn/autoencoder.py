@@ -153,13 +153,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                              % (Z.shape[1], self._n_features_out))
         return Z
 
-    def _predict(self, X, check_input=True):
-        return self._forward_pass_fast(X, check_input=check_input)
+    def _predict_from_output(self, out):
+        return out
 
-    def _score(self, X, y, sample_weight=None):
-        return self._score_with_function(
-            X, y, sample_weight,
-            lambda y, p, sample_weight: -mean_squared_error(y, p, sample_weight=sample_weight))
+    @staticmethod
+    def _score_function(y, y_pred, sample_weight=None):
+        return -mean_squared_error(y, y_pred, sample_weight=sample_weight)
 
     def score(self, X, y=None, sample_weight=None):
         """Negative mean squared reconstruction error of X (y is ignored)."""

@@ -64,10 +64,10 @@ def digits():
 
 
 class KeepsHeldOut(MLPClassifier):
-    def _early_stopping_split(self, X, y, sample_weight):
-        parts = super()._early_stopping_split(X, y, sample_weight)
-        self.held_out = parts[1], parts[3]
-        return parts
+    def _hold_out(self, X, y, sample_weight, dtype):
+        train, validation = super()._hold_out(X, y, sample_weight, dtype)
+        self.held_out = X[validation.index], validation.labels
+        return train, validation
 
 
 def test_validation_loss_curve_is_the_held_out_log_loss():
@@ -81,7 +81,7 @@ def test_validation_loss_curve_is_the_held_out_log_loss():
     # the kept (best-scoring) weights' log-loss on the held-out rows is the
     # curve's entry at that epoch
     best = int(np.argmax(model.validation_scores_))
-    X_val, (y_val, _) = model.held_out
+    X_val, y_val = model.held_out
     assert log_loss(y_val, model.predict_proba(X_val)) == pytest.approx(curve[best], rel=1e-6)
     no_es = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
     assert no_es.validation_loss_curve_ is None and no_es.best_validation_loss_ is None
