@@ -38,6 +38,10 @@ class Graph:
         self.dtype = np.dtype(dtype)
         self.proto = TensorProto.DOUBLE if self.dtype == np.float64 else TensorProto.FLOAT
         self.opset = container.target_opset
+        # onnxruntime runs few operators in float64 (no Conv, AveragePool,
+        # LSTM/GRU/RNN, LeakyRelu, Elu, Softplus): a float64 graph spells
+        # those in elementary operators it does run
+        self.elementary = self.dtype == np.float64
         self._ints = {}
 
     def const(self, value, hint="const", proto=None):
@@ -88,6 +92,8 @@ class Graph:
     def activation(self, x, name):
         if name == "identity":
             return x
+        if self.elementary and name in ("leaky_relu", "elu", "softplus"):
+            return self._elementary_activation(x, name)
         if name in SIMPLE_ACTIVATIONS:
             op_type, attrs = SIMPLE_ACTIVATIONS[name]
             return self.op(op_type, [x], **attrs)
@@ -99,6 +105,18 @@ class Graph:
             return self.op("Exp", [x])
         raise NotImplementedError("fastnn.onnx cannot export the activation %r." % (name,))
 
+
+    def _elementary_activation(self, x, name):
+        negative = self.op("Less", [x, self.const(0.0)])
+        if name == "leaky_relu":
+            return self.op("Where", [negative, self.op("Mul", [x, self.const(0.01)]), x])
+        if name == "elu":
+            return self.op("Where", [negative, self.op("Sub", [self.op("Exp", [x]),
+                                                                self.const(1.0)]), x])
+        # softplus: max(z, 0) + log(1 + e^-|z|), which cannot overflow
+        tail = self.op("Exp", [self.op("Neg", [self.op("Abs", [x])])])
+        return self.op("Add", [self.op("Relu", [x]),
+                               self.op("Log", [self.op("Add", [tail, self.const(1.0)])])])
 
     def _gelu(self, x):
         """Exact gelu, z Phi(z): ONNX's Gelu from opset 20, before it its erf
@@ -132,6 +150,11 @@ class Value:
             return self.name
         nhwc = graph.op("Transpose", [self.name], perm=[0, 2, 3, 1])
         return graph.reshape(nhwc, [-1, size])
+
+    def nhwc(self, graph, spec):
+        if self.form == "rows":
+            return graph.reshape(self.name, [-1, spec.h, spec.w, spec.c])
+        return graph.op("Transpose", [self.name], perm=[0, 2, 3, 1])
 
     def nchw(self, graph, spec):
         if self.form == "nchw":
@@ -191,6 +214,8 @@ def conv(graph, value, spec, weights, norm, mask):
     # output size needs past the input (none for 'valid')
     after_h = max((spec.oh - 1) * spec.sh + spec.kh - spec.h - spec.ph, 0)
     after_w = max((spec.ow - 1) * spec.sw + spec.kw - spec.w - spec.pw, 0)
+    if graph.elementary:
+        return _conv_by_patches(graph, value, spec, coef, bias, norm, (after_h, after_w))
     inputs = [value.nchw(graph, spec), graph.const(kernel, "kernel")]
     if norm is None:
         inputs.append(graph.const(bias, "intercept"))
@@ -201,6 +226,39 @@ def conv(graph, value, spec, weights, norm, mask):
     return Value(y, "nchw")
 
 
+def _patches(graph, value, spec, after=(0, 0)):
+    """The kh x kw taps of every window as (N, oh, ow, c) slices of the
+    NHWC input, in (ky, kx) order: im2col as the engine makes it."""
+    x = value.nhwc(graph, spec)
+    if spec.ph or spec.pw or any(after):
+        x = graph.op("Pad", [x, graph.ints([0, spec.ph, spec.pw, 0, 0, after[0], after[1], 0],
+                                           "pads")])
+    taps = []
+    for ky in range(spec.kh):
+        for kx in range(spec.kw):
+            ends = [ky + (spec.oh - 1) * spec.sh + 1, kx + (spec.ow - 1) * spec.sw + 1]
+            taps.append(graph.op("Slice", [x, graph.ints([ky, kx], "starts"),
+                                           graph.ints(ends, "ends"), graph.ints([1, 2], "axes"),
+                                           graph.ints([spec.sh, spec.sw], "steps")]))
+    return taps
+
+
+def _conv_by_patches(graph, value, spec, coef, bias, norm, after):
+    """Conv as the engine computes it: the receptive fields side by side,
+    times the (kh*kw*c, oc) kernel, in NHWC."""
+    taps = _patches(graph, value, spec, after)
+    fields = taps[0] if len(taps) == 1 else graph.op("Concat", taps, axis=3)
+    y = graph.op("MatMul", [fields, graph.const(coef.reshape(-1, spec.oc), "kernel")])
+    if norm is None:
+        y = graph.op("Add", [y, graph.const(bias, "intercept")])
+    else:  # the running statistics' normalisation, per channel (last axis)
+        scale, mean, var = norm
+        factor = graph.const(scale / np.sqrt(var + np.asarray(NORM_EPS, var.dtype)), "scale")
+        y = graph.op("Add", [graph.op("Mul", [graph.op("Sub", [y, graph.const(mean, "mean")]),
+                                              factor]), graph.const(bias, "shift")])
+    return Value(graph.reshape(y, [-1, spec.n_outputs]), "rows")
+
+
 def pool(graph, value, spec, weights, norm, mask):
     if spec.masked:
         return Value(_masked_global_pool(graph, value.rows(graph, spec.n_inputs), spec, mask),
@@ -208,6 +266,11 @@ def pool(graph, value, spec, weights, norm, mask):
     # windows never overlap nor pad (the spec's window is already clipped
     # to the input), and the remainder past the last window is dropped as
     # ONNX's floor rounding does
+    if spec.kind == "avgpool" and graph.elementary:
+        taps = _patches(graph, value, spec)
+        total = taps[0] if len(taps) == 1 else graph.op("Sum", taps)
+        y = graph.op("Mul", [total, graph.const(1.0 / (spec.kh * spec.kw))])
+        return Value(graph.reshape(y, [-1, spec.n_outputs]), "rows")
     op_type = "MaxPool" if spec.kind == "maxpool" else "AveragePool"
     y = graph.op(op_type, [value.nchw(graph, spec)], kernel_shape=[spec.kh, spec.kw],
                  strides=[spec.sh, spec.sw])
@@ -262,8 +325,9 @@ def recurrent(graph, value, spec, weights, norm, mask):
     steps, dirs = spec.h, spec.dirs
     rows = value.rows(graph, spec.n_inputs)
     sequences = spec.oh == steps
-    if spec.masked:
-        return Value(_masked_recurrent(graph, rows, spec, *weights, mask, sequences), "rows")
+    if spec.masked or graph.elementary:
+        return Value(_unrolled_recurrent(graph, rows, spec, *weights,
+                                         mask if spec.masked else None, sequences), "rows")
     W, R, B, units = onnx_cell_weights(spec, *weights)
     x = graph.op("Transpose", [graph.reshape(rows, [-1, steps, spec.c])],
                  perm=[1, 0, 2])  # (T, N, c)
@@ -281,17 +345,19 @@ def recurrent(graph, value, spec, weights, norm, mask):
     return Value(graph.reshape(out, [-1, spec.n_outputs]), "rows")
 
 
-def _masked_recurrent(graph, rows, spec, coef, bias, mask, sequences):
-    """A recurrent layer that keeps its state across padding steps (id 0),
-    wherever they are (ONNX's sequence_lens only skips trailing ones): the
-    steps unrolled as the cell's equations in fastnn's own weight layout,
-    with Where keeping the previous state at padding steps."""
+def _unrolled_recurrent(graph, rows, spec, coef, bias, mask, sequences):
+    """A recurrent layer with its steps unrolled as the cell's equations in
+    fastnn's own weight layout: for float64 graphs, and for a layer that
+    reads a padding mask, where Where keeps the previous state at padding
+    steps (id 0) wherever they are (ONNX's sequence_lens only skips
+    trailing ones)."""
     steps, c, dirs, cell = spec.h, spec.c, spec.dirs, spec.cell
     units = spec.oc // dirs
     gh = GATES[cell] * units
     x = graph.reshape(rows, [-1, steps, c])
-    keep = graph.op("Unsqueeze", [mask, graph.ints([2], "axes")])  # (N, T, 1)
-    zero = graph.const(0.0)
+    if mask is not None:
+        keep = graph.op("Unsqueeze", [mask, graph.ints([2], "axes")])  # (N, T, 1)
+        zero = graph.const(0.0)
     per_dir = []
     for d in range(dirs):
         cols = slice(d * gh, (d + 1) * gh)
@@ -309,10 +375,13 @@ def _masked_recurrent(graph, rows, spec, coef, bias, mask, sequences):
             step = graph.ints(t, "step")
             new_h, new_c = _cell_step(graph, cell, graph.op("Gather", [xw, step], axis=1), h,
                                       cell_state, wh, b_hn, units)
-            here = graph.op("Gather", [keep, step], axis=1)  # (N, 1)
-            h = graph.op("Where", [here, new_h, h or zero])
-            if cell == "lstm":
-                cell_state = graph.op("Where", [here, new_c, cell_state or zero])
+            if mask is None:
+                h, cell_state = new_h, new_c
+            else:
+                here = graph.op("Gather", [keep, step], axis=1)  # (N, 1)
+                h = graph.op("Where", [here, new_h, h or zero])
+                if cell == "lstm":
+                    cell_state = graph.op("Where", [here, new_c, cell_state or zero])
             states[t] = h
         if sequences:  # (N, T, H)
             per_dir.append(graph.op("Concat", [graph.op("Unsqueeze", [s, graph.ints([1], "axes")])
