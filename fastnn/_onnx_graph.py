@@ -124,7 +124,7 @@ class Graph:
         computes gelu in float32 (relative error about 1e-7)."""
         if self.proto == TensorProto.DOUBLE:
             single = self.op("Cast", [x], to=TensorProto.FLOAT)
-            return self.op("Cast", [Graph._gelu_float(self, single, np.float32)],
+            return self.op("Cast", [self._gelu_float(single, np.float32)],
                            to=TensorProto.DOUBLE)
         return self._gelu_float(x, self.dtype)
 

@@ -13,10 +13,10 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-pytest.importorskip("skl2onnx", reason="ONNX export needs skl2onnx (pip install fastnn[onnx])")
+skl2onnx = pytest.importorskip("skl2onnx",
+                               reason="ONNX export needs skl2onnx (pip install fastnn[onnx])")
 ort = pytest.importorskip("onnxruntime",
                          reason="running exported models needs onnxruntime (fastnn[onnx])")
-skl2onnx = pytest.importorskip("skl2onnx")
 
 from fastnn import (AutoencoderTransformer, ConvClassifier, ConvRegressor,  # noqa: E402
                     MLPClassifier, MLPRegressor, NetClassifier, NetRegressor,
