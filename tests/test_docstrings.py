@@ -29,7 +29,14 @@ def _public(module):
             yield obj
 
 
-PUBLIC = [obj for module in (fastnn, datasets, text, callbacks, plot) for obj in _public(module)]
+try:
+    from fastnn import onnx as fastnn_onnx
+    OPTIONAL = [fastnn_onnx]
+except ImportError:  # the onnx extra is not installed
+    OPTIONAL = []
+
+PUBLIC = [obj for module in [fastnn, datasets, text, callbacks, plot] + OPTIONAL
+          for obj in _public(module)]
 LAYERS = list(_public(layers))
 
 
