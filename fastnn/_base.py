@@ -5,6 +5,7 @@ stopping, learning-rate schedules and verbose output follow scikit-learn's
 MLP code exactly; the arithmetic is the C engine's.  The estimator talks to
 the engine through a flat parameter buffer and gets back only numbers.
 """
+import copy
 import math
 import time
 import warnings
@@ -57,6 +58,11 @@ def _all_finite(X):
     a large X."""
     step = max(1, CHUNK_VALUES // max(1, math.prod(X.shape[1:])))
     return all(np.isfinite(X[start:start + step]).all() for start in range(0, X.shape[0], step))
+
+
+class Diverged(ValueError):
+    """A fit whose weights stopped being finite: it ends with the last
+    finite weights kept, not with the state from before the fit."""
 
 
 class KeptWeights:
@@ -273,6 +279,31 @@ class BaseNetwork(BaseEstimator):
 
     # ---- fitting ------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, incremental=False, eval_set=None):
+        """fit's and partial_fit's work.  An exception (bad input, a
+        MemoryError, a callback's error, Ctrl-C outside the epochs) leaves
+        the estimator as it was: fitted as before, or unfitted."""
+        before = self._fitted_state()
+        try:
+            return self._fit_or_fail(X, y, sample_weight, incremental, eval_set)
+        except Diverged:
+            raise
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fitted_state(self):
+        """A copy of the state a fit changes: the attributes (fitted lists,
+        such as loss_curve_, copied as fits append to them) and the
+        optimizer's moments, which partial_fit updates in place.  The
+        weights need no copy: a fit trains a new buffer."""
+        state = {key: list(value) if key.endswith("_") and isinstance(value, list) else value
+                 for key, value in self.__dict__.items()}
+        if "_optimizer" in state:
+            state["_optimizer"] = copy.deepcopy(state["_optimizer"])
+        return state
+
+    def _fit_or_fail(self, X, y, sample_weight, incremental, eval_set):
         if self.device != "cpu":
             raise ValueError("device=%r is not available: this fastnn runs on the CPU only "
                              "(device='cpu'); GPU kernels are planned." % (self.device,))
@@ -311,7 +342,7 @@ class BaseNetwork(BaseEstimator):
             else:
                 self._fit_lbfgs(net, layout, params, X, y, sample_weight)
         if not np.isfinite(params).all():
-            raise ValueError(
+            raise Diverged(
                 "Solver produced non-finite parameter weights. The input data may"
                 " contain large values and need to be preprocessed."
             )
@@ -580,7 +611,7 @@ class BaseNetwork(BaseEstimator):
             params[:] = kept.last_finite
             if not stop_on_validation:
                 self._set_params_from(layout, params)
-                raise ValueError(
+                raise Diverged(
                     "Solver produced non-finite parameter weights. The input data "
                     "may contain large values and need to be preprocessed.")
             warnings.warn("The training loss became non-finite; training stopped "
