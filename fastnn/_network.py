@@ -96,7 +96,7 @@ def _plain(value, field):
     kinds = {int: Integral, float: Real, bool: (bool, np.bool_), str: str}[field.type]
     if not isinstance(value, kinds) or (field.type is not bool
                                         and isinstance(value, (bool, np.bool_))):
-        raise ValueError("A layer spec's %s must be a %s, got %r."
+        raise ValueError("A layer spec's %s must be of type %s, got %r."
                          % (field.name, field.type.__name__, value))
     return field.type(value)
 

@@ -66,8 +66,10 @@ def _public_layer_classes():
             and cls is not _layers.Layer and not name.startswith("_")]
 
 
-# A tuple, not a list: a process-wide list that any caller could extend
-# would widen what every later load trusts.
+#: The fully qualified names of the types ``load`` trusts besides skops's
+#: defaults: fastnn's estimators, the public layer classes and
+#: ``ReduceLROnPlateau``.  A tuple, not a list: a shared list that any
+#: caller could extend would widen what every later load trusts.
 TRUSTED_TYPES = tuple(sorted(_type_name(cls) for cls in [
     # the estimators: hyperparameters and fitted arrays, nothing callable
     MLPClassifier, MLPRegressor, ConvClassifier, ConvRegressor, RNNClassifier,
