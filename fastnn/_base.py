@@ -23,7 +23,7 @@ from . import _engine
 from . import _initial_weights as initial_weights
 from . import layers
 from ._held_out import CHUNK_VALUES, HeldOut, split_by_index
-from ._network import Layout, coef_shape
+from ._network import LayerSpec, Layout, coef_shape
 from ._optimizer import OptimizerState, StepSettings
 from ._progress import EpochProgress
 from ._threads import SERIAL_ROWS, effective_n_threads, single_threaded_blas
@@ -413,10 +413,25 @@ class BaseNetwork(BaseEstimator):
     _UNPICKLED = ("_params", "_param_views", "_inference_nets")
 
     def __getstate__(self):
+        # Arrays and plain values only (plus the public estimator and layer
+        # types), for pickle and skops alike: skops.io then loads a model
+        # without trusting any private fastnn type (fastnn/persistence.py).
         state = super().__getstate__()
-        return {k: v for k, v in state.items() if k not in self._UNPICKLED}
+        state = {k: v for k, v in state.items() if k not in self._UNPICKLED}
+        if "_specs" in state:
+            state["_specs"] = [spec.as_state() for spec in state["_specs"]]
+        if "_optimizer" in state:
+            state["_optimizer"] = state["_optimizer"].as_state()
+        return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        # pickles made before the state was plain hold the objects themselves
+        if "_specs" in state:
+            state["_specs"] = [s if isinstance(s, LayerSpec) else LayerSpec.from_state(s)
+                               for s in state["_specs"]]
+        if isinstance(state.get("_optimizer"), dict):
+            state["_optimizer"] = OptimizerState.from_state(state["_optimizer"])
         super().__setstate__(state)
         if hasattr(self, "coefs_") and hasattr(self, "_specs"):
             layout = Layout(self._specs)

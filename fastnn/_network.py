@@ -8,7 +8,8 @@ bias vector, then the batch norm blocks.  The weights therefore form a
 prefix of the buffer, which is what the engine's fused L2 penalty relies
 on, and `coefs_` / `intercepts_` are plain views into it.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -63,6 +64,21 @@ class LayerSpec:
         if self.cell not in CELLS:
             raise ValueError("unknown recurrent cell %r" % (self.cell,))
 
+    def as_state(self):
+        """The spec as a dict of plain Python values, for persistence: a
+        saved estimator then names no private fastnn type."""
+        return {f.name: _plain(getattr(self, f.name), f) for f in fields(self)}
+
+    @classmethod
+    def from_state(cls, state):
+        """A spec from as_state's dict, each value checked against its
+        field's type (a saved file may have been edited)."""
+        names = {f.name for f in fields(cls)}
+        if not isinstance(state, dict) or set(state) != names:
+            raise ValueError("A saved layer spec must be a dict of the fields %s, got %r."
+                             % (sorted(names), state))
+        return cls(**{f.name: _plain(state[f.name], f) for f in fields(cls)})
+
     @property
     def n_inputs(self):
         return self.h * self.w * self.c
@@ -70,6 +86,19 @@ class LayerSpec:
     @property
     def n_outputs(self):
         return self.oh * self.ow * self.oc
+
+
+def _plain(value, field):
+    """value as the Python type of a LayerSpec field (None only where that
+    is the default); anything else is refused."""
+    if value is None and field.default is None:
+        return None
+    kinds = {int: Integral, float: Real, bool: (bool, np.bool_), str: str}[field.type]
+    if not isinstance(value, kinds) or (field.type is not bool
+                                        and isinstance(value, (bool, np.bool_))):
+        raise ValueError("A layer spec's %s must be of type %s, got %r."
+                         % (field.name, field.type.__name__, value))
+    return field.type(value)
 
 
 def dense_layers(units, activation):

@@ -39,3 +39,28 @@ class OptimizerState:
         self.epoch = 0
         self.rates = []
         self.state = np.zeros(size, dtype=dtype)
+
+    def as_state(self):
+        """The state as plain values and one array, for persistence: a
+        saved estimator then names no private fastnn type."""
+        return {"solver": self.solver, "learning_rate": float(self.learning_rate),
+                "t": int(self.t), "epoch": int(self.epoch),
+                "rates": [float(r) for r in self.rates], "state": self.state}
+
+    @classmethod
+    def from_state(cls, saved):
+        """The OptimizerState that as_state described."""
+        if not isinstance(saved, dict) or set(saved) != {"solver", "learning_rate", "t", "epoch",
+                                                         "rates", "state"}:
+            raise ValueError("A saved optimizer state must be as_state's dict, got %r."
+                             % (saved,))
+        state = saved["state"]
+        if not isinstance(state, np.ndarray) or state.ndim != 1 \
+                or state.dtype not in (np.float32, np.float64):
+            raise ValueError("A saved optimizer state's vector must be a 1-D float array.")
+        opt = cls(str(saved["solver"]), float(saved["learning_rate"]), 0, state.dtype)
+        opt.t, opt.epoch = int(saved["t"]), int(saved["epoch"])
+        opt.rates = [float(r) for r in saved["rates"]]
+        opt.state = np.ascontiguousarray(state)
+        return opt
+

@@ -14,7 +14,7 @@ Adding a layer kind: a class here whose `build` returns the engine's
 LayerSpecs for it, and, if the engine lacks the kind, its kernels in src_c (see
 docs/design.md).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from numbers import Integral, Real
 
 from ._network import LayerSpec, conv_layer, n_values, pool_layer, recurrent_layer
@@ -93,6 +93,12 @@ class Layer:
 
     def build(self, shape, built):
         raise NotImplementedError
+
+    def __reduce__(self):
+        # Rebuilt by calling the class with the settings, so a copy, a
+        # pickle or a skops file (whose loader accepts exactly this form)
+        # goes through the checks of __post_init__ again.
+        return type(self), tuple(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,12 @@ def _public(module):
             yield obj
 
 
-try:
-    from fastnn import onnx as fastnn_onnx
-    OPTIONAL = [fastnn_onnx]
-except ImportError:  # the onnx extra is not installed
-    OPTIONAL = []
+OPTIONAL = []  # modules of the optional extras, where installed
+for name in ("onnx", "persistence"):
+    try:
+        OPTIONAL.append(importlib.import_module("fastnn." + name))
+    except ImportError:
+        pass
 
 PUBLIC = [obj for module in [fastnn, datasets, text, callbacks, plot] + OPTIONAL
           for obj in _public(module)]
