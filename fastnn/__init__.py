@@ -2,13 +2,13 @@
 from ._wait_policy import WAIT_POLICY  # noqa: F401  first: loads the engine (see there)
 from .autoencoder import AutoencoderTransformer
 from .conv import ConvClassifier, ConvRegressor
-from . import layers, text
+from . import exceptions, layers, text
+from ._version import __version__
 from .mlp import MLPClassifier, MLPRegressor
 from .net import NetClassifier, NetRegressor
 from .rnn import RNNClassifier, RNNRegressor
 from .windows import make_windows
 
-__version__ = "0.1.0"
 __all__ = ["AutoencoderTransformer", "ConvClassifier", "ConvRegressor", "MLPClassifier", "MLPRegressor", "NetClassifier",
-           "NetRegressor", "RNNClassifier", "RNNRegressor", "layers", "make_windows",
+           "NetRegressor", "RNNClassifier", "RNNRegressor", "exceptions", "layers", "make_windows",
            "text", "__version__"]

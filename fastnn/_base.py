@@ -27,6 +27,8 @@ from ._network import LayerSpec, Layout, coef_shape
 from ._optimizer import OptimizerState, StepSettings
 from ._progress import EpochProgress
 from ._threads import SERIAL_ROWS, effective_n_threads, single_threaded_blas
+from ._version import __version__
+from .exceptions import InconsistentVersionWarning
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -422,10 +424,16 @@ class BaseNetwork(BaseEstimator):
             state["_specs"] = [spec.as_state() for spec in state["_specs"]]
         if "_optimizer" in state:
             state["_optimizer"] = state["_optimizer"].as_state()
+        state["_fastnn_version"] = __version__
         return state
 
     def __setstate__(self, state):
         state = dict(state)
+        saved_by = state.pop("_fastnn_version", None)
+        if saved_by != __version__:
+            warnings.warn(InconsistentVersionWarning(
+                estimator_name=type(self).__name__, current_fastnn_version=__version__,
+                original_fastnn_version=saved_by))
         # pickles made before the state was plain hold the objects themselves
         if "_specs" in state:
             state["_specs"] = [s if isinstance(s, LayerSpec) else LayerSpec.from_state(s)

@@ -1,7 +1,8 @@
 """A fit that fails part way (a MemoryError, a callback's exception, bad
 input) leaves the estimator as it was: fitted as before, or unfitted.
 Ctrl-C during the epochs stops the fit and keeps a usable model (see
-test_training_control.py); divergence keeps the last finite weights."""
+test_training_control.py); divergence keeps the last finite weights.  A
+model saved by another fastnn version loads with a warning naming both."""
 import pickle
 import warnings
 
@@ -11,7 +12,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from fastnn import ConvClassifier, MLPClassifier, MLPRegressor, RNNRegressor
-from fastnn import _base
+from fastnn import __version__, _base
+from fastnn.exceptions import InconsistentVersionWarning
 
 
 class FailAt:
@@ -134,3 +136,23 @@ def test_ctrl_c_from_a_callback_keeps_a_usable_model():
         model.fit(X, y)
     assert model.n_iter_ == 3 and len(model.loss_curve_) == 3
     assert model.predict(X).shape == y.shape
+
+
+def test_a_model_saved_by_another_version_loads_with_a_warning_naming_both():
+    X, y = data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same version: no warning
+        same = pickle.loads(pickle.dumps(model))
+    state = model.__getstate__()
+    assert state["_fastnn_version"] == __version__
+    state["_fastnn_version"] = "0.0.9"
+    older = MLPClassifier.__new__(MLPClassifier)
+    with pytest.warns(InconsistentVersionWarning) as caught:
+        older.__setstate__(state)
+    message = str(caught[0].message)
+    assert "0.0.9" in message and __version__ in message and "MLPClassifier" in message
+    assert caught[0].message.original_fastnn_version == "0.0.9"
+    np.testing.assert_array_equal(older.predict_proba(X), same.predict_proba(X))

@@ -22,6 +22,7 @@ from fastnn import (AutoencoderTransformer, ConvClassifier, ConvRegressor,  # no
 from fastnn import layers as L  # noqa: E402
 from fastnn import persistence  # noqa: E402
 from fastnn.callbacks import ModelCheckpoint, ReduceLROnPlateau  # noqa: E402
+from fastnn.exceptions import InconsistentVersionWarning  # noqa: E402
 from fastnn.text import SequenceVectorizer  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("quiet")
@@ -371,7 +372,8 @@ def test_pickles_of_the_former_state_still_load():
     model = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
     old_state = {k: v for k, v in vars(model).items() if k not in model._UNPICKLED}
     old = MLPClassifier.__new__(MLPClassifier)
-    old.__setstate__(old_state)
+    with pytest.warns(InconsistentVersionWarning, match="unrecorded version"):
+        old.__setstate__(old_state)  # (which did not record fastnn's version)
     assert old._specs == model._specs and old._optimizer is model._optimizer
     _assert_same_outputs(old, model, X)
 
