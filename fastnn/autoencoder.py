@@ -6,13 +6,14 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.metrics import mean_squared_error
 from sklearn.utils import check_array
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _check_feature_names
 
 from . import _engine
 from . import layers as fastnn_layers
 from ._base import BaseNetwork
 from ._docstrings import attributes_section, document
 from ._network import Layout, coef_shape
+from ._shaped_input import float_dtypes
 from ._threads import single_threaded_blas
 from .net import NetMixin
 
@@ -87,10 +88,15 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     # ---- fitting ---------------------------------------------------------------
     def _validate_input(self, X, y, incremental, reset):
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset,
-                          allow_nd=True, ensure_min_samples=2)
-        X = self._engine_rows(X, reset)
-        return X, X
+        # the shaped-input checks without a target: a whole sample (an
+        # image, a sequence) is what n_features_in_ counts
+        _check_feature_names(self, X, reset=reset)
+        X = check_array(X, allow_nd=True, dtype=float_dtypes(X), ensure_min_samples=2)
+        if not reset:
+            self._check_features(X)
+        rows = self._engine_rows(X, reset)
+        self.n_features_in_ = rows.shape[1]
+        return rows, rows
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):

@@ -1,6 +1,7 @@
 """AutoencoderTransformer: the code, the decoding, the score, and what the
 code is worth to a classifier."""
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -104,3 +105,19 @@ def test_decoding_the_code_is_the_whole_network(encoder, decoder):
     ae = AutoencoderTransformer(encoder, decoder, max_iter=5, random_state=0).fit(X)
     np.testing.assert_allclose(ae.inverse_transform(ae.transform(X)), ae._predict(X),
                                rtol=1e-10, atol=1e-12)
+
+
+def test_images_fit_as_whole_samples():
+    """(n, c, h, w) images: n_features_in_ counts a whole image, and the
+    model is the one fitted on the same images as flat rows."""
+    images = np.random.default_rng(0).random((30, 2, 6, 7))
+    stack = [L.Conv2D(2), L.Flatten(), L.Dense(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = AutoencoderTransformer(stack, max_iter=3, random_state=0).fit(images)
+        flat = AutoencoderTransformer(stack, input_shape=(2, 6, 7), max_iter=3,
+                                      random_state=0).fit(images.reshape(30, -1))
+    assert model.n_features_in_ == flat.n_features_in_ == 2 * 6 * 7
+    np.testing.assert_array_equal(model.transform(images), flat.transform(images.reshape(30, -1)))
+    with pytest.raises(ValueError, match="expecting 84 features"):
+        model.transform(images[:, :1])
