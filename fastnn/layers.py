@@ -123,6 +123,12 @@ class Embedding(Layer):
     See Also
     --------
     fastnn.text.SequenceVectorizer : Texts to ids.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import GRU, Embedding
+    >>> model = NetClassifier([Embedding(vocab_size=100, dim=8), GRU(16)])
     """
     vocab_size: int
     dim: int
@@ -161,6 +167,17 @@ class Dense(Layer):
     activation : str, default='relu'
         Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
+
+    See Also
+    --------
+    Dropout : Drops outputs while training.
+    BatchNorm : Normalises the layer's outputs before the activation.
+
+    Examples
+    --------
+    >>> from fastnn import NetRegressor
+    >>> from fastnn.layers import Dense
+    >>> model = NetRegressor([Dense(64), Dense(16, activation="tanh")])
     """
     units: int
     activation: str = "relu"
@@ -195,6 +212,17 @@ class Conv2D(Layer):
     activation : str, default='relu'
         Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
+
+    See Also
+    --------
+    MaxPool2D : Pools the filters' outputs.
+    Flatten : Images to flat rows, before a Dense layer.
+
+    Examples
+    --------
+    >>> from fastnn.layers import Conv2D
+    >>> Conv2D(16, kernel_size=5)  # an int is the same both ways
+    Conv2D(filters=16, kernel_size=(5, 5), strides=(1, 1), padding='same', activation='relu')
     """
     filters: int
     kernel_size: object = 3
@@ -248,6 +276,17 @@ class MaxPool2D(_Pool2D):
     ----------
     pool_size : int or (h, w) tuple, default=2
         The window.
+
+    See Also
+    --------
+    AvgPool2D : The mean of each window.
+    GlobalMaxPool : The largest value over the whole image.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Conv2D, Dense, Flatten, MaxPool2D
+    >>> model = NetClassifier([Conv2D(8), MaxPool2D(2), Flatten(), Dense(32)])
     """
     kind = "maxpool"
 
@@ -259,6 +298,16 @@ class AvgPool2D(_Pool2D):
     ----------
     pool_size : int or (h, w) tuple, default=2
         The window.
+
+    See Also
+    --------
+    MaxPool2D : The largest value of each window.
+
+    Examples
+    --------
+    >>> from fastnn.layers import AvgPool2D
+    >>> AvgPool2D((2, 1))  # halve the height only
+    AvgPool2D(pool_size=(2, 1))
     """
     kind = "avgpool"
 
@@ -281,6 +330,17 @@ class Conv1D(Layer):
     activation : str, default='relu'
         Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
+
+    See Also
+    --------
+    Conv2D : Convolutions over images.
+    GlobalMaxPool : Each filter's largest value over the sequence.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Conv1D, Embedding, GlobalMaxPool
+    >>> model = NetClassifier([Embedding(100, 16), Conv1D(32, kernel_size=5), GlobalMaxPool()])
     """
     filters: int
     kernel_size: int = 3
@@ -330,6 +390,16 @@ class MaxPool1D(_Pool1D):
     ----------
     pool_size : int, default=2
         Steps per window.
+
+    See Also
+    --------
+    AvgPool1D : The mean of each window of steps.
+
+    Examples
+    --------
+    >>> from fastnn import NetRegressor
+    >>> from fastnn.layers import Conv1D, Flatten, MaxPool1D
+    >>> model = NetRegressor([Conv1D(8), MaxPool1D(2), Flatten()])
     """
     kind = "maxpool"
 
@@ -341,6 +411,16 @@ class AvgPool1D(_Pool1D):
     ----------
     pool_size : int, default=2
         Steps per window.
+
+    See Also
+    --------
+    MaxPool1D : The largest value of each window of steps.
+
+    Examples
+    --------
+    >>> from fastnn.layers import AvgPool1D
+    >>> AvgPool1D(4)
+    AvgPool1D(pool_size=4)
     """
     kind = "avgpool"
 
@@ -361,20 +441,53 @@ class _GlobalPool(Layer):
 class GlobalMaxPool(_GlobalPool):
     """Each feature's largest value over all steps of a sequence, or each
     channel's over all positions of an image: flat rows of that many
-    values.  No parameters."""
+    values.  No parameters.
+
+    See Also
+    --------
+    GlobalAvgPool : The mean instead.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Conv2D, GlobalMaxPool
+    >>> model = NetClassifier([Conv2D(16), GlobalMaxPool()])
+    """
     kind = "maxpool"
 
 
 class GlobalAvgPool(_GlobalPool):
     """Each feature's mean over all steps, or each channel's over all
-    positions (as GlobalMaxPool).  No parameters."""
+    positions (as GlobalMaxPool).  No parameters.
+
+    See Also
+    --------
+    GlobalMaxPool : The largest value instead.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Embedding, GlobalAvgPool
+    >>> model = NetClassifier([Embedding(100, 16), GlobalAvgPool()])  # a bag of embeddings
+    """
     kind = "avgpool"
 
 
 @dataclass(frozen=True)
 class Flatten(Layer):
     """Images or sequences as flat rows (NHWC order: the channel, or a
-    step's features, vary fastest).  No parameters."""
+    step's features, vary fastest).  No parameters.
+
+    See Also
+    --------
+    GlobalAvgPool : Fewer values: one per channel.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Conv2D, Dense, Flatten
+    >>> model = NetClassifier([Conv2D(8), Flatten(), Dense(32)])
+    """
     takes = ("flat", "image", "sequence")
 
     def build(self, shape, built):
@@ -394,6 +507,16 @@ class Dropout(Layer):
     rate : float in [0, 1)
         The probability of zeroing an output; the others are scaled by
         1 / (1 - rate).
+
+    See Also
+    --------
+    BatchNorm : The other regulariser between layers.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Dense, Dropout
+    >>> model = NetClassifier([Dense(128), Dropout(0.3), Dense(64), Dropout(0.3)])
     """
     rate: float
     takes = ("flat", "image", "sequence")
@@ -419,7 +542,18 @@ class BatchNorm(Layer):
     """Batch normalisation of the Dense or Conv2D layer before it, applied
     before that layer's activation (per feature, or per channel), with a
     learned scale and shift and running statistics for predicting.  No
-    parameters."""
+    parameters.
+
+    See Also
+    --------
+    Dropout : Drops outputs while training.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import BatchNorm, Dense
+    >>> model = NetClassifier([Dense(64), BatchNorm(), Dense(32), BatchNorm()])
+    """
     takes = ("flat", "image")
 
     def build(self, shape, built):
@@ -475,6 +609,17 @@ class SimpleRNN(_Recurrent):
     bidirectional : bool, default=False
         Also run the sequence backwards; both directions' states side by
         side (2 * units values per step).
+
+    See Also
+    --------
+    LSTM : Gated, for longer memories.
+    GRU : Gated, with fewer weights than LSTM.
+
+    Examples
+    --------
+    >>> from fastnn import NetRegressor
+    >>> from fastnn.layers import SimpleRNN
+    >>> model = NetRegressor([SimpleRNN(16, return_sequences=True), SimpleRNN(8)])
     """
     cell = "rnn"
 
@@ -492,6 +637,17 @@ class LSTM(_Recurrent):
     bidirectional : bool, default=False
         Also run the sequence backwards; both directions' states side by
         side (2 * units values per step).
+
+    See Also
+    --------
+    GRU : Fewer weights, often as good.
+    fastnn.RNNRegressor : Recurrent layers without listing them.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import LSTM
+    >>> model = NetClassifier([LSTM(32, bidirectional=True)])
     """
     cell = "lstm"
 
@@ -510,6 +666,17 @@ class GRU(_Recurrent):
     bidirectional : bool, default=False
         Also run the sequence backwards; both directions' states side by
         side (2 * units values per step).
+
+    See Also
+    --------
+    LSTM : A separate cell state.
+    fastnn.RNNClassifier : Recurrent layers without listing them.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import GRU, Embedding
+    >>> model = NetClassifier([Embedding(50, 8), GRU(16, return_sequences=True), GRU(8)])
     """
     cell = "gru"
 
