@@ -596,10 +596,8 @@ class _Recurrent(Layer):
         return [spec], ("sequence", steps, out) if self.return_sequences else ("flat", out)
 
 
-class SimpleRNN(_Recurrent):
-    """A tanh recurrent layer: h_t = tanh(x_t W + h_{t-1} U + b).
-
-    Parameters
+# The recurrent layers' shared Parameters section.
+_RECURRENT_PARAMETERS = """    Parameters
     ----------
     units : int
         State size per direction.
@@ -609,7 +607,13 @@ class SimpleRNN(_Recurrent):
     bidirectional : bool, default=False
         Also run the sequence backwards; both directions' states side by
         side (2 * units values per step).
+"""
 
+
+class SimpleRNN(_Recurrent):
+    __doc__ = """A tanh recurrent layer: h_t = tanh(x_t W + h_{t-1} U + b).
+
+""" + _RECURRENT_PARAMETERS + """
     See Also
     --------
     LSTM : Gated, for longer memories.
@@ -625,19 +629,9 @@ class SimpleRNN(_Recurrent):
 
 
 class LSTM(_Recurrent):
-    """A long short-term memory layer (gates i, f, g, o as PyTorch's).
+    __doc__ = """A long short-term memory layer (gates i, f, g, o as PyTorch's).
 
-    Parameters
-    ----------
-    units : int
-        State size per direction.
-    return_sequences : bool, default=False
-        Hand on every step's state (a sequence, for a stacked recurrent
-        layer or Conv1D) instead of the last one (flat rows).
-    bidirectional : bool, default=False
-        Also run the sequence backwards; both directions' states side by
-        side (2 * units values per step).
-
+""" + _RECURRENT_PARAMETERS + """
     See Also
     --------
     GRU : Fewer weights, often as good.
@@ -653,20 +647,10 @@ class LSTM(_Recurrent):
 
 
 class GRU(_Recurrent):
-    """A gated recurrent unit layer (gates r, z, n as PyTorch's, the reset
+    __doc__ = """A gated recurrent unit layer (gates r, z, n as PyTorch's, the reset
     applied after the recurrent product).
 
-    Parameters
-    ----------
-    units : int
-        State size per direction.
-    return_sequences : bool, default=False
-        Hand on every step's state (a sequence, for a stacked recurrent
-        layer or Conv1D) instead of the last one (flat rows).
-    bidirectional : bool, default=False
-        Also run the sequence backwards; both directions' states side by
-        side (2 * units values per step).
-
+""" + _RECURRENT_PARAMETERS + """
     See Also
     --------
     LSTM : A separate cell state.
