@@ -14,6 +14,7 @@ from ._base import BaseNetwork
 from ._docstrings import attributes_section, document
 from ._network import Layout, coef_shape
 from ._threads import single_threaded_blas
+from ._shaped_input import check_sample_dims
 from .net import NetMixin
 
 DEFAULT_ENCODER = (fastnn_layers.Dense(64), fastnn_layers.Dense(8, activation="identity"))
@@ -89,6 +90,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def _validate_input(self, X, y, incremental, reset):
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset,
                           allow_nd=True, ensure_min_samples=2)
+        check_sample_dims(X)
         X = self._engine_rows(X, reset)
         return X, X
 
