@@ -22,8 +22,8 @@ def shape_values(input_shape):
     """input_shape as a tuple of ints; int() would quietly truncate 5.5
     and fail on a nested tuple with a message about int()."""
     values = tuple(input_shape)
-    if not all(isinstance(v, Integral) and not isinstance(v, bool) for v in values):
-        raise ValueError("input_shape must hold ints, got %r." % (input_shape,))
+    if not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in values):
+        raise ValueError("input_shape must hold positive ints, got %r." % (input_shape,))
     return tuple(int(v) for v in values)
 
 

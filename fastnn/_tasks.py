@@ -105,6 +105,8 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over the given data.  `classes` is required on the
         first call and may list labels that this batch lacks."""
+        # (type_of_target below sorts y: mixed labels would fail there)
+        _check_label_types(y, "y")
         if classes is not None:
             _check_label_types(classes, "classes")
         if _check_partial_fit_first_call(self, classes):

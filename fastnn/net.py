@@ -13,7 +13,8 @@ from sklearn.utils._param_validation import Interval
 from . import _initial_weights as initial_weights
 from . import layers as fastnn_layers
 from ._docstrings import attributes_section, document
-from ._shaped_input import ShapedInputMixin, image_rows, image_shape, sequence_shape
+from ._shaped_input import (ShapedInputMixin, image_rows, image_shape, sequence_shape,
+                            shape_values)
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
 # One hidden layer of 100 relu units, as MLPClassifier's default.
@@ -52,6 +53,8 @@ class NetMixin(ShapedInputMixin):
         layers = self._layer_list()
         if not isinstance(layers, (list, tuple)):
             raise ValueError("layers must be a list of fastnn.layers, got %r." % (layers,))
+        if self.input_shape is not None:
+            shape_values(self.input_shape)  # checked even where flat rows leave it unread
         kind = fastnn_layers.input_kind(layers)
         if kind == "image":
             return "image", image_shape(X, self.input_shape)

@@ -132,7 +132,7 @@ class Worker:
         os.close(to_parent)
         self.write_fd, self.read_fd = from_parent, from_child
         self.history = []
-        self._await(self.timeout)
+        self._await(max(self.timeout, 120.0))  # importing fastnn on a busy machine
 
     def _await(self, timeout):
         """The child's next message; Broken if it dies or takes too long."""

@@ -63,6 +63,13 @@ def test_clear_errors():
         ae.inverse_transform(np.ones((3, 3)))
     with pytest.raises(ValueError, match="features"):
         ae.transform(np.ones((3, 5)))
+    # found by tests/test_properties.py: flat rows leave input_shape unread, and
+    # (0, 4) was accepted without a word
+    with pytest.raises(ValueError, match="input_shape must hold positive ints"):
+        AutoencoderTransformer([L.Dense(2)], input_shape=(0, 4), max_iter=1).fit(X)
+    # a sample with an empty dimension, behind a Flatten
+    with pytest.raises(ValueError, match="every dimension of a sample"):
+        AutoencoderTransformer([L.Flatten(), L.Dense(2)], max_iter=1).fit(np.ones((5, 0, 3)))
 
 
 def test_clone_pickle_and_partial_fit():

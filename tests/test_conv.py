@@ -71,7 +71,7 @@ def test_unreadable_shapes_say_what_was_expected(digits):
     # found by tests/test_properties.py: (1, 8.5, 8) was read as (1, 8, 8), a nested
     # tuple failed on int(), and images of no channels in the engine
     for shape in [(1, 8.5, 8), ((1,), 8, 8)]:
-        with pytest.raises(ValueError, match="input_shape must hold ints"):
+        with pytest.raises(ValueError, match="input_shape must hold positive ints"):
             ConvClassifier(**SMALL, input_shape=shape).fit(X.reshape(-1, 8, 8), y)
     with pytest.raises(ValueError, match="every dimension of a sample needs at least one"):
         ConvClassifier(**SMALL).fit(np.zeros((len(y), 0, 8, 8)), y)

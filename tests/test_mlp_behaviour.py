@@ -324,6 +324,8 @@ def test_labels_mixing_strings_and_numbers_raise():
     mixed = np.array([1, "a"] * 20, dtype=object)
     with pytest.raises(ValueError, match=r"Mix of label input types \(string and number\) in y"):
         MLPClassifier(max_iter=1).fit(X, mixed)
+    with pytest.raises(ValueError, match="in y"):
+        MLPClassifier(max_iter=1).partial_fit(X, mixed, classes=[0, 1])
     with pytest.raises(ValueError, match="in classes"):
         MLPClassifier(max_iter=1).partial_fit(X, y, classes=np.array([0, "a"], dtype=object))
 

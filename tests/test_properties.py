@@ -734,3 +734,26 @@ def test_sequence_vectorizer_on_generated_text(fit_texts, other, container, para
                     for t in vectorizer._tokens(text)[:vectorizer.max_length_]]
         # characters come back joined into one string
         assert tokens == ("".join(expected) if vectorizer.analyzer == "char" else expected)
+
+
+# ---- the child process helper itself ------------------------------------------------
+
+def test_a_crash_or_hang_in_the_child_names_its_case_and_the_next_case_runs():
+    import faulthandler
+    import time
+    from types import SimpleNamespace
+
+    worker = Worker(timeout=5)
+    try:
+        fine = {"estimator": SimpleNamespace(add=divmod), "calls": [("add", (7, 2), {})]}
+        assert worker.run(fine)[0][:2] == ("ok", (3, 1))
+        crash = {"estimator": SimpleNamespace(go=faulthandler._sigsegv), "calls": [("go", (), {})]}
+        with pytest.raises(Broken, match=r"(?s)killed by signal \d+.*while running .*go.*"
+                                         r"breaks a fresh child on its own"):
+            worker.run(crash)
+        hang = {"estimator": SimpleNamespace(wait=time.sleep), "calls": [("wait", (60,), {})]}
+        with pytest.raises(Broken, match="no answer after 5 s"):
+            worker.run(hang)
+        assert worker.run(fine)[0][:2] == ("ok", (3, 1))  # a new child took over
+    finally:
+        worker.stop()
