@@ -62,6 +62,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _decoder(self):
         if self.decoder_layers is not None:
+            bad = [layer for layer in self.decoder_layers
+                   if not isinstance(layer, fastnn_layers.Layer)]
+            if bad:
+                raise ValueError("decoder_layers must hold fastnn.layers objects, got %r."
+                                 % (bad[0],))
             return list(self.decoder_layers)
         dense = [layer for layer in self._encoder()[:-1]
                  if isinstance(layer, fastnn_layers.Dense)]

@@ -64,7 +64,11 @@ class NetMixin(ShapedInputMixin):
             first = "The first layer, %r," % (layers[0],) if layers else "A network of no layers"
             raise ValueError("%s takes flat rows (n, features), but X has shape %r; start "
                              "with Flatten() to flatten it." % (first, X.shape))
-        return "flat", (int(np.prod(X.shape[1:])),)
+        n_values = int(np.prod(X.shape[1:]))
+        if self.input_shape is not None and np.prod(self.input_shape) != n_values:
+            raise ValueError("input_shape=%r does not fit samples of %d values."
+                             % (self.input_shape, n_values))
+        return "flat", (n_values,)
 
     def _engine_rows(self, X, reset):
         form = self._input_form(X)
@@ -88,7 +92,8 @@ class NetMixin(ShapedInputMixin):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        layers = self.layers or ()
+        # (an invalid layers value is fit's to refuse; tags are read before that)
+        layers = self.layers if isinstance(self.layers, (list, tuple)) else ()
         if isinstance(next(iter(layers), None), fastnn_layers.Embedding):
             # ids: categories, never negative (scikit-learn's checks then
             # feed whole numbers from 0 up)
