@@ -192,6 +192,10 @@ class BaseNetwork(BaseEstimator):
         if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
         sizes = list(sizes)
+        # int(2.5) would quietly build 2 units; a str or None would fail on a comparison
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
+            raise ValueError("hidden_layer_sizes must hold ints (units per hidden layer), "
+                             "got %r." % (self.hidden_layer_sizes,))
         if np.any(np.array(sizes) <= 0):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         return [int(s) for s in sizes]

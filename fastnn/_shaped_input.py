@@ -3,6 +3,7 @@ feature rows: validation that accepts n-D arrays and counts features per
 whole sample.  The estimator's _engine_rows turns samples into the engine's
 2-D rows."""
 import math
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils.validation import _check_feature_names, check_array, check_X_y
@@ -17,13 +18,30 @@ def float_dtypes(X):
     return np.float32 if kind in ("b", "i", "u") else (np.float64, np.float32)
 
 
+def shape_values(input_shape):
+    """input_shape as a tuple of ints; int() would quietly truncate 5.5
+    and fail on a nested tuple with a message about int()."""
+    values = tuple(input_shape)
+    if not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in values):
+        raise ValueError("input_shape must hold positive ints, got %r." % (input_shape,))
+    return tuple(int(v) for v in values)
+
+
+def check_sample_dims(X):
+    """Every dimension of a sample holds at least one value (check_array
+    counts features only for 2-D input)."""
+    if X.ndim > 2 and 0 in X.shape[1:]:
+        raise ValueError("Found array with samples of shape %r; every dimension of a sample "
+                         "needs at least one value." % (X.shape[1:],))
+
+
 def image_shape(X, input_shape):
     """(h, w, c) of the images in validated X: (n, c, h, w), (n, h, w) as
     one channel, or flat rows, read with input_shape=(c, h, w) or (h, w)
     when given, else as one square channel when the length is a square,
     else as a one-pixel-high strip (a 1-D signal)."""
     if X.ndim in (3, 4) and input_shape is not None:
-        given = tuple(int(v) for v in input_shape)
+        given = shape_values(input_shape)
         actual = X.shape[1:] if X.ndim == 4 else (1,) + X.shape[1:]
         if given not in (actual, actual[1:]):
             raise ValueError("input_shape=%r disagrees with images shaped %r (c, h, w)."
@@ -37,7 +55,7 @@ def image_shape(X, input_shape):
                          "(n, c*h*w); got an array of shape %r." % (X.shape,))
     n_features = X.shape[1]
     if input_shape is not None:
-        shape = tuple(int(v) for v in input_shape)
+        shape = shape_values(input_shape)
         if len(shape) == 2:
             shape = (1,) + shape
         if len(shape) != 3 or min(shape) < 1 or np.prod(shape) != n_features:
@@ -69,7 +87,7 @@ def sequence_shape(X, input_shape):
     input_shape=(steps, features)."""
     given = None
     if input_shape is not None:
-        given = tuple(int(v) for v in input_shape)
+        given = shape_values(input_shape)
         if len(given) != 2 or min(given) < 1:
             raise ValueError("input_shape must be (steps, features) with both >= 1, "
                              "got %r." % (input_shape,))
@@ -103,6 +121,7 @@ class ShapedInputMixin:
         _check_feature_names(self, X, reset=reset)
         X, y = check_X_y(X, y, allow_nd=True, multi_output=True, dtype=float_dtypes(X),
                          **kwargs)
+        check_sample_dims(X)
         if not reset:
             self._check_features(X)
         rows = self._engine_rows(X, reset)
@@ -120,6 +139,7 @@ class ShapedInputMixin:
         self._check_is_fitted()
         _check_feature_names(self, X, reset=False)
         X = check_array(X, allow_nd=True, dtype=float_dtypes(X))
+        check_sample_dims(X)
         self._check_features(X)
         return X
 

@@ -17,6 +17,15 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from ._base import BaseNetwork
 
 
+def _check_label_types(labels, name):
+    """Labels that mix strings and numbers: sorting them fails with a
+    TypeError about '<' deep in numpy, so say what is wrong first."""
+    labels = np.asarray(labels)
+    if labels.dtype == object and len({isinstance(v, str) for v in labels.ravel()}) > 1:
+        raise ValueError("Mix of label input types (string and number) in %s: use labels of "
+                         "one type." % name)
+
+
 class ClassifierNetwork(ClassifierMixin, BaseNetwork):
     """A network ending in softmax (multiclass) or logistic units (binary,
     multilabel), trained on log-loss."""
@@ -48,6 +57,7 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
         X, y = self._check_X_y(X, y, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        _check_label_types(y, "y")
         # New classes on a fresh fit; the same classes on warm_start; a
         # subset of the known ones on partial_fit (scikit-learn's rules).
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
@@ -95,6 +105,10 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over the given data.  `classes` is required on the
         first call and may list labels that this batch lacks."""
+        # (type_of_target below sorts y: mixed labels would fail there)
+        _check_label_types(y, "y")
+        if classes is not None:
+            _check_label_types(classes, "classes")
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):

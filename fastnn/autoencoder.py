@@ -13,7 +13,7 @@ from . import layers as fastnn_layers
 from ._base import BaseNetwork
 from ._docstrings import attributes_section, document
 from ._network import Layout, coef_shape
-from ._shaped_input import float_dtypes
+from ._shaped_input import check_sample_dims, float_dtypes
 from ._threads import single_threaded_blas
 from .net import NetMixin
 
@@ -62,6 +62,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _decoder(self):
         if self.decoder_layers is not None:
+            bad = [layer for layer in self.decoder_layers
+                   if not isinstance(layer, fastnn_layers.Layer)]
+            if bad:
+                raise ValueError("decoder_layers must hold fastnn.layers objects, got %r."
+                                 % (bad[0],))
             return list(self.decoder_layers)
         dense = [layer for layer in self._encoder()[:-1]
                  if isinstance(layer, fastnn_layers.Dense)]
@@ -92,6 +97,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         # image, a sequence) is what n_features_in_ counts
         _check_feature_names(self, X, reset=reset)
         X = check_array(X, allow_nd=True, dtype=float_dtypes(X), ensure_min_samples=2)
+        check_sample_dims(X)
         if not reset:
             self._check_features(X)
         rows = self._engine_rows(X, reset)

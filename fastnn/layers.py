@@ -686,12 +686,19 @@ def _activate_after_max_pools(specs):
             conv.activation = "identity"
 
 
+def _check_layer(layer):
+    if not isinstance(layer, Layer):
+        raise ValueError("layers must hold fastnn.layers objects (Dense(64), Conv2D(32), "
+                         "LSTM(16)...), got %r." % (layer,))
+
+
 def input_kind(layers):
     """The input form the first layer asks for: 'image', 'sequence',
     'flat' (also with no layers: the output layer alone), or None for
     Flatten first (any form)."""
     if not layers:
         return "flat"
+    _check_layer(layers[0])
     if isinstance(layers[0], Flatten):
         return None
     return layers[0].takes[0]
@@ -705,9 +712,7 @@ def build(layers, shape, n_outputs):
         raise ValueError("layers must be a list of fastnn.layers, got %r." % (layers,))
     specs, masked = [], False
     for layer in layers:
-        if not isinstance(layer, Layer):
-            raise ValueError("layers must hold fastnn.layers objects (Dense(64), Conv2D(32), "
-                             "LSTM(16)...), got %r." % (layer,))
+        _check_layer(layer)
         added, shape = layer.build(shape, specs)
         if masked and layer.reads_mask:
             added[0].masked = True

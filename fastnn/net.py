@@ -13,7 +13,8 @@ from sklearn.utils._param_validation import Interval
 from . import _initial_weights as initial_weights
 from . import layers as fastnn_layers
 from ._docstrings import attributes_section, document
-from ._shaped_input import ShapedInputMixin, image_rows, image_shape, sequence_shape
+from ._shaped_input import (ShapedInputMixin, image_rows, image_shape, sequence_shape,
+                            shape_values)
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
 # One hidden layer of 100 relu units, as MLPClassifier's default.
@@ -52,6 +53,8 @@ class NetMixin(ShapedInputMixin):
         layers = self._layer_list()
         if not isinstance(layers, (list, tuple)):
             raise ValueError("layers must be a list of fastnn.layers, got %r." % (layers,))
+        if self.input_shape is not None:
+            shape_values(self.input_shape)  # checked even where flat rows leave it unread
         kind = fastnn_layers.input_kind(layers)
         if kind == "image":
             return "image", image_shape(X, self.input_shape)
@@ -61,7 +64,11 @@ class NetMixin(ShapedInputMixin):
             first = "The first layer, %r," % (layers[0],) if layers else "A network of no layers"
             raise ValueError("%s takes flat rows (n, features), but X has shape %r; start "
                              "with Flatten() to flatten it." % (first, X.shape))
-        return "flat", (int(np.prod(X.shape[1:])),)
+        n_values = int(np.prod(X.shape[1:]))
+        if self.input_shape is not None and np.prod(self.input_shape) != n_values:
+            raise ValueError("input_shape=%r does not fit samples of %d values."
+                             % (self.input_shape, n_values))
+        return "flat", (n_values,)
 
     def _engine_rows(self, X, reset):
         form = self._input_form(X)
@@ -85,7 +92,8 @@ class NetMixin(ShapedInputMixin):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        layers = self.layers or ()
+        # (an invalid layers value is fit's to refuse; tags are read before that)
+        layers = self.layers if isinstance(self.layers, (list, tuple)) else ()
         if isinstance(next(iter(layers), None), fastnn_layers.Embedding):
             # ids: categories, never negative (scikit-learn's checks then
             # feed whole numbers from 0 up)

@@ -93,6 +93,11 @@ class SequenceVectorizer(TransformerMixin, BaseEstimator):
         if isinstance(X, str):
             raise ValueError("SequenceVectorizer takes an iterable of strings, got one string; "
                              "wrap it in a list.")
+        if getattr(X, "ndim", 1) != 1:
+            # iterating a DataFrame gives its column names, not its texts
+            raise ValueError("SequenceVectorizer takes a 1-D iterable of strings, got %s of "
+                             "shape %r; pass one column (df['text'])."
+                             % (type(X).__name__, getattr(X, "shape", None)))
         return [self._tokens(text) for text in X]
 
     @_fit_context(prefer_skip_nested_validation=True)

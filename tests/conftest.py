@@ -11,6 +11,7 @@ sum of large terms is a small number with a large absolute error.
 `assert_within_rounding` bounds that error; `rounding_reference` gives the
 exact result and the terms' magnitude from a reference kernel.
 """
+import os
 import warnings
 
 import numpy as np
@@ -19,6 +20,19 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
 from fastnn._network import GATES
+
+try:
+    from hypothesis import settings
+except ImportError:  # only tests/test_properties.py needs it, and says so
+    settings = None
+
+if settings is not None:
+    # "ci": short and derandomized, so every run draws the same cases;
+    # "long": HYPOTHESIS_PROFILE=long, a thousand cases a test, new ones each run.
+    settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True,
+                              print_blob=True)
+    settings.register_profile("long", max_examples=1000, deadline=None, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

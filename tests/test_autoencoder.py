@@ -64,6 +64,24 @@ def test_clear_errors():
         ae.inverse_transform(np.ones((3, 3)))
     with pytest.raises(ValueError, match="features"):
         ae.transform(np.ones((3, 5)))
+    # found by tests/test_properties.py: flat rows leave input_shape unread, and
+    # (0, 4) was accepted without a word
+    with pytest.raises(ValueError, match="input_shape must hold positive ints"):
+        AutoencoderTransformer([L.Dense(2)], input_shape=(0, 4), max_iter=1).fit(X)
+    with pytest.raises(ValueError, match=r"input_shape=\(1, 1, 1, 8\) does not fit samples of 4"):
+        AutoencoderTransformer([L.Dense(2)], input_shape=(1, 1, 1, 8), max_iter=1).fit(X)
+    with pytest.raises(ValueError, match="decoder_layers must hold fastnn.layers objects"):
+        AutoencoderTransformer([L.Dense(2)], decoder_layers=[{}], max_iter=1).fit(X)
+    # an invalid layers value: fit names it, and transform still says "not fitted"
+    # (the estimator's tags read layers; they raised TypeError)
+    bad = AutoencoderTransformer(L.Dense(2), max_iter=1)
+    with pytest.raises(ValueError, match="'layers' parameter"):
+        bad.fit(X)
+    with pytest.raises(NotFittedError):
+        bad.transform(X)
+    # a sample with an empty dimension, behind a Flatten
+    with pytest.raises(ValueError, match="every dimension of a sample"):
+        AutoencoderTransformer([L.Flatten(), L.Dense(2)], max_iter=1).fit(np.ones((5, 0, 3)))
 
 
 def test_clone_pickle_and_partial_fit():

@@ -68,6 +68,15 @@ def test_unreadable_shapes_say_what_was_expected(digits):
         ConvClassifier(**SMALL, input_shape=(2, 4, 8)).fit(X.reshape(-1, 8, 8), y)
     with pytest.raises(ValueError, match="at least one conv layer"):
         ConvClassifier(**{**SMALL, "filters": ()}).fit(X, y)
+    # found by tests/test_properties.py: (1, 8.5, 8) was read as (1, 8, 8), a nested
+    # tuple failed on int(), and images of no channels in the engine
+    for shape in [(1, 8.5, 8), ((1,), 8, 8)]:
+        with pytest.raises(ValueError, match="input_shape must hold positive ints"):
+            ConvClassifier(**SMALL, input_shape=shape).fit(X.reshape(-1, 8, 8), y)
+    with pytest.raises(ValueError, match="every dimension of a sample needs at least one"):
+        ConvClassifier(**SMALL).fit(np.zeros((len(y), 0, 8, 8)), y)
+    with pytest.raises(ValueError, match="every dimension of a sample needs at least one"):
+        model.predict(np.zeros((3, 0, 8, 8)))
 
 
 def test_pool_windows_are_clipped_to_small_inputs(digits):

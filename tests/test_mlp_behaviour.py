@@ -308,6 +308,28 @@ def test_partial_fit_validates_params(Est):
         Est(alpha=-1.0).partial_fit(X, y, **kw)
 
 
+@pytest.mark.parametrize("sizes", [(2.5,), ("3",), (None,), ((3,),), (4, True)])
+def test_hidden_layer_sizes_that_are_not_ints_raise(sizes):
+    """Found by tests/test_properties.py: (2.5,) quietly built 2 units, the
+    others failed with TypeErrors about '<=' or int()."""
+    X, y = _binary(n=40)
+    with pytest.raises(ValueError, match="hidden_layer_sizes must hold ints"):
+        MLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(X, y)
+
+
+def test_labels_mixing_strings_and_numbers_raise():
+    """Found by tests/test_properties.py: an object y of strings and numbers
+    failed in numpy's sort with "'<' not supported between instances"."""
+    X, y = _binary(n=40)
+    mixed = np.array([1, "a"] * 20, dtype=object)
+    with pytest.raises(ValueError, match=r"Mix of label input types \(string and number\) in y"):
+        MLPClassifier(max_iter=1).fit(X, mixed)
+    with pytest.raises(ValueError, match="in y"):
+        MLPClassifier(max_iter=1).partial_fit(X, mixed, classes=[0, 1])
+    with pytest.raises(ValueError, match="in classes"):
+        MLPClassifier(max_iter=1).partial_fit(X, y, classes=np.array([0, "a"], dtype=object))
+
+
 def test_hidden_layer_size_zero_in_tuple_raises():
     """exact sklearn message: 'hidden_layer_sizes must be > 0, got [4, 0].'"""
     X, y = _binary(n=40)

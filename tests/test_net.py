@@ -77,6 +77,10 @@ def test_estimator_clone_and_pickle_keep_the_layers(digits):
      "right after a Dense or Conv2D"),
     (L.Dense(4), (10, 6), "The 'layers' parameter of NetClassifier must be"),
     ([L.Dense(4), "relu"], (10, 6), "fastnn.layers objects"),
+    # found by tests/test_properties.py: a first entry that is no layer raised
+    # AttributeError ('dict' object has no attribute 'takes')
+    ([{}], (10, 6), "fastnn.layers objects"),
+    (["relu", L.Dense(4)], (10, 6), "fastnn.layers objects"),
 ])
 def test_a_layer_that_cannot_take_its_input_says_so(layers, X_shape, message):
     X = np.zeros(X_shape)

@@ -98,6 +98,13 @@ def test_wrong_shapes_are_refused_with_what_was_expected():
         RNNRegressor(input_shape=(12,), max_iter=1).fit(X.reshape(40, 12), y)
     with pytest.raises(ValueError, match="recurrent_layer_sizes"):
         RNNRegressor(recurrent_layer_sizes=(), max_iter=1).fit(X, y)
+    # found by tests/test_properties.py: (4.5, 3) was read as (4, 3), and sequences of
+    # no steps or no features failed in the engine with its internal layer list
+    with pytest.raises(ValueError, match=r"input_shape must hold positive ints, got \(6.5, 2\)"):
+        RNNRegressor(input_shape=(6.5, 2), max_iter=1).fit(X.reshape(40, 12), y)
+    for empty in (X[:, :0], X[:, :, :0]):
+        with pytest.raises(ValueError, match="every dimension of a sample needs at least one"):
+            RNNRegressor(max_iter=1).fit(empty, y)
     model = RNNRegressor(recurrent_layer_sizes=(3,), max_iter=1).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         model.predict(X[:, :5])  # 10 values per sequence, not 12

@@ -47,7 +47,11 @@ def test_lengths_tokens_and_padding():
 
 
 @pytest.mark.parametrize("X, message", [
-    ("one text", "one string"), ([b"bytes"], "takes strings"), ([], "at least one")])
+    ("one text", "one string"), ([b"bytes"], "takes strings"), ([], "at least one"),
+    # a DataFrame iterates over its column names (found by tests/test_properties.py:
+    # it learned the vocabulary of "text")
+    (__import__("pandas").DataFrame({"text": ["ab", "cd"]}), r"1-D iterable .*\(df\['text'\]\)"),
+    (np.array([["ab", "cd"]]), "1-D iterable")])
 def test_vectorizer_refuses_what_is_not_text(X, message):
     with pytest.raises(ValueError, match=message):
         SequenceVectorizer().fit(X)
