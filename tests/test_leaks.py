@@ -71,3 +71,35 @@ def test_repeated_fit_predict_partial_fit_keeps_memory_flat(name):
     growth = resident_bytes() - start
     assert growth < ALLOWED_GROWTH, "%s grew by %.1f MB over %d cycles" % (
         name, growth / 2**20, CYCLES)
+
+
+class _Fails:
+    """A callback that fails in the second epoch of every fit."""
+
+    def __call__(self, estimator, info):
+        if info["epoch"] == 2:
+            raise MemoryError("simulated")
+        return False
+
+
+def test_failed_fits_leak_nothing():
+    """A fit that fails part way (the state restored, the engine's
+    buffers dropped) leaves nothing behind either."""
+    model = ConvClassifier(filters=(4,), hidden_layer_sizes=(8,), max_iter=5, random_state=0,
+                           callbacks=[_Fails()])
+    X, y = FLAT.reshape(-1, 4, 4), LABELS
+
+    def cycle():
+        with pytest.raises(MemoryError):
+            model.fit(X, y)
+
+    for _ in range(WARM_UP):
+        cycle()
+    gc.collect()
+    start = resident_bytes()
+    for _ in range(CYCLES):
+        cycle()
+    gc.collect()
+    growth = resident_bytes() - start
+    assert growth < ALLOWED_GROWTH, "grew by %.1f MB over %d failed fits" % (growth / 2**20,
+                                                                            CYCLES)
