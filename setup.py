@@ -4,6 +4,12 @@ OpenMP is probed by compiling, linking and running a tiny program with each
 candidate flag.  If none works the engine builds serially from the same
 source (the pragmas are ignored and <omp.h> is only included under
 _OPENMP), with a warning; FASTNN_FAIL_NO_OPENMP=1 makes that an error.
+
+FASTNN_SANITIZE=address,undefined (any -fsanitize= list; gcc or clang)
+builds a checking engine instead: -O1 -g with frame pointers and the
+sanitizers compiled and linked in, OpenMP kept.  Such a build needs the
+sanitizer runtime loaded first (LD_PRELOAD); tools/sanitize.sh makes one in
+a scratch copy of the tree and runs the tests under it.
 """
 import glob
 import os
@@ -83,9 +89,18 @@ class BuildExt(build_ext):
         # exp / tanh become SIMD blends instead of branches.
         base = (["/O2"] if is_msvc else
                 ["-O3", "-fno-math-errno", "-fno-trapping-math", "-Wno-unknown-pragmas"])
+        sanitize = os.environ.get("FASTNN_SANITIZE", "")
+        extra_link = []
+        if sanitize and not is_msvc:
+            # -O1: little enough optimisation that a bad access is not
+            # folded away; -g and frame pointers for readable reports
+            san = ["-fsanitize=" + sanitize, "-fno-omit-frame-pointer", "-g"]
+            base = ["-O1", "-fno-math-errno", "-fno-trapping-math",
+                    "-Wno-unknown-pragmas"] + san
+            extra_link = san
         for ext in self.extensions:
             ext.extra_compile_args = base + cflags
-            ext.extra_link_args = lflags
+            ext.extra_link_args = lflags + extra_link
         super().build_extensions()
 
 

@@ -94,6 +94,7 @@ cdef extern from "fastnn.h" nogil:
     uint64_t fnn_mix64(uint64_t x)
     int fnn_max_threads()
     int fnn_has_openmp()
+    fnn_status fnn_layer_check(const fnn_layer *g)
     fnn_status fnn_net_check(const fnn_net *net)
     int64_t fnn_net_n_params(const fnn_net *net)
     int64_t fnn_net_n_coefs(const fnn_net *net)
@@ -108,7 +109,8 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
                                     int64_t *src_pos, const int32_t *indptr,
                                     const int32_t *indices,
-                                    const int64_t *rows, int64_t n)
+                                    const int64_t *rows, int64_t n,
+                                    int64_t n_src, int64_t cap)
 
     # float and double twins of every kernel
     fnn_status fnn_gemm_f32(int, int, int64_t, int64_t, int64_t, float,
@@ -163,38 +165,43 @@ cdef extern from "fastnn.h" nogil:
                                   int64_t, int64_t, double, fnn_optim*,
                                   const fnn_ctx*)
     fnn_status fnn_gather_rows_f32(float*, const float*, const int64_t*,
-                                   int64_t, int64_t, const fnn_ctx*)
+                                   int64_t, int64_t, int64_t, const fnn_ctx*)
     fnn_status fnn_gather_rows_f64(double*, const double*, const int64_t*,
-                                   int64_t, int64_t, const fnn_ctx*)
+                                   int64_t, int64_t, int64_t, const fnn_ctx*)
     fnn_status fnn_gather_values_f32(float*, const float*, const int64_t*,
-                                     int64_t)
+                                     int64_t, int64_t)
     fnn_status fnn_gather_values_f64(double*, const double*, const int64_t*,
-                                     int64_t)
+                                     int64_t, int64_t)
     fnn_status fnn_net_forward_f32(float*, float*, const float*, const float*,
-                                   const fnn_csr*, int64_t, const fnn_net*,
-                                   const fnn_ctx*)
+                                   const fnn_csr*, int64_t, int64_t, int64_t,
+                                   const fnn_net*, const fnn_ctx*)
     fnn_status fnn_net_forward_f64(double*, double*, const double*,
                                    const double*, const fnn_csr*, int64_t,
-                                   const fnn_net*, const fnn_ctx*)
+                                   int64_t, int64_t, const fnn_net*,
+                                   const fnn_ctx*)
     fnn_status fnn_net_loss_grad_f32(double*, float*, float*, const float*,
                                      const float*, const fnn_csr*,
                                      const float*, const float*, int64_t,
-                                     uint64_t, const fnn_net*, const fnn_ctx*)
+                                     int64_t, int64_t, uint64_t,
+                                     const fnn_net*, const fnn_ctx*)
     fnn_status fnn_net_loss_grad_f64(double*, double*, double*,
                                      const double*, const double*,
                                      const fnn_csr*, const double*,
-                                     const double*, int64_t, uint64_t,
-                                     const fnn_net*, const fnn_ctx*)
+                                     const double*, int64_t, int64_t,
+                                     int64_t, uint64_t, const fnn_net*,
+                                     const fnn_ctx*)
     fnn_status fnn_net_train_step_f32(double*, double*, float*, float*,
                                       float*, float*, const float*,
                                       const fnn_csr*, const float*,
-                                      const float*, int64_t, double, uint64_t,
+                                      const float*, int64_t, int64_t,
+                                      int64_t, int64_t, double, uint64_t,
                                       const fnn_net*, fnn_optim*,
                                       const fnn_ctx*)
     fnn_status fnn_net_train_step_f64(double*, double*, double*, double*,
                                       double*, double*, const double*,
                                       const fnn_csr*, const double*,
-                                      const double*, int64_t, double, uint64_t,
+                                      const double*, int64_t, int64_t,
+                                      int64_t, int64_t, double, uint64_t,
                                       const fnn_net*, fnn_optim*,
                                       const fnn_ctx*)
     fnn_status fnn_conv_forward_f32(float*, float*, const float*, const float*,

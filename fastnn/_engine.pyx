@@ -228,34 +228,38 @@ cdef class Network:
         """The per-thread partial sums' memory for one call (fnn_ctx)."""
         return np.empty(fnn_net_scratch_bytes(&self.net, self.ctx.n_threads), dtype=np.uint8)
 
-    def forward(self, const real[::1] params, X):
-        """Network output for every row of X (dense 2-D array or CSRBatches)."""
+    def forward(self, const real[::1] params, X, work=None):
+        """Network output for every row of X (dense 2-D array or CSRBatches).
+        work: a workspace of the caller's for all the rows at once (the
+        engine checks its size), else one is made for a chunk of rows."""
         self._check(params.shape[0], X)
         cdef int64_t n = X.shape[0]
         dtype = np.float32 if real is float else np.float64
         out = np.empty((n, self.n_outputs), dtype=dtype)
         cdef real[:, ::1] P = out
-        cdef int64_t chunk = self.chunk_rows(n)
-        cdef real[::1] work = self.workspace(chunk, dtype)
+        cdef int64_t chunk = self.chunk_rows(n) if work is None else max(1, n)
+        cdef real[::1] wk = self.workspace(chunk, dtype) if work is None else work
         scratch = self.scratch()
         cdef fnn_ctx ctx = with_scratch(self.ctx, scratch)
         cdef int64_t start, stop
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
-            self._chunk(&P[start, 0], &work[0], &params[0], X, start, stop,
+            self._chunk(&P[start, 0], &wk[0] if wk.shape[0] else NULL, wk.shape[0],
+                        &params[0], params.shape[0], X, start, stop,
                         NULL, NULL, NULL, NULL, &ctx)
         return out
 
     def loss_grad(self, const real[::1] params, real[::1] grad, X, const real[:, ::1] Y,
-                  sw, uint64_t seed=0):
+                  sw, uint64_t seed=0, work=None):
         """Summed data loss over all rows; its gradient is added to grad
         (grad None: the loss only).  seed: 0 for inference mode, else
-        training mode (batch statistics, dropout masks of that seed)."""
+        training mode (batch statistics, dropout masks of that seed).
+        work: as for forward."""
         self._check(params.shape[0], X, Y, sw, -1 if grad is None else grad.shape[0])
         cdef int64_t n = Y.shape[0]
         dtype = np.float32 if real is float else np.float64
-        cdef int64_t chunk = self.chunk_rows(n)
-        cdef real[::1] work = self.workspace(chunk, dtype, True)
+        cdef int64_t chunk = self.chunk_rows(n) if work is None else max(1, n)
+        cdef real[::1] wk = self.workspace(chunk, dtype, True) if work is None else work
         cdef const real[::1] w = sw if sw is not None else None
         cdef double total = 0, part = 0
         scratch = self.scratch()
@@ -263,14 +267,15 @@ cdef class Network:
         cdef int64_t start, stop
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
-            self._chunk(NULL, &work[0], &params[0], X, start, stop, &part,
+            self._chunk(NULL, &wk[0] if wk.shape[0] else NULL, wk.shape[0], &params[0],
+                        params.shape[0], X, start, stop, &part,
                         NULL if grad is None else &grad[0], &Y[start, 0],
                         &w[start] if w is not None else NULL, &ctx, seed)
             total += part
         return total
 
-    cdef _chunk(self, real *P, real *work, const real *params, X,
-                int64_t start, int64_t stop, double *loss, real *grad,
+    cdef _chunk(self, real *P, real *work, int64_t work_size, const real *params,
+                int64_t n_params, X, int64_t start, int64_t stop, double *loss, real *grad,
                 const real *Y, const real *sw, const fnn_ctx *ctx, uint64_t seed=0):
         # Rows [start, stop) of X: forward into P, or loss (+ grad) with Y.
         cdef fnn_csr csr
@@ -294,10 +299,11 @@ cdef class Network:
             x = &Xd[start, 0]
         with nogil:
             if Y == NULL:
-                s = fnn_net_forward(P, work, params, x, xs, stop - start, &self.net, ctx)
+                s = fnn_net_forward(P, work, params, x, xs, stop - start, n_params,
+                                    work_size, &self.net, ctx)
             else:
-                s = fnn_net_loss_grad(loss, grad, work, params, x, xs,
-                                      Y, sw, stop - start, seed, &self.net, ctx)
+                s = fnn_net_loss_grad(loss, grad, work, params, x, xs, Y, sw, stop - start,
+                                      n_params, work_size, seed, &self.net, ctx)
         check(s)
 
     def train_epoch(self, real[::1] params, real[::1] grad, real[::1] state,
@@ -315,15 +321,16 @@ cdef class Network:
         batch's weight sum (times loss_scale), plus the L2 penalty (except
         for adamw, whose alpha is a weight decay, not a term of the loss).
         """
+        # the engine checks the row numbers and the sizes of state and the
+        # workspace again itself; here they get a clearer message
         self._check(params.shape[0], X, Y, sw, grad.shape[0])
         if order.shape[0] and (np.min(order) < 0 or np.max(order) >= Y.shape[0]):
             raise ValueError("row order refers to rows outside X")
         cdef int64_t n = order.shape[0], K = Y.shape[1], C = self.n_inputs
+        cdef int64_t n_rows = Y.shape[0]
         cdef int64_t start, nb, i
         dtype = np.float32 if real is float else np.float64
         cdef fnn_optim o = make_optim(opt)
-        if state.shape[0] != fnn_optim_state_size(&o, self.n_params):
-            raise ValueError("optimizer state has the wrong size")
         batch_size = max(1, min(batch_size, n))
         cdef real[::1] work = self.workspace(batch_size, dtype, True)
         scratch = self.scratch()
@@ -352,7 +359,9 @@ cdef class Network:
             src_vals = X.data
             src_ind = X.indices
             src_ptr = X.indptr
-            row_nnz = np.diff(X.indptr)[np.asarray(order)]
+            # a row number out of range is the engine's to refuse; the
+            # estimate of the batch's stored values just must not fail
+            row_nnz = np.diff(X.indptr)[np.clip(np.asarray(order), 0, max(n_rows - 1, 0))]
             most = int(np.add.reduceat(row_nnz, np.arange(0, n, batch_size)).max()) \
                 if n else 0
             vals = np.empty(max(most, 1), dtype=dtype)
@@ -373,17 +382,20 @@ cdef class Network:
                 if sparse:
                     s = fnn_gather_csr_index(&bptr[0], &bind[0], &pos[0],
                                              &src_ptr[0], &src_ind[0] if src_ind.shape[0] else NULL,
-                                             &order[start], nb)
+                                             &order[start], nb, src_ptr.shape[0] - 1,
+                                             bind.shape[0])
                     if s == FNN_OK:
                         s = fnn_gather_values(&vals[0], &src_vals[0] if src_vals.shape[0] else NULL,
-                                              &pos[0], bptr[nb])
+                                              &pos[0], bptr[nb], src_vals.shape[0])
                 else:
-                    s = fnn_gather_rows(&Xb[0, 0], &Xd[0, 0], &order[start], nb, C, &self.ctx)
+                    s = fnn_gather_rows(&Xb[0, 0], &Xd[0, 0], &order[start], nb, C,
+                                        Xd.shape[0], &self.ctx)
                 if s == FNN_OK:
-                    s = fnn_gather_rows(&Yb[0, 0], &Y[0, 0], &order[start], nb, K, &self.ctx)
+                    s = fnn_gather_rows(&Yb[0, 0], &Y[0, 0], &order[start], nb, K,
+                                        n_rows, &self.ctx)
                 sw_sum = nb
                 wp = NULL
-                if w is not None:
+                if w is not None and s == FNN_OK:  # order checked by the gathers
                     sw_sum = 0
                     for i in range(nb):
                         wb[i] = w[order[start + i]]
@@ -391,10 +403,10 @@ cdef class Network:
                     wp = &wb[0]
                 if s == FNN_OK:
                     s = fnn_net_train_step(
-                        &loss, &sq, &params[0], &grad[0], &state[0],
+                        &loss, &sq, &params[0], &grad[0], &state[0] if state.shape[0] else NULL,
                         &work[0], NULL if sparse else &Xb[0, 0], xs,
-                        &Yb[0, 0], wp, nb, sw_sum,
-                        (fnn_mix64(seed + <uint64_t>start) | 1) if seed else 0,
+                        &Yb[0, 0], wp, nb, params.shape[0], state.shape[0], work.shape[0],
+                        sw_sum, (fnn_mix64(seed + <uint64_t>start) | 1) if seed else 0,
                         &self.net, &o, &ctx)
             opt.t = o.t
             check(s)

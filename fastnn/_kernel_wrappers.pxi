@@ -141,7 +141,7 @@ def conv_forward(const real[::1] X, const real[::1] W, const real[::1] b, spec,
     cdef fnn_layer g = layer_of_kind(spec, ("conv",))
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
     dtype = np.float32 if real is float else np.float64
-    Y = np.empty(N * g.oh * g.ow * g.oc, dtype=dtype)
+    Y = np.empty(max(1, N * g.oh * g.ow * g.oc), dtype=dtype)
     col = np.empty(max(1, N * fnn_conv_col_size(&g)), dtype=dtype)
     cdef real[::1] y = Y, c = col
     cdef fnn_ctx ctx = make_ctx(n_threads)
@@ -181,7 +181,7 @@ def pool_forward(const real[::1] X, spec, int64_t N, int n_threads=1,
     cdef fnn_layer g = layer_of_kind(spec, ("maxpool", "avgpool"))
     check_layer_sizes(&g, N, X.shape[0], 0, 0)
     dtype = np.float32 if real is float else np.float64
-    Y = np.empty(N * g.oh * g.ow * g.oc, dtype=dtype)
+    Y = np.empty(max(1, N * g.oh * g.ow * g.oc), dtype=dtype)
     cdef real[::1] y = Y
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
@@ -206,12 +206,11 @@ def pool_backward(real[::1] dX, const real[::1] dY, const real[::1] X, spec,
 
 cdef check_layer_sizes(const fnn_layer *g, int64_t N, int64_t x_size,
                        int64_t w_size, int64_t b_size):
-    # a one-layer network must pass the engine's own consistency check
-    cdef fnn_net net
-    net.n_layers = 1
-    net.layers = g
-    net.output = <fnn_output>0
-    if N < 1 or fnn_net_check(&net) != FNN_OK or x_size != N * g.h * g.w * g.c:
+    # Only what the engine cannot see: the arrays' lengths against the
+    # sizes the layer declares.  Whether those sizes make sense (positive,
+    # consistent, small enough) the kernel checks itself, so a bad layer
+    # reaches it and must come back as an error status.
+    if N < 1 or x_size != N * g.h * g.w * g.c:
         raise ValueError("inconsistent layer geometry or input size")
     if g.kind == LAYER_KINDS["conv"] and (w_size != g.kh * g.kw * g.c * g.oc or b_size != g.oc):
         raise ValueError("weights or biases do not fit the layer")
@@ -227,8 +226,8 @@ def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, s
     cdef fnn_layer g = layer_of_kind(spec, ("recurrent",))
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
     dtype = np.float32 if real is float else np.float64
-    Y = np.empty(N * g.oh * g.oc, dtype=dtype)
-    work = np.empty(N * fnn_recurrent_work_size(&g), dtype=dtype)
+    Y = np.empty(max(1, N * g.oh * g.oc), dtype=dtype)
+    work = np.empty(max(1, N * fnn_recurrent_work_size(&g)), dtype=dtype)
     cdef real[::1] y = Y, wk = work
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
@@ -255,4 +254,53 @@ def recurrent_backward(real[::1] dX, real[::1] dW, real[::1] db, real[::1] work,
     with nogil:
         s = fnn_recurrent_backward(&dX[0], &dW[0], &db[0], &work[0], &dY[0], &X[0], &W[0], NULL,
                                    N, &g, &ctx)
+    check(s)
+
+
+def gather_rows(const real[:, ::1] X, const int64_t[::1] rows, int n_threads=1):
+    """Rows `rows` of X as one block (a training batch's gather); the engine
+    checks every row number against X's rows."""
+    cdef int64_t n = rows.shape[0], C = X.shape[1]
+    dtype = np.float32 if real is float else np.float64
+    out = np.zeros((n, C), dtype=dtype)
+    cdef real[:, ::1] o = out
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef fnn_status s
+    with nogil:
+        s = fnn_gather_rows(&o[0, 0], &X[0, 0], &rows[0], n, C, X.shape[0], &ctx)
+    check(s)
+    return out
+
+
+def gather_csr(CSRBatches X, const int64_t[::1] rows, cap=None):
+    """The CSR rows `rows` of X as (indptr, indices, values), with room for
+    cap stored values (None: exactly enough); the engine checks the row
+    numbers and that room."""
+    cdef int64_t n = rows.shape[0], n_src = X.indptr.shape[0] - 1
+    cdef const int32_t[::1] ptr = X.indptr, ind = X.indices
+    if cap is None:
+        cap = int(sum(int(ptr[r + 1] - ptr[r]) for r in rows if 0 <= r < n_src))
+    cdef int64_t room = cap
+    bptr = np.zeros(n + 1, dtype=np.int32)
+    bind = np.zeros(max(room, 1), dtype=np.int32)
+    pos = np.zeros(max(room, 1), dtype=np.int64)
+    vals = np.zeros(max(room, 1), dtype=X.data.dtype)
+    cdef int32_t[::1] bp = bptr, bi = bind
+    cdef int64_t[::1] ps = pos
+    cdef fnn_status s
+    with nogil:
+        s = fnn_gather_csr_index(&bp[0], &bi[0], &ps[0], &ptr[0], &ind[0], &rows[0], n,
+                                 n_src, room)
+    check(s)
+    gather_values(vals, X.data, pos, bptr[n])
+    return bptr, bind[:bptr[n]], vals[:bptr[n]]
+
+
+def gather_values(real[::1] out, const real[::1] src, const int64_t[::1] pos, int64_t nnz):
+    """out[:nnz] = src[pos[:nnz]], every position checked by the engine."""
+    if nnz > out.shape[0] or nnz > pos.shape[0]:
+        raise ValueError("more values than room for them")
+    cdef fnn_status s
+    with nogil:
+        s = fnn_gather_values(&out[0], &src[0], &pos[0], nnz, src.shape[0])
     check(s)

@@ -11,6 +11,11 @@ static int conv_is_pointwise(const fnn_layer *g) {
            g->ph == 0 && g->pw == 0 && g->oh == g->h && g->ow == g->w;
 }
 
+/* The checks every conv kernel makes before touching memory. */
+static int conv_ok(const fnn_layer *g, int64_t N) {
+    return N >= 0 && g != NULL && g->kind == FNN_CONV && fnn_layer_check(g) == FNN_OK;
+}
+
 int64_t fnn_conv_col_size(const fnn_layer *g) {
     if (g->kind != FNN_CONV || conv_is_pointwise(g)) return 0;
     return g->oh * g->ow * g->kh * g->kw * g->c;

@@ -242,7 +242,11 @@ static inline uint64_t fnn_mix64(uint64_t x) { /* splitmix64's finaliser */
 }
 
 /* net.c */
-/* FNN_OK when every layer's sizes are positive and chain together. */
+/* FNN_OK when one layer's own sizes are positive, consistent with its kind
+ * and small enough that no size product overflows (the per-layer half of
+ * fnn_net_check).  Every kernel that takes a layer starts with it. */
+fnn_status fnn_layer_check(const fnn_layer *g);
+/* FNN_OK when every layer passes fnn_layer_check and they chain together. */
 fnn_status fnn_net_check(const fnn_net *net);
 int64_t fnn_net_n_params(const fnn_net *net);
 int64_t fnn_net_n_coefs(const fnn_net *net);
@@ -276,7 +280,7 @@ int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params);
 fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
                                 int64_t *src_pos, const int32_t *indptr,
                                 const int32_t *indices, const int64_t *rows,
-                                int64_t n);
+                                int64_t n, int64_t n_src, int64_t cap);
 
 /* Threads OpenMP would use by default (1 in a serial build). */
 int fnn_max_threads(void);

@@ -54,55 +54,79 @@ static int64_t norm_count(const fnn_layer *g) {
     return g->batch_norm ? 3 * g->oc : 0;
 }
 
+/* Largest per-sample size (elements) a layer may have, so that the
+ * engine's size arithmetic (sums and products of a layer's sizes, times
+ * the rows of a batch that fits in memory) stays far below 2^63: 2^40
+ * elements is 4 TiB of float per sample. */
+#define FNN_MAX_SIZE ((int64_t)1 << 40)
+
+/* 1 when a, b, c > 0 and a * b * c <= FNN_MAX_SIZE (in double: the product
+ * itself may not fit). */
+static int fits3(int64_t a, int64_t b, int64_t c) {
+    return a > 0 && b > 0 && c > 0 &&
+           (double)a * (double)b * (double)c <= (double)FNN_MAX_SIZE;
+}
+
+fnn_status fnn_layer_check(const fnn_layer *g) {
+    if (g == NULL || !fits3(g->h, g->w, g->c) || !fits3(g->oh, g->ow, g->oc) ||
+        g->activation < FNN_ACT_IDENTITY || g->activation > FNN_ACT_LAST)
+        return FNN_ERR_ARG;
+    if (!(g->dropout >= 0 && g->dropout < 1)) return FNN_ERR_ARG;
+    if (g->batch_norm && g->kind != FNN_DENSE && g->kind != FNN_CONV)
+        return FNN_ERR_ARG;
+    switch (g->kind) {
+    case FNN_DENSE:
+        if (g->h != 1 || g->w != 1 || g->oh != 1 || g->ow != 1 ||
+            !fits3(g->c, g->oc, 1))
+            return FNN_ERR_ARG;
+        break;
+    case FNN_CONV:
+        /* every output pixel's window must start inside the padded
+         * image; the zero padding below / right is implied by oh, ow */
+        if (g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 ||
+            g->ph < 0 || g->pw < 0 || g->ph >= g->kh || g->pw >= g->kw ||
+            !fits3(g->kh, g->kw, g->c) || !fits3(g->kh * g->kw, g->c, g->oc) ||
+            !fits3(g->oh * g->ow, g->kh * g->kw, g->c) ||
+            /* in double: a huge stride times oh may not fit in int64 */
+            (double)(g->oh - 1) * (double)g->sh - (double)g->ph >= (double)g->h ||
+            (double)(g->ow - 1) * (double)g->sw - (double)g->pw >= (double)g->w)
+            return FNN_ERR_ARG;
+        break;
+    case FNN_MAXPOOL:
+    case FNN_AVGPOOL:
+        if (g->kh < 1 || g->kw < 1 || g->oc != g->c ||
+            g->oh != g->h / g->kh || g->ow != g->w / g->kw)
+            return FNN_ERR_ARG;
+        break;
+    case FNN_RECURRENT: /* h steps in; every step (oh = h) or the last out */
+        if (g->w != 1 || g->ow != 1 || (g->oh != g->h && g->oh != 1) ||
+            (g->dirs != 1 && g->dirs != 2) || g->oc % g->dirs != 0 ||
+            g->cell < FNN_CELL_RNN || g->cell > FNN_CELL_GRU ||
+            !fits3(g->c + g->oc, 4 * g->oc, 1) ||
+            !fits3(g->h, 8 * g->oc + g->c, 1))
+            return FNN_ERR_ARG;
+        break;
+    case FNN_EMBED: /* the network's input is its ids */
+        if (g->vocab < 1 || g->c != 1 || g->w != 1 || g->oh != g->h ||
+            g->ow != 1 || g->batch_norm || !fits3(g->vocab, g->oc, 1))
+            return FNN_ERR_ARG;
+        break;
+    default:
+        return FNN_ERR_ARG;
+    }
+    return FNN_OK;
+}
+
 fnn_status fnn_net_check(const fnn_net *net) {
     if (net == NULL || net->layers == NULL || net->n_layers < 1 ||
         net->output < FNN_OUT_SQUARED || net->output > FNN_OUT_LAST)
         return FNN_ERR_ARG;
     for (int l = 0; l < net->n_layers; l++) {
         const fnn_layer *g = net->layers + l;
-        if (g->h < 1 || g->w < 1 || g->c < 1 || g->oh < 1 || g->ow < 1 ||
-            g->oc < 1 || g->activation < FNN_ACT_IDENTITY ||
-            g->activation > FNN_ACT_LAST)
-            return FNN_ERR_ARG;
+        if (fnn_layer_check(g) != FNN_OK) return FNN_ERR_ARG;
         if (l > 0 && in_size(g) != out_size(g - 1)) return FNN_ERR_ARG;
-        if (!(g->dropout >= 0 && g->dropout < 1)) return FNN_ERR_ARG;
-        if (g->batch_norm && ((g->kind != FNN_DENSE && g->kind != FNN_CONV) ||
-                              l == net->n_layers - 1))
-            return FNN_ERR_ARG;
-        switch (g->kind) {
-        case FNN_DENSE:
-            if (g->h != 1 || g->w != 1 || g->oh != 1 || g->ow != 1)
-                return FNN_ERR_ARG;
-            break;
-        case FNN_CONV:
-            /* every output pixel's window must start inside the padded
-             * image; the zero padding below / right is implied by oh, ow */
-            if (g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 ||
-                g->ph < 0 || g->pw < 0 || g->ph >= g->kh || g->pw >= g->kw ||
-                (g->oh - 1) * g->sh - g->ph >= g->h ||
-                (g->ow - 1) * g->sw - g->pw >= g->w)
-                return FNN_ERR_ARG;
-            break;
-        case FNN_MAXPOOL:
-        case FNN_AVGPOOL:
-            if (g->kh < 1 || g->kw < 1 || g->oc != g->c ||
-                g->oh != g->h / g->kh || g->ow != g->w / g->kw)
-                return FNN_ERR_ARG;
-            break;
-        case FNN_RECURRENT: /* h steps in; every step (oh = h) or the last out */
-            if (g->w != 1 || g->ow != 1 || (g->oh != g->h && g->oh != 1) ||
-                (g->dirs != 1 && g->dirs != 2) || g->oc % g->dirs != 0 ||
-                g->cell < FNN_CELL_RNN || g->cell > FNN_CELL_GRU)
-                return FNN_ERR_ARG;
-            break;
-        case FNN_EMBED: /* the network's input is its ids */
-            if (l != 0 || g->vocab < 1 || g->c != 1 || g->w != 1 ||
-                g->oh != g->h || g->ow != 1 || g->batch_norm)
-                return FNN_ERR_ARG;
-            break;
-        default:
-            return FNN_ERR_ARG;
-        }
+        if (g->batch_norm && l == net->n_layers - 1) return FNN_ERR_ARG;
+        if (g->kind == FNN_EMBED && l != 0) return FNN_ERR_ARG;
         /* padding is read from the embedding's ids, step for step */
         if (g->masked &&
             (net->layers[0].kind != FNN_EMBED || g->h != net->layers[0].h ||
