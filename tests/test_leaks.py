@@ -22,6 +22,19 @@ def resident_bytes():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def growth_over_cycles(cycle):
+    """Resident bytes gained over CYCLES calls of cycle, after WARM_UP
+    calls that fill the caches a first use fills."""
+    for _ in range(WARM_UP):
+        cycle()
+    gc.collect()
+    start = resident_bytes()
+    for _ in range(CYCLES):
+        cycle()
+    gc.collect()
+    return resident_bytes() - start
+
+
 rng = np.random.default_rng(0)
 FLAT = rng.standard_normal((64, 16))
 LABELS = (FLAT[:, 0] > 0).astype(int)
@@ -61,14 +74,7 @@ def test_repeated_fit_predict_partial_fit_keeps_memory_flat(name):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in range(WARM_UP):
-            cycle()
-        gc.collect()
-        start = resident_bytes()
-        for _ in range(CYCLES):
-            cycle()
-        gc.collect()
-    growth = resident_bytes() - start
+        growth = growth_over_cycles(cycle)
     assert growth < ALLOWED_GROWTH, "%s grew by %.1f MB over %d cycles" % (
         name, growth / 2**20, CYCLES)
 
@@ -93,13 +99,6 @@ def test_failed_fits_leak_nothing():
         with pytest.raises(MemoryError):
             model.fit(X, y)
 
-    for _ in range(WARM_UP):
-        cycle()
-    gc.collect()
-    start = resident_bytes()
-    for _ in range(CYCLES):
-        cycle()
-    gc.collect()
-    growth = resident_bytes() - start
+    growth = growth_over_cycles(cycle)
     assert growth < ALLOWED_GROWTH, "grew by %.1f MB over %d failed fits" % (growth / 2**20,
                                                                             CYCLES)
