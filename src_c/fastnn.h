@@ -275,6 +275,8 @@ int64_t fnn_recurrent_bias_count(const fnn_layer *g);
 
 /* Elements of optimizer state for n_params parameters. */
 int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params);
+/* After an update: adam and adamw count their steps (bias correction). */
+void fnn_optim_count_step(fnn_optim *opt);
 
 /* gather.c: the CSR structure of a mini-batch of rows. */
 fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,

@@ -10,6 +10,10 @@ int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params) {
                                                               : n_params;
 }
 
+void fnn_optim_count_step(fnn_optim *opt) {
+    if (opt->solver == FNN_ADAM || opt->solver == FNN_ADAMW) opt->t += 1;
+}
+
 #include "fnn_dtype_f32.h"
 #include "optim.inc"
 #include "fnn_dtype_f64.h"

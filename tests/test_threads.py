@@ -7,6 +7,7 @@ import sys
 import threading
 
 import numpy as np
+import pytest
 from sklearn.datasets import load_digits
 from threadpoolctl import threadpool_info
 
@@ -28,6 +29,26 @@ def test_one_and_two_threads_agree_on_a_wide_network():
                               random_state=0, n_threads=n_threads, tol=0)
         probas.append(model.fit(X, y).predict_proba(X))
     np.testing.assert_allclose(probas[0], probas[1], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "adamw", "rmsprop", "adagrad"])
+def test_the_step_fused_into_the_band_sum_matches_one_thread(solver):
+    """Two threads add their bands' gradient blocks and update each slice
+    of the weights in the same pass; the weights, the L2 term of the loss
+    curve and adam's step count must be those of the one-thread step."""
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    fits = []
+    for n_threads in (1, 2):
+        model = MLPClassifier(hidden_layer_sizes=(256, 256), batch_size=256, max_iter=3,
+                              solver=solver, alpha=1e-2, random_state=0, tol=0,
+                              n_threads=n_threads, nesterovs_momentum=True)
+        fits.append(model.fit(X, y))
+    one, two = fits
+    for a, b in zip(one.coefs_ + one.intercepts_, two.coefs_ + two.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(one.loss_curve_, two.loss_curve_, rtol=1e-9)
+    assert one.t_ == two.t_
 
 
 def test_overlapping_calls_restore_blas_threads():
