@@ -21,6 +21,23 @@ int64_t fnn_conv_col_size(const fnn_layer *g) {
     return g->oh * g->ow * g->kh * g->kw * g->c;
 }
 
+/* Samples per im2col and product when a layer runs on one thread (a
+ * band of a split batch): a chunk's columns, about FNN_CONV_CHUNK_BYTES
+ * (a core's L2 cache), are packed by BLAS just after im2col wrote them,
+ * while they are still in cache, and its column gradient goes to col2im
+ * the same way.  With more threads the whole batch makes one product,
+ * which BLAS splits. */
+#ifndef FNN_CONV_CHUNK_BYTES
+#define FNN_CONV_CHUNK_BYTES (512 << 10)
+#endif
+static int64_t conv_chunk(const fnn_layer *g, int64_t N, size_t real_size,
+                          const fnn_ctx *ctx) {
+    const int64_t per = fnn_conv_col_size(g) * (int64_t)real_size;
+    if (ctx->n_threads > 1 || per <= 0) return N > 0 ? N : 1;
+    const int64_t chunk = FNN_CONV_CHUNK_BYTES / per;
+    return chunk < 1 ? 1 : chunk;
+}
+
 #include "fnn_dtype_f32.h"
 #include "conv.inc"
 #include "fnn_dtype_f64.h"

@@ -23,6 +23,8 @@ CONVS = [
     (2, 5, 5, 3, 2, (1, 1), (2, 2), "valid"),
     (16, 13, 11, 9, 17, (3, 3), (1, 1), "valid"),
     (33, 9, 9, 4, 8, (5, 5), (2, 2), "same"),
+    # columns of over 512 KB a sample: on one thread, one sample per product
+    (3, 32, 32, 16, 8, (3, 3), (1, 1), "same"),
 ]
 
 
