@@ -13,11 +13,11 @@
 #undef FNN_EXPM1
 #undef FNN_LOG1P
 #undef FNN_ERFC
-#define FNN_EXP exp
+#define FNN_EXP fnn_exp
 #define FNN_LOG log
-#define FNN_TANH tanh
+#define FNN_TANH fnn_tanh
 #define FNN_SQRT sqrt
 #define FNN_EPS DBL_EPSILON
-#define FNN_EXPM1 expm1
+#define FNN_EXPM1 fnn_expm1
 #define FNN_LOG1P log1p
 #define FNN_ERFC erfc

@@ -1,8 +1,9 @@
-/* Vectorisable float exp and tanh (and expm1, log1p, erfc for the elu,
- * softplus and gelu activations).  libm's expf / tanhf are calls the
+/* Vectorisable exp and tanh (and expm1, log1p, erfc for the elu,
+ * softplus and gelu activations).  libm's exp / tanh are calls the
  * compiler cannot turn into SIMD code, and they dominated logistic and tanh
- * layers (tanh cost 10x a relu).  These are plain arithmetic, so loops
- * over them vectorise.  float only: double keeps libm. */
+ * layers (tanh cost 10x a relu) and the recurrent gates.  These are plain
+ * arithmetic, so loops over them vectorise.  float has all five; double
+ * has exp, expm1 and tanh and keeps libm's log1p and erfc. */
 #ifndef FNN_MATH_H
 #define FNN_MATH_H
 
@@ -108,6 +109,70 @@ static inline float fnn_erfcf(float x) {
     p = p * t - 1.26551223f;
     const float e = t * fnn_expf(p - z * z);
     return x >= 0 ? e : 2.0f - e; /* NaN: e is NaN */
+}
+
+/* ---- double ------------------------------------------------------------ */
+
+/* The double counterpart of fnn_exp_reduce, for x clamped to the double
+ * range: x = n ln2 + r, |r| <= ln2 / 2, ln2 in two parts (the high one has
+ * trailing zero bits, so n * hi is exact); e^r - 1 by its Taylor series to
+ * r^13 / 13!, whose remainder there is below 1e-17.  *scale = 2^n. */
+static inline double fnn_exp_reduce_f64(double x, double *scale) {
+    const double hi = 709.436138962571, lo = -708.742991782011; /* (+-1023.5) ln2 */
+    const double xc = x >= lo ? (x <= hi ? x : hi) : lo; /* NaN -> lo */
+    const double shifted = xc * 1.4426950408889634 + 6755399441055744.0;
+    const double n = shifted - 6755399441055744.0; /* round(x / ln2) */
+    const double r = (xc - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+    double p = 1.0 / 6227020800.0; /* 1 / 13! */
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    /* n from the shifted value's low bits rather than a double-to-integer
+     * conversion, which AVX2 lacks (the loop would not vectorise) */
+    int64_t bits;
+    memcpy(&bits, &shifted, sizeof bits);
+    bits = (bits - 0x4338000000000000LL + 1023) * ((int64_t)1 << 52);
+    memcpy(scale, &bits, sizeof *scale);
+    return p * r * r + r;
+}
+
+/* e^x within 2 ulp for finite x; +inf from 709.436 on (a hair before
+ * double's overflow at 709.78), 0 below -708.743 (no subnormal results);
+ * NaN stays NaN. */
+static inline double fnn_exp(double x) {
+    double scale;
+    const double em = fnn_exp_reduce_f64(x, &scale);
+    double out = (em + 1.0) * scale;
+    out = x > 709.436138962571 ? INFINITY : out;
+    out = x < -708.742991782011 ? 0.0 : out;
+    return x != x ? x : out;
+}
+
+/* e^x - 1, accurate near 0 as fnn_expm1f is; -1 below the range, +inf
+ * above it. */
+static inline double fnn_expm1(double x) {
+    double scale;
+    const double em = fnn_exp_reduce_f64(x, &scale);
+    double out = scale * em + (scale - 1.0);
+    out = x > 709.436138962571 ? INFINITY : out;
+    out = x < -708.742991782011 ? -1.0 : out;
+    return x != x ? x : out;
+}
+
+/* tanh(x) = -sign(x) m / (2 + m), m = e^(-2|x|) - 1: relative accuracy
+ * also near 0, where (1 - e) / (1 + e) would lose the leading digits. */
+static inline double fnn_tanh(double x) {
+    const double m = fnn_expm1(-2.0 * fabs(x));
+    const double t = copysign(-m / (2.0 + m), x);
+    return x != x ? x : t;
 }
 
 #endif
