@@ -120,7 +120,9 @@ typedef void (*fnn_dgemv_fn)(const char *trans, const int *m, const int *n,
  * the caller's memory for the per-thread partial sums of a split
  * reduction (no kernel allocates): a kernel uses as many threads as it has
  * room for there, and with no scratch (NULL) runs those reductions on one
- * thread.  fnn_net_scratch_bytes says how much a network uses at most. */
+ * thread.  On one thread a conv layer makes its weight gradient there,
+ * transposed, when it fits (else it takes the slower product).
+ * fnn_net_scratch_bytes says how much a network uses at most. */
 typedef struct {
     int n_threads;
     fnn_sgemm_fn sgemm;
