@@ -227,6 +227,12 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_recurrent_forward_f64(double*, double*, const double*,
                                          const double*, const double*, const double*,
                                          int64_t, const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_recurrent_infer_f32(float*, float*, const float*,
+                                       const float*, const float*, const float*,
+                                       int64_t, const fnn_layer*, const fnn_ctx*)
+    fnn_status fnn_recurrent_infer_f64(double*, double*, const double*,
+                                       const double*, const double*, const double*,
+                                       int64_t, const fnn_layer*, const fnn_ctx*)
     fnn_status fnn_recurrent_backward_f32(float*, float*, float*, float*,
                                           const float*, const float*,
                                           const float*, const float*, int64_t,

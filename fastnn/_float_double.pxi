@@ -204,6 +204,15 @@ cdef inline fnn_status fnn_recurrent_forward(
         return fnn_recurrent_forward_f64(Y, work, X, W, b, ids, N, g, ctx)
 
 
+cdef inline fnn_status fnn_recurrent_infer(
+        real *Y, real *work, const real *X, const real *W, const real *b, const real *ids,
+        int64_t N, const fnn_layer *g, const fnn_ctx *ctx) noexcept nogil:
+    if real is float:
+        return fnn_recurrent_infer_f32(Y, work, X, W, b, ids, N, g, ctx)
+    else:
+        return fnn_recurrent_infer_f64(Y, work, X, W, b, ids, N, g, ctx)
+
+
 cdef inline fnn_status fnn_recurrent_backward(
         real *dX, real *dW, real *db, real *work, const real *dY, const real *X,
         const real *W, const real *ids, int64_t N, const fnn_layer *g,

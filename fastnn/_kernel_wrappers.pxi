@@ -220,9 +220,10 @@ cdef check_layer_sizes(const fnn_layer *g, int64_t N, int64_t x_size,
 
 
 def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, spec,
-                      int64_t N, int n_threads=1):
+                      int64_t N, int n_threads=1, bint infer=False):
     """One recurrent layer on N samples of spec.h steps flattened into X;
-    returns (Y, work), work being what backward needs."""
+    returns (Y, work), work being what backward needs (infer: the
+    inference kernel, whose work backward cannot use)."""
     cdef fnn_layer g = layer_of_kind(spec, ("recurrent",))
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
     dtype = np.float32 if real is float else np.float64
@@ -232,7 +233,10 @@ def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, s
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
     with nogil:
-        s = fnn_recurrent_forward(&y[0], &wk[0], &X[0], &W[0], &b[0], NULL, N, &g, &ctx)
+        if infer:
+            s = fnn_recurrent_infer(&y[0], &wk[0], &X[0], &W[0], &b[0], NULL, N, &g, &ctx)
+        else:
+            s = fnn_recurrent_forward(&y[0], &wk[0], &X[0], &W[0], &b[0], NULL, N, &g, &ctx)
     check(s)
     return Y, work
 

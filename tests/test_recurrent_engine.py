@@ -41,10 +41,14 @@ def make_layer(case, cell, rng, dtype, scale=0.5):
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("n_threads", [1, 2])
-def test_recurrent_forward_matches_reference(dtype, cell, case, n_threads):
+@pytest.mark.parametrize("infer", [False, True], ids=["keep", "infer"])
+def test_recurrent_forward_matches_reference(dtype, cell, case, n_threads, infer):
+    """Both kernels: the one that keeps every step's gates for backward,
+    and the inference one that overwrites them step after step."""
     rng = np.random.default_rng(sum(case[:5]))
     spec, X, W, b = make_layer(case, cell, rng, dtype)
-    Y, _ = _engine.recurrent_forward(X, W, b, spec, case[0], n_threads=n_threads)
+    Y, _ = _engine.recurrent_forward(X, W, b, spec, case[0], n_threads=n_threads,
+                                     infer=infer)
     exact, bound = recurrent_reference(X, W, b, spec, case[0], eps=np.finfo(dtype).eps)
     # the bound is the whole allowance: magnitude 1, one "term"
     assert_within_rounding(Y, exact, bound / np.finfo(dtype).eps, 1, dtype)
