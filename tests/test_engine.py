@@ -444,6 +444,24 @@ def test_split_batch_matches_the_whole(case, dtype):
     np.testing.assert_allclose(results[1][1], results[0][1], **tol(dtype))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ["dense", "sparse", "images", "sequences"])
+def test_split_forward_matches_the_whole(case, dtype):
+    """Inference splits its rows into bands as training does (the same
+    cases split in two); rows do not interact, so the output is the
+    one-thread one, row for row."""
+    cases = {name: (specs, width) for name, specs, width in split_cases()}
+    specs, width = cases["dense" if case == "sparse" else case]
+    rng = np.random.default_rng(13)
+    X = rand(rng, 150, width, dtype=dtype)
+    if case == "sparse":
+        X[rng.random(X.shape) < 0.6] = 0
+        X = _engine.CSRBatches(sp.csr_matrix(X), dtype)
+    one, two = (_engine.Network(specs, "softmax", t) for t in (1, 2))
+    params = (rand(rng, one.n_params) * 0.3).astype(dtype)
+    np.testing.assert_allclose(two.forward(params, X), one.forward(params, X), **tol(dtype))
+
+
 def test_small_batches_are_not_split():
     """Below the cost model's threshold a pass stays on one thread, and
     batch norm (statistics of the whole batch) is never split."""
