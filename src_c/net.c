@@ -239,6 +239,23 @@ static int batch_parts(const fnn_net *net, int64_t n, int n_threads) {
     return parts < 1 ? 1 : (int)parts;
 }
 
+/* What band p of `parts` over n rows runs with: a one-thread context with
+ * its share of the scratch (whole cache lines), and, for CSR input, its
+ * rows' view of it in *rows (indptr counts from the start of data);
+ * returns that view, or NULL for dense input. */
+static const fnn_csr *band_setup(fnn_ctx *mine, fnn_csr *rows, int p, int parts,
+                                 int64_t lo, const fnn_csr *Xs, const fnn_ctx *ctx) {
+    const int64_t share = ctx->scratch ? ctx->scratch_bytes / parts / 64 * 64 : 0;
+    *mine = *ctx;
+    mine->n_threads = 1;
+    mine->scratch = share ? (char *)ctx->scratch + p * share : NULL;
+    mine->scratch_bytes = share;
+    if (!Xs) return NULL;
+    *rows = *Xs;
+    rows->indptr = Xs->indptr + lo;
+    return rows;
+}
+
 int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads) {
     int64_t last, tmp, kept, end;
     work_layout(net, n, &last, &tmp, &kept, &end);
