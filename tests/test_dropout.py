@@ -35,13 +35,18 @@ def test_masks_depend_only_on_the_seed():
             g = np.zeros_like(params)
             loss = net.loss_grad(params, g, X, Y, None, seed)
             grads[n_threads, seed] = (loss, g)
+    # The masks are the same; the sums differ by rounding only, since one
+    # or two threads split the rows into different bands and BLAS calls.
     np.testing.assert_allclose(grads[1, 11][0], grads[2, 11][0], rtol=1e-12)
-    np.testing.assert_allclose(grads[1, 11][1], grads[2, 11][1], rtol=1e-12, atol=1e-12)
-    assert grads[1, 11][0] != grads[1, 12][0]
-    # seed 0 is inference: no dropout, the plain network's loss
-    plain = _engine.Network(dense_layers([4, 300, 2], "identity"), "identity")
-    assert net.loss_grad(params, None, X, Y, None, 0) == plain.loss_grad(params, None, X, Y,
-                                                                         None)
+    g1 = grads[1, 11][1]
+    np.testing.assert_allclose(g1, grads[2, 11][1], rtol=1e-10, atol=1e-12 * np.abs(g1).max())
+    assert not np.isclose(grads[1, 11][0], grads[1, 12][0], rtol=1e-6)
+    # seed 0 is inference: no dropout, the plain network's loss (to
+    # rounding: a network with dropout may chunk its rows differently, and
+    # BLAS's kernels for other shapes add in another order)
+    plain = _engine.Network(dense_layers([4, 300, 2], "identity"), "identity", 2)
+    np.testing.assert_allclose(net.loss_grad(params, None, X, Y, None, 0),
+                               plain.loss_grad(params, None, X, Y, None), rtol=1e-12)
     # For one sample, a dropped hidden unit feeds nothing to the output
     # layer: its row of the output weights' gradient is exactly zero.
     # About 30% of the 300 units are dropped.
