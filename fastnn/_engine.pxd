@@ -93,6 +93,7 @@ cdef extern from "fastnn.h" nogil:
 
     uint64_t fnn_mix64(uint64_t x)
     int fnn_max_threads()
+    int fnn_num_procs()
     int fnn_has_openmp()
     fnn_status fnn_layer_check(const fnn_layer *g)
     fnn_status fnn_net_check(const fnn_net *net)

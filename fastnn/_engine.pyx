@@ -5,6 +5,8 @@ Owns the buffers a call needs, hands the C code scipy's BLAS, releases the
 GIL around every C call and turns a non-zero status into an exception.
 Python never loops over samples: the loops here are over mini-batches.
 """
+import os
+
 import numpy as np
 
 from cpython.exc cimport PyErr_CheckSignals
@@ -59,9 +61,50 @@ cdef check(fnn_status status):
     raise ValueError("fastnn engine: invalid argument (status %d)" % status)
 
 
+# ---- threads, and fork ------------------------------------------------
+# GNU libgomp's thread pool does not survive fork: a child that starts a
+# team of threads after its parent ran one waits forever for threads that
+# are not there.  So the engine notes when it first hands out more than one
+# thread, and in a child forked after that every call runs on one thread
+# (fastnn/_threads.py says so once).
+cdef bint threads_handed_out = False
+cdef bint single_after_fork = False
+
+
+def _after_fork_in_child():
+    global single_after_fork
+    single_after_fork = threads_handed_out
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def forked_after_threads():
+    """True in a process forked after the engine had run on threads: here
+    it runs on one thread."""
+    return bool(single_after_fork)
+
+
+def num_procs():
+    """Processors this process may run on, as OpenMP counts them."""
+    return fnn_num_procs()
+
+
+cdef int usable_threads(int n_threads):
+    """n_threads within what the engine can use: at least 1, at most the
+    processors OpenMP reports (scratch is sized per thread), 1 after fork."""
+    global threads_handed_out
+    if single_after_fork:
+        return 1
+    n_threads = max(1, min(n_threads, fnn_num_procs()))
+    if n_threads > 1:
+        threads_handed_out = True
+    return n_threads
+
+
 cdef fnn_ctx make_ctx(int n_threads):
     cdef fnn_ctx ctx
-    ctx.n_threads = max(1, n_threads)
+    ctx.n_threads = usable_threads(n_threads)
     ctx.sgemm = <fnn_sgemm_fn>sgemm
     ctx.dgemm = <fnn_dgemm_fn>dgemm
     ctx.sgemv = <fnn_sgemv_fn>sgemv
@@ -73,7 +116,9 @@ cdef fnn_ctx make_ctx(int n_threads):
 
 cdef fnn_ctx with_scratch(fnn_ctx ctx, unsigned char[::1] scratch):
     """ctx with the caller's scratch (see fnn_ctx): the buffer must outlive
-    the calls that use the returned context."""
+    the calls that use the returned context.  A context made before a fork
+    runs on one thread after it."""
+    ctx.n_threads = usable_threads(ctx.n_threads)
     if scratch is not None and scratch.shape[0]:
         ctx.scratch = &scratch[0]
         ctx.scratch_bytes = scratch.shape[0]
@@ -389,10 +434,10 @@ cdef class Network:
                                               &pos[0], bptr[nb], src_vals.shape[0])
                 else:
                     s = fnn_gather_rows(&Xb[0, 0], &Xd[0, 0], &order[start], nb, C,
-                                        Xd.shape[0], &self.ctx)
+                                        Xd.shape[0], &ctx)
                 if s == FNN_OK:
                     s = fnn_gather_rows(&Yb[0, 0], &Y[0, 0], &order[start], nb, K,
-                                        n_rows, &self.ctx)
+                                        n_rows, &ctx)
                 sw_sum = nb
                 wp = NULL
                 if w is not None and s == FNN_OK:  # order checked by the gathers

@@ -7,8 +7,8 @@ same), so the two pools never compete for the cores.
 """
 import contextlib
 import functools
-import os
 import threading
+import warnings
 
 from threadpoolctl import ThreadpoolController
 
@@ -22,13 +22,32 @@ SERIAL_ROWS = 16
 
 def effective_n_threads(n_threads):
     """Threads to use: None -> OpenMP's default (OMP_NUM_THREADS, or what
-    threadpoolctl limits it to), negative -> cpu_count + 1 + n_threads."""
-    cpus = os.cpu_count() or 1
+    threadpoolctl limits it to), negative -> cores + 1 + n_threads; never
+    more than the cores OpenMP reports, and 1 in a child forked after the
+    engine ran on threads (GNU OpenMP's threads do not survive fork)."""
+    cores = _engine.num_procs()
     if n_threads is None:
-        return max(1, min(_engine.max_threads(), cpus))
-    if n_threads < 0:
-        return max(1, cpus + 1 + n_threads)
-    return min(n_threads, 1 << 16)  # far beyond any machine; keeps it an int
+        n_threads = _engine.max_threads()
+    elif n_threads < 0:
+        n_threads = cores + 1 + n_threads
+    n_threads = max(1, min(n_threads, cores))
+    if n_threads > 1 and _engine.forked_after_threads():
+        _warn_once_after_fork()
+        return 1
+    return n_threads
+
+
+_warned_after_fork = []
+
+
+def _warn_once_after_fork():
+    if not _warned_after_fork:
+        _warned_after_fork.append(True)
+        warnings.warn(
+            "fastnn runs on one thread in this process: it was forked after fastnn had "
+            "started threads, and OpenMP's threads do not survive fork.  Start worker "
+            "processes with multiprocessing's 'spawn' or 'forkserver' method to keep "
+            "them.", RuntimeWarning, stacklevel=4)
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,6 +21,14 @@ int fnn_max_threads(void) {
 #endif
 }
 
+int fnn_num_procs(void) {
+#ifdef _OPENMP
+    return omp_get_num_procs();
+#else
+    return 1;
+#endif
+}
+
 int fnn_has_openmp(void) {
 #ifdef _OPENMP
     return 1;

@@ -288,6 +288,8 @@ fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
 
 /* Threads OpenMP would use by default (1 in a serial build). */
 int fnn_max_threads(void);
+/* Processors this process may run on, as OpenMP counts them (1 serial). */
+int fnn_num_procs(void);
 /* 1 when compiled with OpenMP. */
 int fnn_has_openmp(void);
 

@@ -136,3 +136,92 @@ def test_idle_engine_threads_sleep_unless_the_user_chose_otherwise():
     policy, env_after, idle = idle_cpu_seconds({"OMP_WAIT_POLICY": "active"})
     assert (policy, env_after) == ("None", "active")
     assert idle > 0.1  # of 0.5 s
+
+
+# ---- more threads than cores, and fork ----------------------------------------
+
+def test_more_threads_than_cores_use_the_cores():
+    """n_threads beyond the machine is clamped to the processors OpenMP
+    reports, and scratch is sized for the threads actually used."""
+    from fastnn import _engine
+    from fastnn._network import dense_layers
+    from fastnn._threads import effective_n_threads
+
+    cores = _engine.num_procs()
+    assert effective_n_threads(10**6) == cores
+    assert effective_n_threads(-10**6) == 1
+    specs = dense_layers([64, 300, 10], "relu")
+    assert (_engine.Network(specs, "softmax", 10**6).scratch().nbytes
+            == _engine.Network(specs, "softmax", cores).scratch().nbytes)
+    X, y = load_digits(return_X_y=True)
+    model = MLPClassifier(hidden_layer_sizes=(32,), max_iter=2, random_state=0,
+                          n_threads=10**6).fit(X / 16, y)
+    same = MLPClassifier(hidden_layer_sizes=(32,), max_iter=2, random_state=0,
+                         n_threads=cores).fit(X / 16, y)
+    np.testing.assert_array_equal(model.coefs_[0], same.coefs_[0])
+
+
+FORK_SCRIPT = r"""
+import multiprocessing, pickle, sys, warnings
+import numpy as np
+from fastnn import MLPClassifier, _engine
+from fastnn._threads import effective_n_threads
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((2000, 50))
+y = (X[:, 0] + X[:, 1] > 0).astype(int)
+kw = dict(hidden_layer_sizes=(64,), max_iter=3, random_state=0)
+warnings.simplefilter("ignore")
+
+def child(conn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = MLPClassifier(n_threads=2, **kw).fit(X, y)
+        proba = parent_model.predict_proba(X)
+    said = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    conn.send((fitted.coefs_, proba, said, effective_n_threads(2)))
+
+ctx = multiprocessing.get_context("fork")
+if sys.argv[1] == "before":  # a fork before any threaded call keeps its threads
+    parent, mine = ctx.Pipe()
+    p = ctx.Process(target=lambda c: c.send(effective_n_threads(2)), args=(mine,))
+    p.start()
+    print(parent.recv() if parent.poll(60) else "hung")
+    p.join()
+    sys.exit()
+
+parent_model = MLPClassifier(n_threads=2, **kw).fit(X, y)  # the pool is started
+parent, mine = ctx.Pipe()
+p = ctx.Process(target=child, args=(mine,))
+p.start()
+if not parent.poll(120):
+    p.kill()
+    print("hung")
+    sys.exit()
+coefs, proba, said, threads = parent.recv()
+p.join()
+one = MLPClassifier(n_threads=1, **kw).fit(X, y)
+for a, b in zip(coefs, one.coefs_):
+    np.testing.assert_array_equal(a, b)
+parent_model.n_threads = 1
+np.testing.assert_array_equal(proba, parent_model.predict_proba(X))
+assert threads == 1, threads
+assert len(said) == 1 and "'spawn'" in said[0], said
+print("ok")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_after_a_threaded_fit_runs_on_one_thread():
+    """GNU OpenMP's pool does not survive fork: a child that started a team
+    would wait forever.  The child's fit and predict finish on one thread,
+    equal to one-thread results, and it says so once."""
+    from fastnn import _engine
+    if _engine.num_procs() < 2 or not _engine.has_openmp():
+        pytest.skip("needs OpenMP and two processors to start a pool before the fork")
+    run = subprocess.run([sys.executable, "-c", FORK_SCRIPT, "after"], capture_output=True,
+                         text=True, timeout=300)
+    assert run.stdout.strip().splitlines()[-1:] == ["ok"], run.stdout + run.stderr
+    run = subprocess.run([sys.executable, "-c", FORK_SCRIPT, "before"], capture_output=True,
+                         text=True, timeout=300)
+    assert run.stdout.strip().splitlines()[-1:] == ["2"], run.stdout + run.stderr
