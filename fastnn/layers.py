@@ -31,7 +31,8 @@ def describe(shape):
     if kind == "flat":
         return "flat rows of %d values" % dims[0]
     if kind == "image":
-        return "%dx%dx%d images (h, w, c)" % tuple(dims)
+        h, w, c = dims
+        return "images of shape (c, h, w) = (%d, %d, %d)" % (c, h, w)
     return "sequences of %d steps of %d features" % tuple(dims)
 
 
@@ -727,7 +728,10 @@ def build(layers, shape, n_outputs):
 
 
 def _shape_text(shape):
-    return "(%s%s)" % (", ".join(str(d) for d in shape[1:]), "," if len(shape) == 2 else "")
+    """One sample's shape as the user gives it: (c, h, w) for images (NHWC
+    inside), (steps, features) for sequences, (n,) for flat rows."""
+    dims = shape[1:] if shape[0] != "image" else (shape[3], shape[1], shape[2])
+    return "(%s%s)" % (", ".join(str(d) for d in dims), "," if len(dims) == 1 else "")
 
 
 def summary(layers, shape, n_outputs, output_activation):

@@ -65,8 +65,10 @@ def test_estimator_clone_and_pickle_keep_the_layers(digits):
 
 @pytest.mark.parametrize("layers, X_shape, message", [
     ([L.Conv2D(4), L.Dense(3)], (10, 8, 8),
-     r"Dense\(units=3.*takes flat input, but receives 8x8x4 images.*Flatten\(\)"),
-    ([L.Conv2D(4, 9, padding="valid")], (10, 8, 8), r"receives 8x8x1 images .* output 0x0"),
+     r"Dense\(units=3.*takes flat input, but receives images of shape \(c, h, w\) = "
+     r"\(4, 8, 8\).*Flatten\(\)"),
+    ([L.Conv2D(4, 9, padding="valid")], (10, 8, 8),
+     r"receives images of shape \(c, h, w\) = \(1, 8, 8\) .* output 0x0"),
     ([L.Dense(4)], (10, 8, 8), r"takes flat rows .* shape \(10, 8, 8\)"),
     ([], (10, 8, 8), r"no layers takes flat rows .* shape \(10, 8, 8\)"),
     ([L.LSTM(4, return_sequences=True)], (10, 5, 2), "hands on sequences of 5 steps of 4"),
@@ -171,7 +173,8 @@ def test_summary_lists_each_layer_its_shape_and_parameters(digits):
     assert [row.startswith(repr(layer)) for row, layer in zip(rows, layers)] == [True] * 6
     assert rows[-1].startswith("Dense(units=10) output, softmax")
     shapes, counts = zip(*(re.search(r"(\([\d, ]+\))\s+(\d+)$", row).groups() for row in rows))
-    assert shapes == ("(8, 8, 4)", "(8, 8, 4)", "(4, 4, 4)", "(64,)", "(16,)", "(16,)", "(10,)")
+    # one sample's shape as the user gives it: (c, h, w) for images
+    assert shapes == ("(4, 8, 8)", "(4, 8, 8)", "(4, 4, 4)", "(64,)", "(16,)", "(16,)", "(10,)")
     assert [int(c) for c in counts] == [3 * 3 * 4 + 4, 3 * 4, 0, 0, 64 * 16 + 16, 0, 16 * 10 + 10]
     assert lines[-1] == "Total params: {:,}".format(n_fitted_values(model))
 
