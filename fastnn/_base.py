@@ -23,6 +23,7 @@ from . import _engine
 from . import _initial_weights as initial_weights
 from . import layers
 from ._held_out import CHUNK_VALUES, HeldOut, split_by_index
+from ._input_hints import explained
 from ._network import LayerSpec, Layout, coef_shape
 from ._optimizer import OptimizerState, StepSettings
 from ._progress import EpochProgress
@@ -316,7 +317,8 @@ class BaseNetwork(BaseEstimator):
             raise ValueError("device=%r is not available: this fastnn runs on the CPU only "
                              "(device='cpu'); GPU kernels are planned." % (self.device,))
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        with explained(self, X):
+            X, y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = X.dtype
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
@@ -850,7 +852,8 @@ class BaseNetwork(BaseEstimator):
                 and X.shape[0] > 0 and math.prod(X.shape[1:]) == self.n_features_in_
                 and not hasattr(self, "feature_names_in_") and _all_finite(X)):
             return X
-        return self._validate_predict_input(X)
+        with explained(self, X):
+            return self._validate_predict_input(X)
 
     def _validate_predict_input(self, X):
         return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
