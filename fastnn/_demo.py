@@ -6,8 +6,11 @@ import warnings
 import numpy as np
 
 # Each part: (title, fastnn's model, its score, the comparison, its score,
-# fastnn's seconds, the comparison's seconds or None), printed as a table.
-COLUMNS = ("part", "fastnn", "score", "compared with", "score", "fastnn s", "other s")
+# fastnn's fit seconds, scikit-learn's seconds for the same fit or None),
+# printed as a table.  Only a like-for-like fit gets a time to compare: a
+# conv net against an MLP on the pixels is a comparison of scores.
+COLUMNS = ("part", "fastnn", "score", "compared with", "score", "fit s",
+           "same fit in scikit-learn, s")
 
 
 def _timed(fit):
@@ -41,7 +44,8 @@ def grid_search_digits(X_train, X_test, y_train, y_test):
 
 
 def conv_images(X_train, X_test, y_train, y_test, title, epochs):
-    """A ConvClassifier on images against scikit-learn's MLP on their pixels."""
+    """A ConvClassifier on images against scikit-learn's MLP on their
+    pixels: scores only, since the two are different models."""
     from sklearn.neural_network import MLPClassifier as SklearnMLP
 
     from . import ConvClassifier
@@ -51,10 +55,10 @@ def conv_images(X_train, X_test, y_train, y_test, title, epochs):
     _, conv_s = _timed(lambda: conv.fit(X_train, y_train))
     flat = X_train.reshape(len(X_train), -1)
     mlp = SklearnMLP((64,), max_iter=epochs, random_state=0)
-    _, mlp_s = _timed(lambda: mlp.fit(flat, y_train))
+    mlp.fit(flat, y_train)
     return (title, "ConvClassifier(16, 32)", conv.score(X_test, y_test),
             "scikit-learn's MLP on the pixels", mlp.score(X_test.reshape(len(X_test), -1), y_test),
-            conv_s, mlp_s, conv)
+            conv_s, None, conv)
 
 
 def sunspot_forecast():
