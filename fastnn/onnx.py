@@ -4,7 +4,8 @@ Importing this module registers a converter for every public estimator
 with skl2onnx, so that ``skl2onnx.to_onnx`` converts them alone, inside a
 Pipeline, or as a search's ``best_estimator_``; :func:`to_onnx` registers
 and converts in one call.  skl2onnx, onnx (and onnxruntime to run the
-models) are optional: ``pip install "fastnn[onnx]"``.
+models) are optional: ``pip install skl2onnx onnx onnxruntime``, or
+``pip install -e ".[onnx]"`` in a checkout.
 
 Every layer becomes ONNX's own operators: Dense is MatMul + Add, Conv2D
 and Conv1D are Conv with fastnn's padding (the extra 'same' pixel after),
@@ -58,8 +59,8 @@ try:
                                             Int64TensorType, StringTensorType)
     from skl2onnx.common.utils_classifier import get_label_classes
 except ImportError as exc:  # the extra is optional
-    raise ImportError('fastnn.onnx needs skl2onnx and onnx: pip install "fastnn[onnx]" '
-                      '(and onnxruntime to run the models).') from exc
+    raise ImportError('fastnn.onnx needs skl2onnx and onnx: pip install skl2onnx onnx '
+                      'onnxruntime (in a fastnn checkout: pip install -e ".[onnx]").') from exc
 
 from . import _onnx_graph
 from ._network import coef_shape

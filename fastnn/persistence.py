@@ -33,14 +33,15 @@ with ``skops.io.dump`` and pass its type in ``trusted`` when loading.
 
 The module is named for what it does rather than for skops, so that the
 same entry points can stay if another safe format is added.  It needs
-skops (``pip install "fastnn[skops]"``); ``import fastnn`` does not import
+skops (``pip install skops``, or ``pip install -e ".[skops]"`` in a checkout);
+``import fastnn`` does not import
 it.
 """
 try:
     import skops.io as _skops_io
 except ImportError:  # an optional dependency: say how to get it
-    raise ImportError('fastnn.persistence needs skops: pip install "fastnn[skops]" '
-                      '(or pip install skops).') from None
+    raise ImportError('fastnn.persistence needs skops: pip install skops (in a fastnn '
+                      'checkout: pip install -e ".[skops]").') from None
 
 from . import layers as _layers
 from .autoencoder import AutoencoderTransformer

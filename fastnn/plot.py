@@ -1,6 +1,7 @@
 """Plots of fitted fastnn models, in the style of scikit-learn's Display
 objects (``from_estimator``, ``plot(ax=...)``, ``figure_``, ``ax_``).
-Needs matplotlib (``pip install fastnn[plot]``)."""
+Needs matplotlib (``pip install matplotlib``, or ``pip install -e ".[plot]"`` in a
+checkout)."""
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 

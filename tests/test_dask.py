@@ -14,9 +14,9 @@ from fastnn import (AutoencoderTransformer, ConvClassifier, ConvRegressor, MLPCl
                     MLPRegressor, NetClassifier, NetRegressor, RNNClassifier, RNNRegressor)
 from fastnn.layers import GRU, Conv1D, Dense, Embedding, GlobalMaxPool
 
-da = pytest.importorskip("dask.array", reason="needs fastnn[dask]")
-distributed = pytest.importorskip("distributed", reason="needs fastnn[dask]")
-wrappers = pytest.importorskip("dask_ml.wrappers", reason="needs fastnn[dask]")
+da = pytest.importorskip("dask.array", reason="needs dask and dask-ml")
+distributed = pytest.importorskip("distributed", reason="needs dask and dask-ml")
+wrappers = pytest.importorskip("dask_ml.wrappers", reason="needs dask and dask-ml")
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -14,9 +14,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 skl2onnx = pytest.importorskip("skl2onnx",
-                               reason="ONNX export needs skl2onnx (pip install fastnn[onnx])")
+                               reason="ONNX export needs skl2onnx")
 ort = pytest.importorskip("onnxruntime",
-                         reason="running exported models needs onnxruntime (fastnn[onnx])")
+                         reason="running exported models needs onnxruntime")
 
 from fastnn import (AutoencoderTransformer, ConvClassifier, ConvRegressor,  # noqa: E402
                     MLPClassifier, MLPRegressor, NetClassifier, NetRegressor,
@@ -368,7 +368,8 @@ def test_fastnn_imports_without_skl2onnx():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    assert 'pip install "fastnn[onnx]"' in done.stdout
+    assert 'pip install skl2onnx onnx onnxruntime' in done.stdout
+    assert 'pip install -e ".[onnx]"' in done.stdout
 
 
 # ---- what cannot be exported -------------------------------------------------------
