@@ -35,6 +35,29 @@ if settings is not None:
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+# ---- the quick subset ----------------------------------------------------------
+# `python -m pytest tests -m "not slow"` leaves out what spends its time in
+# child processes, clusters, compilers, real data sets and long fits.
+SLOW_MODULES = {"test_build.py", "test_cli.py", "test_dask.py", "test_docs_examples.py",
+                "test_engine_bounds.py", "test_large_data.py", "test_leaks.py",
+                "test_properties.py", "test_ray.py", "test_sklearn_mlp_suite.py"}
+SLOW_TESTS = {
+    "test_conv.py::test_fashion_mnist_accuracy",
+    "test_rnn_data.py::test_next_character_beats_the_most_frequent_character",
+    "test_text.py::test_text_models_on_fortunes_match_tfidf_and_logistic_regression",
+    "test_text.py::test_character_language_model_writes_words",
+    "test_threads.py::test_idle_engine_threads_sleep_unless_the_user_chose_otherwise",
+    "test_threads.py::test_a_child_forked_after_a_threaded_fit_runs_on_one_thread",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module = item.path.name
+        if module in SLOW_MODULES or "%s::%s" % (module, item.originalname) in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def quiet():
     """Silences ConvergenceWarning: the tests train for few epochs on
