@@ -11,28 +11,14 @@ cdef extern from "fastnn.h" nogil:
         FNN_ERR_ARG
         FNN_ERR_NOMEM
         FNN_ERR_NONFINITE
-    ctypedef enum fnn_activation:
-        FNN_ACT_IDENTITY
-        FNN_ACT_LOGISTIC
-        FNN_ACT_TANH
-        FNN_ACT_RELU
-        FNN_ACT_LEAKY_RELU
-        FNN_ACT_ELU
-        FNN_ACT_GELU
-        FNN_ACT_SOFTPLUS
-    ctypedef enum fnn_output:
-        FNN_OUT_SQUARED
-        FNN_OUT_BINARY
-        FNN_OUT_SOFTMAX
-        FNN_OUT_POISSON
-        FNN_OUT_ABSOLUTE
-        FNN_OUT_HUBER
-    ctypedef enum fnn_solver:
-        FNN_SGD
-        FNN_ADAM
-        FNN_ADAMW
-        FNN_RMSPROP
-        FNN_ADAGRAD
+    # The named lists (activations, outputs, layer kinds, cells, solvers)
+    # are numbers here: _engine.pyx reads their names from the engine
+    # (fnn_name), so they are written once, in fastnn.h.
+    ctypedef int fnn_activation
+    ctypedef int fnn_output
+    ctypedef int fnn_solver
+    ctypedef int fnn_layer_kind
+    ctypedef int fnn_cell
     ctypedef void (*fnn_sgemm_fn)(char*, char*, int*, int*, int*, float*,
                                   float*, int*, float*, int*, float*, float*,
                                   int*) noexcept nogil
@@ -55,17 +41,6 @@ cdef extern from "fastnn.h" nogil:
         const void *data
         const int32_t *indptr
         const int32_t *indices
-    ctypedef enum fnn_layer_kind:
-        FNN_DENSE
-        FNN_CONV
-        FNN_MAXPOOL
-        FNN_AVGPOOL
-        FNN_RECURRENT
-        FNN_EMBED
-    ctypedef enum fnn_cell:
-        FNN_CELL_RNN
-        FNN_CELL_LSTM
-        FNN_CELL_GRU
     ctypedef struct fnn_layer:
         fnn_layer_kind kind
         int64_t h, w, c, oh, ow, oc, kh, kw, sh, sw, ph, pw
@@ -102,10 +77,13 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net)
     int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads)
     int64_t fnn_net_scratch_bytes(const fnn_net *net, int n_threads)
-    int64_t fnn_conv_col_size(const fnn_layer *g)
-    int64_t fnn_recurrent_work_size(const fnn_layer *g)
-    int64_t fnn_recurrent_weight_count(const fnn_layer *g)
-    int64_t fnn_recurrent_bias_count(const fnn_layer *g)
+    ctypedef struct fnn_layer_ops:
+        int64_t (*weight_count)(const fnn_layer *g) noexcept nogil
+        int64_t (*bias_count)(const fnn_layer *g) noexcept nogil
+        int64_t (*kept_size)(const fnn_layer *g) noexcept nogil
+    const fnn_layer_ops *fnn_layer_ops_of(int kind)
+    const char *fnn_name(int table, int i)
+    int64_t fnn_cell_gates(int cell)
     int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params)
     fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
                                     int64_t *src_pos, const int32_t *indptr,

@@ -16,20 +16,26 @@ from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
 include "_float_double.pxi"
 
-ACTIVATIONS = {"identity": FNN_ACT_IDENTITY, "logistic": FNN_ACT_LOGISTIC,
-               "tanh": FNN_ACT_TANH, "relu": FNN_ACT_RELU, "leaky_relu": FNN_ACT_LEAKY_RELU,
-               "elu": FNN_ACT_ELU, "gelu": FNN_ACT_GELU, "softplus": FNN_ACT_SOFTPLUS}
-LAYER_KINDS = {"dense": FNN_DENSE, "conv": FNN_CONV, "maxpool": FNN_MAXPOOL,
-               "avgpool": FNN_AVGPOOL, "recurrent": FNN_RECURRENT, "embedding": FNN_EMBED}
-CELLS = {"rnn": FNN_CELL_RNN, "lstm": FNN_CELL_LSTM, "gru": FNN_CELL_GRU}
-LAYER_FIELDS = ("h", "w", "c", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "ph", "pw")
+
+
+def _names(int table):
+    """{name: number} of one of the engine's lists (fastnn.h)."""
+    names, i = {}, 0
+    while fnn_name(table, i) != NULL:
+        names[fnn_name(table, i).decode()] = i
+        i += 1
+    return names
+
+
+ACTIVATIONS = _names(0)
 # the output activations, then the robust regression losses (identity
 # outputs whose loss is not the squared error)
-OUTPUTS = {"identity": FNN_OUT_SQUARED, "logistic": FNN_OUT_BINARY,
-           "softmax": FNN_OUT_SOFTMAX, "exp": FNN_OUT_POISSON,
-           "absolute_error": FNN_OUT_ABSOLUTE, "huber": FNN_OUT_HUBER}
-SOLVERS = {"sgd": FNN_SGD, "adam": FNN_ADAM, "adamw": FNN_ADAMW, "rmsprop": FNN_RMSPROP,
-           "adagrad": FNN_ADAGRAD}
+OUTPUTS = _names(1)
+LAYER_KINDS = _names(2)
+CELLS = _names(3)
+SOLVERS = _names(4)
+GATES = {name: fnn_cell_gates(number) for name, number in CELLS.items()}
+LAYER_FIELDS = ("h", "w", "c", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "ph", "pw")
 
 # Rows per chunk when predicting or computing a full-batch gradient: keeps
 # the workspace small without making the GEMMs thin.
@@ -385,7 +391,7 @@ cdef class Network:
         cdef real[::1] wb = np.empty(batch_size, dtype=dtype)
         cdef const real *wp = NULL
         cdef double loss = 0, sq = 0, sw_sum, total = 0
-        cdef double penalty = 0 if o.solver == FNN_ADAMW else 0.5 * o.alpha
+        cdef double penalty = 0 if o.solver == SOLVERS["adamw"] else 0.5 * o.alpha
         cdef fnn_status s = FNN_OK
 
         # Dense input: the batch rows are copied into one block.

@@ -142,7 +142,7 @@ def conv_forward(const real[::1] X, const real[::1] W, const real[::1] b, spec,
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
     dtype = np.float32 if real is float else np.float64
     Y = np.empty(max(1, N * g.oh * g.ow * g.oc), dtype=dtype)
-    col = np.empty(max(1, N * fnn_conv_col_size(&g)), dtype=dtype)
+    col = np.empty(max(1, N * fnn_layer_ops_of(g.kind).kept_size(&g)), dtype=dtype)
     cdef real[::1] y = Y, c = col
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
@@ -162,12 +162,12 @@ def conv_backward(real[::1] dX, real[::1] dW, real[::1] db, const real[::1] dY,
             or dY.shape[0] != N * g.oh * g.ow * g.oc):
         raise ValueError("gradient sizes disagree with the layer")
     dtype = np.float32 if real is float else np.float64
-    cdef real[::1] c = np.empty(max(1, N * fnn_conv_col_size(&g)), dtype=dtype)
+    cdef real[::1] c = np.empty(max(1, N * fnn_layer_ops_of(g.kind).kept_size(&g)), dtype=dtype)
     scratch = partials_scratch(n_threads, dW.shape[0] + db.shape[0])
     cdef fnn_ctx ctx = with_scratch(make_ctx(n_threads), scratch)
     cdef fnn_status s = FNN_OK
     with nogil:  # the fast kernel reuses the forward pass's columns
-        if not reference and fnn_conv_col_size(&g) > 0:  # pointwise layers have no columns
+        if not reference and fnn_layer_ops_of(g.kind).kept_size(&g) > 0:  # pointwise layers have no columns
             s = fnn_im2col(&c[0], &X[0], N, &g, &ctx)
         if s == FNN_OK:
             s = fnn_conv_backward(&dX[0], &dW[0], &db[0], &c[0], &dY[0], &X[0], &W[0], N, &g,
@@ -212,10 +212,8 @@ cdef check_layer_sizes(const fnn_layer *g, int64_t N, int64_t x_size,
     # reaches it and must come back as an error status.
     if N < 1 or x_size != N * g.h * g.w * g.c:
         raise ValueError("inconsistent layer geometry or input size")
-    if g.kind == LAYER_KINDS["conv"] and (w_size != g.kh * g.kw * g.c * g.oc or b_size != g.oc):
-        raise ValueError("weights or biases do not fit the layer")
-    if g.kind == LAYER_KINDS["recurrent"] and (w_size != fnn_recurrent_weight_count(g)
-                                               or b_size != fnn_recurrent_bias_count(g)):
+    cdef const fnn_layer_ops *ops = fnn_layer_ops_of(g.kind)
+    if ops != NULL and (w_size != ops.weight_count(g) or b_size != ops.bias_count(g)):
         raise ValueError("weights or biases do not fit the layer")
 
 
@@ -228,7 +226,7 @@ def recurrent_forward(const real[::1] X, const real[::1] W, const real[::1] b, s
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], b.shape[0])
     dtype = np.float32 if real is float else np.float64
     Y = np.empty(max(1, N * g.oh * g.oc), dtype=dtype)
-    work = np.empty(max(1, N * fnn_recurrent_work_size(&g)), dtype=dtype)
+    work = np.empty(max(1, N * fnn_layer_ops_of(g.kind).kept_size(&g)), dtype=dtype)
     cdef real[::1] y = Y, wk = work
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_status s
@@ -250,7 +248,7 @@ def recurrent_backward(real[::1] dX, real[::1] dW, real[::1] db, real[::1] work,
     check_layer_sizes(&g, N, X.shape[0], W.shape[0], db.shape[0])
     if (dX.shape[0] != X.shape[0] or dW.shape[0] != W.shape[0]
             or dY.shape[0] != N * g.oh * g.oc
-            or work.shape[0] != N * fnn_recurrent_work_size(&g)):
+            or work.shape[0] != N * fnn_layer_ops_of(g.kind).kept_size(&g)):
         raise ValueError("gradient or workspace sizes disagree with the layer")
     scratch = partials_scratch(n_threads, dW.shape[0] + db.shape[0])
     cdef fnn_ctx ctx = with_scratch(make_ctx(n_threads), scratch)

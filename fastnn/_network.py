@@ -141,7 +141,7 @@ def pool_layer(kind, h, w, c, size, activation="identity"):
                 sh=kh, sw=kw, activation=activation)
 
 
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+GATES = _engine.GATES  # gates per cell, from the engine (fastnn.h, FNN_CELLS)
 
 
 def recurrent_layer(steps, features, units, cell, dirs, sequences):

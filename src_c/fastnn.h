@@ -55,20 +55,25 @@ typedef enum {
     FNN_ERR_NONFINITE = 3  /* the loss became NaN or infinite */
 } fnn_status;
 
+/* Every name the engine shares with Python is listed once, below, as
+ * X(SUFFIX, "name"): each list makes its enum here and its name table in
+ * registry.c, which the Cython binding reads at import (fnn_names). */
+#define FNN_ENUM_ENTRY(prefix, suffix) prefix##suffix,
+#define FNN_COUNT_ONE(...) +1 /* counts a list's entries, apart from its enum */
+
 /* Hidden-layer activations.  leaky_relu has slope 0.01 below 0; elu has
  * alpha 1; gelu is the exact z * Phi(z) (Phi the standard normal CDF);
  * softplus is log(1 + e^z). */
+#define FNN_ACTIVATIONS(X)                                                  \
+    X(IDENTITY, "identity") X(LOGISTIC, "logistic") X(TANH, "tanh")         \
+    X(RELU, "relu") X(LEAKY_RELU, "leaky_relu") X(ELU, "elu")               \
+    X(GELU, "gelu") X(SOFTPLUS, "softplus")
 typedef enum {
-    FNN_ACT_IDENTITY = 0,
-    FNN_ACT_LOGISTIC = 1,
-    FNN_ACT_TANH = 2,
-    FNN_ACT_RELU = 3,
-    FNN_ACT_LEAKY_RELU = 4,
-    FNN_ACT_ELU = 5,
-    FNN_ACT_GELU = 6,
-    FNN_ACT_SOFTPLUS = 7,
-    FNN_ACT_LAST = FNN_ACT_SOFTPLUS /* for range checks */
+#define FNN_X(suffix, name) FNN_ENUM_ENTRY(FNN_ACT_, suffix)
+    FNN_ACTIVATIONS(FNN_X)
+#undef FNN_X
 } fnn_activation;
+enum { FNN_ACT_COUNT = 0 FNN_ACTIVATIONS(FNN_COUNT_ONE), FNN_ACT_LAST = FNN_ACT_COUNT - 1 };
 
 /* 1 when f'(z) cannot be written from the output f(z): gelu is not
  * monotone, so one output can come from two inputs with different slopes.
@@ -83,16 +88,20 @@ static inline int fnn_activation_needs_input(fnn_activation act) {
  * respect to the pre-activation is (p - y); the robust regression losses
  * on an identity output have sign(p - y) and (p - y) clipped to
  * [-1, 1]. */
+#define FNN_OUTPUTS(X)                                                      \
+    X(SQUARED, "identity")  /* identity, half squared error */              \
+    X(BINARY, "logistic")   /* logistic, binary cross-entropy per output */ \
+    X(SOFTMAX, "softmax")   /* softmax, categorical cross-entropy */        \
+    X(POISSON, "exp")       /* exp, half Poisson deviance */                \
+    X(ABSOLUTE, "absolute_error") /* identity, absolute error */            \
+    X(HUBER, "huber") /* identity, Huber with delta 1: r^2 / 2 for |r| <= 1, \
+                       * else |r| - 1/2 */
 typedef enum {
-    FNN_OUT_SQUARED = 0,   /* identity, half squared error */
-    FNN_OUT_BINARY = 1,    /* logistic, binary cross-entropy per output */
-    FNN_OUT_SOFTMAX = 2,   /* softmax, categorical cross-entropy */
-    FNN_OUT_POISSON = 3,   /* exp, half Poisson deviance */
-    FNN_OUT_ABSOLUTE = 4,  /* identity, absolute error */
-    FNN_OUT_HUBER = 5,     /* identity, Huber with delta 1: r^2 / 2 for
-                            * |r| <= 1, else |r| - 1/2 */
-    FNN_OUT_LAST = FNN_OUT_HUBER /* for range checks */
+#define FNN_X(suffix, name) FNN_ENUM_ENTRY(FNN_OUT_, suffix)
+    FNN_OUTPUTS(FNN_X)
+#undef FNN_X
 } fnn_output;
+enum { FNN_OUT_COUNT = 0 FNN_OUTPUTS(FNN_COUNT_ONE), FNN_OUT_LAST = FNN_OUT_COUNT - 1 };
 
 /* BLAS gemm with the Fortran calling convention (column-major), as exported
  * by scipy.linalg.cython_blas.  Handed in at run time: nothing links BLAS. */
@@ -151,23 +160,32 @@ typedef struct {
  * layer reads h time steps of c features (w = 1) and outputs, per sample,
  * oc = dirs * units values for every step (oh = h) or for the last one
  * only (oh = 1; the backward direction's last step is t = 0). */
+/* Layer kinds, X(SUFFIX, "name", ops): each kind's operations (check,
+ * sizes, forward, backward) are the fnn_layer_ops `fnn_<ops>_ops` that its
+ * own file defines; registry.c lists them in this order.  An embedding is
+ * first only: h ids per sample (c = 1) to h x oc. */
+#define FNN_LAYER_KINDS(X)                                                  \
+    X(DENSE, "dense", dense) X(CONV, "conv", conv)                          \
+    X(MAXPOOL, "maxpool", maxpool) X(AVGPOOL, "avgpool", avgpool)           \
+    X(RECURRENT, "recurrent", recurrent) X(EMBED, "embedding", embedding)
 typedef enum {
-    FNN_DENSE = 0,
-    FNN_CONV = 1,
-    FNN_MAXPOOL = 2,
-    FNN_AVGPOOL = 3,
-    FNN_RECURRENT = 4,
-    FNN_EMBED = 5 /* first layer only: h ids per sample (c = 1) to h x oc */
+#define FNN_X(suffix, name, ops) FNN_ENUM_ENTRY(FNN_, suffix)
+    FNN_LAYER_KINDS(FNN_X)
+#undef FNN_X
 } fnn_layer_kind;
+enum { FNN_LAYER_KIND_COUNT = 0 FNN_LAYER_KINDS(FNN_COUNT_ONE) };
 
-/* Recurrent cells.  Gate order inside a cell's block of columns follows
- * PyTorch: lstm (i, f, g, o), gru (r, z, n); the gru resets after the
- * recurrent product, n = tanh(x Wn + bn + r * (h Wh_n + b_hn)). */
+/* Recurrent cells, X(SUFFIX, "name", gates).  Gate order inside a cell's
+ * block of columns follows PyTorch: lstm (i, f, g, o), gru (r, z, n); the
+ * gru resets after the recurrent product, n = tanh(x Wn + bn + r * (h Wh_n
+ * + b_hn)); the rnn is h = tanh(x Wx + h Wh + b). */
+#define FNN_CELLS(X) X(RNN, "rnn", 1) X(LSTM, "lstm", 4) X(GRU, "gru", 3)
 typedef enum {
-    FNN_CELL_RNN = 0,   /* h = tanh(x Wx + h Wh + b) */
-    FNN_CELL_LSTM = 1,
-    FNN_CELL_GRU = 2
+#define FNN_X(suffix, name, gates) FNN_ENUM_ENTRY(FNN_CELL_, suffix)
+    FNN_CELLS(FNN_X)
+#undef FNN_X
 } fnn_cell;
+enum { FNN_CELL_COUNT = 0 FNN_CELLS(FNN_COUNT_ONE) };
 
 typedef struct {
     fnn_layer_kind kind;
@@ -185,6 +203,91 @@ typedef struct {
     int masked;          /* recurrent, global pool over steps: skip the steps
                           * whose input id (the embedding's) is 0, padding */
 } fnn_layer;
+
+/* One layer kind's operations: its own file defines them, registry.c
+ * lists them (FNN_LAYER_KINDS), and the network loops over that table.
+ * forward: Y: N x out, kept: N x kept_size(g) of the kind's own data for
+ * backward (NULL when it keeps none), X: N x in (or Xs, CSR rows, for a
+ * first layer that takes them), ids: the network's input ids for a masked
+ * layer (else NULL), W, b: its weights and biases (b NULL: none, as under
+ * batch norm), keep_all: backward follows (a recurrent layer then keeps
+ * every step).  backward: dX (overwritten; NULL: not needed), dW, db
+ * (+=; db NULL: none), the rest as forward's; dY may be overwritten.  A
+ * device variant (CUDA) takes its place beside the CPU functions. */
+typedef fnn_status (*fnn_layer_forward_f32)(float *Y, float *kept, const float *X,
+                                            const fnn_csr *Xs, const float *ids,
+                                            const float *W, const float *b, int keep_all,
+                                            int64_t N, const fnn_layer *g,
+                                            const fnn_ctx *ctx);
+typedef fnn_status (*fnn_layer_forward_f64)(double *Y, double *kept, const double *X,
+                                            const fnn_csr *Xs, const double *ids,
+                                            const double *W, const double *b, int keep_all,
+                                            int64_t N, const fnn_layer *g,
+                                            const fnn_ctx *ctx);
+typedef fnn_status (*fnn_layer_backward_f32)(float *dX, float *dW, float *db, float *kept,
+                                             const float *dY, const float *X,
+                                             const fnn_csr *Xs, const float *ids,
+                                             const float *W, int64_t N,
+                                             const fnn_layer *g, const fnn_ctx *ctx);
+typedef fnn_status (*fnn_layer_backward_f64)(double *dX, double *dW, double *db,
+                                             double *kept, const double *dY,
+                                             const double *X, const fnn_csr *Xs,
+                                             const double *ids, const double *W,
+                                             int64_t N, const fnn_layer *g,
+                                             const fnn_ctx *ctx);
+typedef struct {
+    /* FNN_OK when the kind's own fields are consistent (fnn_layer_check
+     * adds the checks every kind shares) */
+    fnn_status (*check)(const fnn_layer *g);
+    int64_t (*weight_count)(const fnn_layer *g);
+    int64_t (*bias_count)(const fnn_layer *g);
+    int64_t (*kept_size)(const fnn_layer *g); /* per sample */
+    double (*macs)(const fnn_layer *g);       /* per sample, forward */
+    int batch_norm; /* may be batch-normalised */
+    int reads_ids;  /* first only: its input is token ids, whose padding
+                     * (id 0) masked layers after it skip */
+    int reads_csr;  /* as a first layer, takes CSR rows */
+    fnn_layer_forward_f32 forward_f32;
+    fnn_layer_forward_f64 forward_f64;
+    fnn_layer_backward_f32 backward_f32;
+    fnn_layer_backward_f64 backward_f64;
+} fnn_layer_ops;
+
+#define FNN_X(suffix, name, ops) extern const fnn_layer_ops fnn_##ops##_ops;
+FNN_LAYER_KINDS(FNN_X)
+#undef FNN_X
+
+/* registry.c: a kind's operations, NULL for an unknown kind. */
+const fnn_layer_ops *fnn_layer_ops_of(int kind);
+/* The name of entry i of a list: table is 0 activations, 1 outputs, 2
+ * layer kinds, 3 cells, 4 solvers; NULL past its end. */
+const char *fnn_name(int table, int i);
+/* Gates of a recurrent cell (FNN_CELLS). */
+int64_t fnn_cell_gates(int cell);
+
+/* Largest per-sample size (elements) a layer may have, so that the
+ * engine's size arithmetic (sums and products of a layer's sizes, times
+ * the rows of a batch that fits in memory) stays far below 2^63: 2^40
+ * elements is 4 TiB of float per sample. */
+#define FNN_MAX_SIZE ((int64_t)1 << 40)
+
+/* 1 when a, b, c > 0 and a * b * c <= FNN_MAX_SIZE (in double: the product
+ * itself may not fit). */
+static inline int fnn_fits3(int64_t a, int64_t b, int64_t c) {
+    return a > 0 && b > 0 && c > 0 &&
+           (double)a * (double)b * (double)c <= (double)FNN_MAX_SIZE;
+}
+
+/* The checks every kind shares: sizes, activation, dropout rate, and batch
+ * norm or masking only where the kind allows them.  A kind's own check
+ * starts with it, so its kernels need nothing from elsewhere. */
+static inline int fnn_layer_common_ok(const fnn_layer *g, int kind, int batch_norm,
+                                      int maskable) {
+    return g != NULL && (int)g->kind == kind && fnn_fits3(g->h, g->w, g->c) &&
+           fnn_fits3(g->oh, g->ow, g->oc) && (int)g->activation >= 0 &&
+           (int)g->activation <= FNN_ACT_LAST && g->dropout >= 0 && g->dropout < 1 &&
+           (batch_norm || !g->batch_norm) && (maskable || !g->masked);
+}
 
 /* A network: its layers in order and its output activation + loss.  Its
  * parameters live in one flat buffer laid out as scikit-learn packs an
@@ -208,13 +311,15 @@ typedef struct {
  * adamw is adam on the data gradient plus decoupled weight decay (alpha);
  * rmsprop and adagrad divide by the root of a running (rho) or total
  * average of squared gradients, plus epsilon. */
+#define FNN_SOLVERS(X)                                                      \
+    X(SGD, "sgd") X(ADAM, "adam") X(ADAMW, "adamw") X(RMSPROP, "rmsprop")   \
+    X(ADAGRAD, "adagrad")
 typedef enum {
-    FNN_SGD = 0,
-    FNN_ADAM = 1,
-    FNN_ADAMW = 2,
-    FNN_RMSPROP = 3,
-    FNN_ADAGRAD = 4
+#define FNN_X(suffix, name) FNN_ENUM_ENTRY(FNN_, suffix)
+    FNN_SOLVERS(FNN_X)
+#undef FNN_X
 } fnn_solver;
+enum { FNN_SOLVER_COUNT = 0 FNN_SOLVERS(FNN_COUNT_ONE) };
 /* clip_norm > 0 rescales the step's gradient (without the L2 term) to at
  * most that global norm. */
 typedef struct {
@@ -243,11 +348,11 @@ static inline uint64_t fnn_mix64(uint64_t x) { /* splitmix64's finaliser */
     return x ^ (x >> 31);
 }
 
-/* net.c */
-/* FNN_OK when one layer's own sizes are positive, consistent with its kind
- * and small enough that no size product overflows (the per-layer half of
- * fnn_net_check).  Every kernel that takes a layer starts with it. */
+/* registry.c: FNN_OK when one layer's own sizes are positive, consistent
+ * with its kind and small enough that no size product overflows (the
+ * per-layer half of fnn_net_check). */
 fnn_status fnn_layer_check(const fnn_layer *g);
+/* net.c */
 /* FNN_OK when every layer passes fnn_layer_check and they chain together. */
 fnn_status fnn_net_check(const fnn_net *net);
 int64_t fnn_net_n_params(const fnn_net *net);
@@ -265,15 +370,6 @@ int64_t fnn_net_scratch_bytes(const fnn_net *net, int n_threads);
  * need for n rows on n_threads threads (training splits a batch's rows
  * across threads, each band with its own gradient block). */
 int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads);
-/* conv.c: im2col elements per sample a conv layer uses (0: none). */
-int64_t fnn_conv_col_size(const fnn_layer *g);
-/* recurrent.c: gates, states and scratch per sample (kept from forward to
- * backward); the units, gate count, weight and bias sizes of a layer. */
-int64_t fnn_recurrent_work_size(const fnn_layer *g);
-int64_t fnn_recurrent_units(const fnn_layer *g);
-int64_t fnn_recurrent_gates(const fnn_layer *g);
-int64_t fnn_recurrent_weight_count(const fnn_layer *g);
-int64_t fnn_recurrent_bias_count(const fnn_layer *g);
 
 /* Elements of optimizer state for n_params parameters. */
 int64_t fnn_optim_state_size(const fnn_optim *opt, int64_t n_params);

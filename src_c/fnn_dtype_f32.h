@@ -3,9 +3,12 @@
 #undef fnn_real
 #undef FNN_FN
 #undef FNN_GEMM
+#undef FNN_OP
 #define fnn_real float
 #define FNN_FN(name) name##_f32
 #define FNN_GEMM fnn_gemm_f32
+/* a layer kind's operation of this dtype (fnn_layer_ops) */
+#define FNN_OP(ops, name) ((ops)->name##_f32)
 #undef FNN_EXP
 #undef FNN_LOG
 #undef FNN_TANH

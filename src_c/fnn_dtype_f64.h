@@ -2,9 +2,12 @@
 #undef fnn_real
 #undef FNN_FN
 #undef FNN_GEMM
+#undef FNN_OP
 #define fnn_real double
 #define FNN_FN(name) name##_f64
 #define FNN_GEMM fnn_gemm_f64
+/* a layer kind's operation of this dtype (fnn_layer_ops) */
+#define FNN_OP(ops, name) ((ops)->name##_f64)
 #undef FNN_EXP
 #undef FNN_LOG
 #undef FNN_TANH

@@ -8,6 +8,7 @@
 #undef fnn_real
 #undef FNN_FN
 #undef FNN_GEMM
+#undef FNN_OP
 #undef FNN_EXP
 #undef FNN_LOG
 #undef FNN_TANH

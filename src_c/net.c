@@ -7,17 +7,15 @@
 static int64_t in_size(const fnn_layer *g) { return g->h * g->w * g->c; }
 static int64_t out_size(const fnn_layer *g) { return g->oh * g->ow * g->oc; }
 
+/* A layer's operations (fnn_layer_ops).  Every entry point checks the
+ * network first; the size functions below also answer 0 for a kind that
+ * does not exist, as they may be asked before that check. */
+static const fnn_layer_ops *ops_of(const fnn_layer *g) { return fnn_layer_ops_of(g->kind); }
 static int64_t weight_count(const fnn_layer *g) {
-    if (g->kind == FNN_DENSE) return g->c * g->oc;
-    if (g->kind == FNN_CONV) return g->kh * g->kw * g->c * g->oc;
-    if (g->kind == FNN_RECURRENT) return fnn_recurrent_weight_count(g);
-    if (g->kind == FNN_EMBED) return g->vocab * g->oc;
-    return 0;
+    return ops_of(g) ? ops_of(g)->weight_count(g) : 0;
 }
-
 static int64_t bias_count(const fnn_layer *g) {
-    if (g->kind == FNN_RECURRENT) return fnn_recurrent_bias_count(g);
-    return g->kind == FNN_DENSE || g->kind == FNN_CONV ? g->oc : 0;
+    return ops_of(g) ? ops_of(g)->bias_count(g) : 0;
 }
 
 /* Where, per sample, a layer's kept pre-activation z starts in what it
@@ -30,8 +28,8 @@ static int64_t bias_count(const fnn_layer *g) {
  * those layers pay the extra out_size per sample; recomputing z from the
  * layer's input instead would mean a second GEMM (or conv) per layer. */
 static int64_t kept_z_at(const fnn_layer *g) {
-    return g->kind == FNN_RECURRENT ? fnn_recurrent_work_size(g)
-                                    : fnn_conv_col_size(g);
+    const fnn_layer_ops *ops = ops_of(g);
+    return ops && ops->kept_size ? ops->kept_size(g) : 0;
 }
 
 /* Where, per sample, a batch-normalised layer's normalised values start
@@ -41,8 +39,8 @@ static int64_t kept_norm_at(const fnn_layer *g) {
            (fnn_activation_needs_input(g->activation) ? out_size(g) : 0);
 }
 
-/* What a layer keeps from forward to backward, per sample: conv columns,
- * recurrent gates and states, then z where kept_z_at says, then batch
+/* What a layer keeps from forward to backward, per sample: its kind's own
+ * data (conv columns, recurrent gates and states), then z where kept_z_at says, then batch
  * norm's values where kept_norm_at says. */
 static int64_t kept_size(const fnn_layer *g) {
     return kept_norm_at(g) + (g->batch_norm ? out_size(g) + g->oc : 0);
@@ -54,85 +52,19 @@ static int64_t norm_count(const fnn_layer *g) {
     return g->batch_norm ? 3 * g->oc : 0;
 }
 
-/* Largest per-sample size (elements) a layer may have, so that the
- * engine's size arithmetic (sums and products of a layer's sizes, times
- * the rows of a batch that fits in memory) stays far below 2^63: 2^40
- * elements is 4 TiB of float per sample. */
-#define FNN_MAX_SIZE ((int64_t)1 << 40)
-
-/* 1 when a, b, c > 0 and a * b * c <= FNN_MAX_SIZE (in double: the product
- * itself may not fit). */
-static int fits3(int64_t a, int64_t b, int64_t c) {
-    return a > 0 && b > 0 && c > 0 &&
-           (double)a * (double)b * (double)c <= (double)FNN_MAX_SIZE;
-}
-
-fnn_status fnn_layer_check(const fnn_layer *g) {
-    if (g == NULL || !fits3(g->h, g->w, g->c) || !fits3(g->oh, g->ow, g->oc) ||
-        g->activation < FNN_ACT_IDENTITY || g->activation > FNN_ACT_LAST)
-        return FNN_ERR_ARG;
-    if (!(g->dropout >= 0 && g->dropout < 1)) return FNN_ERR_ARG;
-    if (g->batch_norm && g->kind != FNN_DENSE && g->kind != FNN_CONV)
-        return FNN_ERR_ARG;
-    switch (g->kind) {
-    case FNN_DENSE:
-        if (g->h != 1 || g->w != 1 || g->oh != 1 || g->ow != 1 ||
-            !fits3(g->c, g->oc, 1))
-            return FNN_ERR_ARG;
-        break;
-    case FNN_CONV:
-        /* every output pixel's window must start inside the padded
-         * image; the zero padding below / right is implied by oh, ow */
-        if (g->kh < 1 || g->kw < 1 || g->sh < 1 || g->sw < 1 ||
-            g->ph < 0 || g->pw < 0 || g->ph >= g->kh || g->pw >= g->kw ||
-            !fits3(g->kh, g->kw, g->c) || !fits3(g->kh * g->kw, g->c, g->oc) ||
-            !fits3(g->oh * g->ow, g->kh * g->kw, g->c) ||
-            /* in double: a huge stride times oh may not fit in int64 */
-            (double)(g->oh - 1) * (double)g->sh - (double)g->ph >= (double)g->h ||
-            (double)(g->ow - 1) * (double)g->sw - (double)g->pw >= (double)g->w)
-            return FNN_ERR_ARG;
-        break;
-    case FNN_MAXPOOL:
-    case FNN_AVGPOOL:
-        if (g->kh < 1 || g->kw < 1 || g->oc != g->c ||
-            g->oh != g->h / g->kh || g->ow != g->w / g->kw)
-            return FNN_ERR_ARG;
-        break;
-    case FNN_RECURRENT: /* h steps in; every step (oh = h) or the last out */
-        if (g->w != 1 || g->ow != 1 || (g->oh != g->h && g->oh != 1) ||
-            (g->dirs != 1 && g->dirs != 2) || g->oc % g->dirs != 0 ||
-            g->cell < FNN_CELL_RNN || g->cell > FNN_CELL_GRU ||
-            !fits3(g->c + g->oc, 4 * g->oc, 1) ||
-            !fits3(g->h, 8 * g->oc + g->c, 1))
-            return FNN_ERR_ARG;
-        break;
-    case FNN_EMBED: /* the network's input is its ids */
-        if (g->vocab < 1 || g->c != 1 || g->w != 1 || g->oh != g->h ||
-            g->ow != 1 || g->batch_norm || !fits3(g->vocab, g->oc, 1))
-            return FNN_ERR_ARG;
-        break;
-    default:
-        return FNN_ERR_ARG;
-    }
-    return FNN_OK;
-}
-
 fnn_status fnn_net_check(const fnn_net *net) {
     if (net == NULL || net->layers == NULL || net->n_layers < 1 ||
-        net->output < FNN_OUT_SQUARED || net->output > FNN_OUT_LAST)
+        (int)net->output < 0 || (int)net->output > FNN_OUT_LAST)
         return FNN_ERR_ARG;
     for (int l = 0; l < net->n_layers; l++) {
         const fnn_layer *g = net->layers + l;
         if (fnn_layer_check(g) != FNN_OK) return FNN_ERR_ARG;
         if (l > 0 && in_size(g) != out_size(g - 1)) return FNN_ERR_ARG;
         if (g->batch_norm && l == net->n_layers - 1) return FNN_ERR_ARG;
-        if (g->kind == FNN_EMBED && l != 0) return FNN_ERR_ARG;
-        /* padding is read from the embedding's ids, step for step */
-        if (g->masked &&
-            (net->layers[0].kind != FNN_EMBED || g->h != net->layers[0].h ||
-             (g->kind != FNN_RECURRENT &&
-              !((g->kind == FNN_MAXPOOL || g->kind == FNN_AVGPOOL) && g->w == 1 &&
-                g->kh == g->h && g->oh == 1))))
+        if (ops_of(g)->reads_ids && l != 0) return FNN_ERR_ARG;
+        /* padding is read from the first layer's ids, step for step (a
+         * kind's own check says whether it can be masked) */
+        if (g->masked && (!ops_of(net->layers)->reads_ids || g->h != net->layers[0].h))
             return FNN_ERR_ARG;
     }
     /* the output activation belongs to fnn_output, not to the last layer */
@@ -212,14 +144,7 @@ int64_t fnn_net_scratch_bytes(const fnn_net *net, int n_threads) {
 
 /* Multiply-adds of one row through a layer's forward pass (backward does
  * about twice as many). */
-static double layer_macs(const fnn_layer *g) {
-    if (g->kind == FNN_DENSE) return (double)g->c * (double)g->oc;
-    if (g->kind == FNN_CONV)
-        return (double)weight_count(g) * (double)(g->oh * g->ow);
-    if (g->kind == FNN_RECURRENT) return (double)weight_count(g) * (double)g->h;
-    if (g->kind == FNN_EMBED) return (double)out_size(g); /* a copy */
-    return (double)in_size(g); /* pooling: a compare or add per input */
-}
+static double layer_macs(const fnn_layer *g) { return ops_of(g) ? ops_of(g)->macs(g) : 0; }
 
 /* Bands of rows a training pass over n rows is split into, one per
  * thread: one for every FNN_PAR_GEMM multiply-adds of forward and
@@ -274,7 +199,7 @@ static int net_usable(const fnn_net *net, const fnn_ctx *ctx, int64_t n,
                       const void *X, const fnn_csr *Xs) {
     return fnn_net_check(net) == FNN_OK && ctx != NULL && ctx->n_threads >= 1 &&
            n >= 0 && (X == NULL) != (Xs == NULL) &&
-           (Xs == NULL || net->layers[0].kind == FNN_DENSE);
+           (Xs == NULL || ops_of(net->layers)->reads_csr);
 }
 
 #include "fnn_dtype_f32.h"
