@@ -31,7 +31,7 @@ from ._threads import SERIAL_ROWS, effective_n_threads, single_threaded_blas
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 
-STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+STOCHASTIC_SOLVERS = tuple(_engine.SOLVERS)  # the engine's steps (fastnn.h, FNN_SOLVERS)
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -100,8 +100,7 @@ class BaseNetwork(BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu", "leaky_relu", "elu",
-                                   "gelu", "softplus"})],
+        "activation": [StrOptions(set(layers.ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],

@@ -14,6 +14,8 @@ cdef extern from "fastnn.h" nogil:
     # The named lists (activations, outputs, layer kinds, cells, solvers)
     # are numbers here: _engine.pyx reads their names from the engine
     # (fnn_name), so they are written once, in fastnn.h.
+    double FNN_LEAKY_SLOPE
+    double FNN_NORM_EPS
     ctypedef int fnn_activation
     ctypedef int fnn_output
     ctypedef int fnn_solver
@@ -72,6 +74,7 @@ cdef extern from "fastnn.h" nogil:
     int fnn_has_openmp()
     fnn_status fnn_layer_check(const fnn_layer *g)
     fnn_status fnn_net_check(const fnn_net *net)
+    fnn_status fnn_layer_param_counts(int64_t *counts, const fnn_layer *g)
     int64_t fnn_net_n_params(const fnn_net *net)
     int64_t fnn_net_n_coefs(const fnn_net *net)
     fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net)

@@ -35,6 +35,8 @@ LAYER_KINDS = _names(2)
 CELLS = _names(3)
 SOLVERS = _names(4)
 GATES = {name: fnn_cell_gates(number) for name, number in CELLS.items()}
+LEAKY_SLOPE = FNN_LEAKY_SLOPE  # leaky_relu's slope below 0
+NORM_EPS = FNN_NORM_EPS  # batch norm's epsilon
 LAYER_FIELDS = ("h", "w", "c", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "ph", "pw")
 
 # Rows per chunk when predicting or computing a full-batch gradient: keeps
@@ -199,6 +201,16 @@ cdef fnn_layer make_layer(spec) except *:
     g.vocab = spec.vocab
     g.masked = spec.masked
     return g
+
+
+def layer_param_counts(spec):
+    """(weights, biases, batch norm values) of one layer in the flat
+    parameter buffer, as the engine counts them."""
+    cdef fnn_layer g = make_layer(spec)
+    cdef int64_t counts[3]
+    if fnn_layer_param_counts(counts, &g) != FNN_OK:
+        raise ValueError("invalid layer: %r" % (spec,))
+    return int(counts[0]), int(counts[1]), int(counts[2])
 
 
 cdef class Network:

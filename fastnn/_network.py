@@ -168,21 +168,16 @@ def coef_shape(spec):
 
 
 def bias_size(spec):
-    """Biases of a layer with weights: one per output column, and for the
-    gru also the candidate's recurrent bias b_hn (dirs * units more)."""
-    if spec.kind == "embedding":
-        return 0
-    size = coef_shape(spec)[-1]
-    return size + spec.oc if spec.cell == "gru" else size
+    """Biases of a layer, as the engine counts them (the gru's include the
+    candidate's recurrent bias b_hn)."""
+    return _engine.layer_param_counts(spec)[1]
 
 
 def n_values(spec):
-    """The values a layer holds in the flat buffer: weights, biases and,
-    with batch norm, its scale and running mean and variance."""
-    shape = coef_shape(spec)
-    if shape is None:
-        return 0
-    return int(np.prod(shape)) + bias_size(spec) + (3 * spec.oc if spec.batch_norm else 0)
+    """The values a layer holds in the flat buffer (the engine's count):
+    weights, biases and, with batch norm, its scale and running mean and
+    variance."""
+    return sum(_engine.layer_param_counts(spec))
 
 
 def glorot_fans(spec):

@@ -16,9 +16,9 @@ import math
 import numpy as np
 from onnx import TensorProto
 
+from . import _engine
 from ._network import GATES, coef_shape
 
-NORM_EPS = 1e-5  # FNN_NORM_EPS in src_c/norm.c
 
 # ONNX's gate order, as indices into fastnn's (PyTorch's): LSTM i, f, g, o
 # -> i, o, f, c; GRU r, z, n -> z, r, h
@@ -26,7 +26,7 @@ ONNX_GATES = {"rnn": [0], "lstm": [0, 3, 1, 2], "gru": [1, 0, 2]}
 CELL_OPS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 SIMPLE_ACTIVATIONS = {"logistic": ("Sigmoid", {}), "tanh": ("Tanh", {}), "relu": ("Relu", {}),
-                      "leaky_relu": ("LeakyRelu", {"alpha": 0.01}),
+                      "leaky_relu": ("LeakyRelu", {"alpha": _engine.LEAKY_SLOPE}),
                       "elu": ("Elu", {"alpha": 1.0}), "softplus": ("Softplus", {})}
 
 
@@ -109,7 +109,8 @@ class Graph:
     def _elementary_activation(self, x, name):
         negative = self.op("Less", [x, self.const(0.0)])
         if name == "leaky_relu":
-            return self.op("Where", [negative, self.op("Mul", [x, self.const(0.01)]), x])
+            slope = self.op("Mul", [x, self.const(_engine.LEAKY_SLOPE)])
+            return self.op("Where", [negative, slope, x])
         if name == "elu":
             return self.op("Where", [negative, self.op("Sub", [self.op("Exp", [x]),
                                                                 self.const(1.0)]), x])
@@ -196,7 +197,7 @@ def _batch_norm(graph, x, spec, bias, norm):
     scale, mean, var = norm
     return graph.op("BatchNormalization", [x, graph.const(scale), graph.const(bias),
                                            graph.const(mean), graph.const(var)],
-                    epsilon=NORM_EPS)
+                    epsilon=_engine.NORM_EPS)
 
 
 def dense(graph, value, spec, weights, norm, mask):
@@ -253,7 +254,8 @@ def _conv_by_patches(graph, value, spec, coef, bias, norm, after):
         y = graph.op("Add", [y, graph.const(bias, "intercept")])
     else:  # the running statistics' normalisation, per channel (last axis)
         scale, mean, var = norm
-        factor = graph.const(scale / np.sqrt(var + np.asarray(NORM_EPS, var.dtype)), "scale")
+        eps = np.asarray(_engine.NORM_EPS, var.dtype)
+        factor = graph.const(scale / np.sqrt(var + eps), "scale")
         y = graph.op("Add", [graph.op("Mul", [graph.op("Sub", [y, graph.const(mean, "mean")]),
                                               factor]), graph.const(bias, "shift")])
     return Value(graph.reshape(y, [-1, spec.n_outputs]), "rows")

@@ -17,13 +17,14 @@ docs/design.md).
 from dataclasses import dataclass, fields
 from numbers import Integral, Real
 
+from . import _engine
 from ._network import LayerSpec, conv_layer, n_values, pool_layer, recurrent_layer
 
 __all__ = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "Dense", "Dropout",
            "Embedding", "Flatten", "GRU", "GlobalAvgPool", "GlobalMaxPool", "LSTM", "MaxPool1D",
            "MaxPool2D", "SimpleRNN"]
 
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus")
+ACTIVATIONS = tuple(_engine.ACTIVATIONS)  # the engine's list (fastnn.h, FNN_ACTIVATIONS)
 
 
 def describe(shape):

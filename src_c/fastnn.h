@@ -61,7 +61,12 @@ typedef enum {
 #define FNN_ENUM_ENTRY(prefix, suffix) prefix##suffix,
 #define FNN_COUNT_ONE(...) +1 /* counts a list's entries, apart from its enum */
 
-/* Hidden-layer activations.  leaky_relu has slope 0.01 below 0; elu has
+/* leaky_relu's slope below 0; batch norm's epsilon, added to the variance
+ * (PyTorch's).  The ONNX export reads both from here. */
+#define FNN_LEAKY_SLOPE 0.01
+#define FNN_NORM_EPS 1e-5
+
+/* Hidden-layer activations.  leaky_relu has slope FNN_LEAKY_SLOPE below 0; elu has
  * alpha 1; gelu is the exact z * Phi(z) (Phi the standard normal CDF);
  * softplus is log(1 + e^z). */
 #define FNN_ACTIVATIONS(X)                                                  \
@@ -362,6 +367,9 @@ int64_t fnn_net_n_coefs(const fnn_net *net);
  * offset and count, its batch norm block's offset and count (counts 0
  * where it has none). */
 fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net);
+/* One layer's share of that buffer: counts[0..2] = its weights, biases and
+ * batch norm values. */
+fnn_status fnn_layer_param_counts(int64_t *counts, const fnn_layer *g);
 /* Bytes of scratch (fnn_ctx) that any pass of the network on n_threads
  * threads can use: per-thread copies of the largest layer's weights and
  * biases, and batch norm's sums. */

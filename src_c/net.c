@@ -92,6 +92,12 @@ int64_t fnn_net_n_params(const fnn_net *net) {
     return n;
 }
 
+fnn_status fnn_layer_param_counts(int64_t *counts, const fnn_layer *g) {
+    if (fnn_layer_check(g) != FNN_OK) return FNN_ERR_ARG;
+    counts[0] = weight_count(g), counts[1] = bias_count(g), counts[2] = norm_count(g);
+    return FNN_OK;
+}
+
 fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net) {
     if (fnn_net_check(net) != FNN_OK) return FNN_ERR_ARG;
     int64_t w = 0, b = fnn_net_n_coefs(net), n = norm_offset(net);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FNN_NORM_EPS 1e-5      /* added to the variance (PyTorch's) */
 #define FNN_NORM_MOMENTUM 0.1  /* weight of a batch in the running statistics */
 
 #include "fnn_dtype_f32.h"
