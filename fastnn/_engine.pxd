@@ -9,7 +9,6 @@ cdef extern from "fastnn.h" nogil:
     ctypedef enum fnn_status:
         FNN_OK
         FNN_ERR_ARG
-        FNN_ERR_NOMEM
         FNN_ERR_NONFINITE
     # The named lists (activations, outputs, layer kinds, cells, solvers)
     # are numbers here: _engine.pyx reads their names from the engine

@@ -64,8 +64,6 @@ cdef check(fnn_status status):
         return
     if status == FNN_ERR_NONFINITE:
         raise NonFiniteLoss("the training loss is not finite")
-    if status == FNN_ERR_NOMEM:
-        raise MemoryError("fastnn engine: out of memory")
     raise ValueError("fastnn engine: invalid argument (status %d)" % status)
 
 
@@ -379,8 +377,8 @@ cdef class Network:
         batch norm's running statistics updated.  progress: None, or a
         callable given the rows done after each batch.
 
-        Returns (sum over batches of batch loss * batch rows, adam step
-        count).  A batch loss is scikit-learn's: the data loss divided by the
+        Returns the sum over batches of batch loss * batch rows; opt's step
+        count (opt.t) moves on with the steps taken.  A batch loss is scikit-learn's: the data loss divided by the
         batch's weight sum (times loss_scale), plus the L2 penalty (except
         for adamw, whose alpha is a weight decay, not a term of the loss).
         """

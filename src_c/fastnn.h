@@ -51,7 +51,7 @@ extern "C" {
 typedef enum {
     FNN_OK = 0,
     FNN_ERR_ARG = 1,       /* a size or option is out of range */
-    FNN_ERR_NOMEM = 2,     /* an allocation failed */
+    /* 2 is unused: no kernel allocates (the caller's scratch, fnn_ctx) */
     FNN_ERR_NONFINITE = 3  /* the loss became NaN or infinite */
 } fnn_status;
 
