@@ -167,8 +167,9 @@ class BaseNetwork(BaseEstimator):
         raise NotImplementedError
 
     def _clip_norm(self):
-        """Largest gradient norm a stochastic step may take (0: no limit)."""
-        return 0.0
+        """Largest gradient norm a stochastic step may take (0: no limit):
+        clip_grad_norm, for the estimators that have it."""
+        return float(getattr(self, "clip_grad_norm", None) or 0.0)
 
     def _weigh_classes(self, y, sample_weight):
         """sample_weight combined with class weights (classifiers)."""
@@ -251,10 +252,13 @@ class BaseNetwork(BaseEstimator):
         return 1.0 / self.n_outputs_ if self.out_activation_ == "identity" else 1.0
 
     def _init_coef(self, spec, dtype):
-        # drawn in scikit-learn's order, so an MLP starts exactly where
-        # scikit-learn's would
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        return initial_weights.glorot(spec, self._random_state, factor, dtype)
+        return initial_weights.initial(spec, self._random_state, self._glorot_factor(spec),
+                                       dtype)
+
+    def _glorot_factor(self, spec):
+        # scikit-learn's: the estimator's activation decides for every
+        # layer, so an MLP starts exactly where scikit-learn's would
+        return 2.0 if self.activation == "logistic" else 6.0
 
     def _initialize(self, y, specs, dtype):
         self.n_iter_ = 0

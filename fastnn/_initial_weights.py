@@ -37,3 +37,18 @@ def embedding(spec, random_state, dtype):
     embeddings: small, so no id dominates the first steps; no biases."""
     coef = random_state.uniform(-0.05, 0.05, coef_shape(spec))
     return coef.astype(dtype, copy=False), np.zeros(0, dtype=dtype)
+
+
+# The initializer of each layer kind with weights (_network.WEIGHT_SHAPES).
+BY_KIND = {
+    "dense": glorot,
+    "conv": glorot,
+    "recurrent": lambda spec, random_state, factor, dtype: recurrent(spec, random_state, dtype),
+    "embedding": lambda spec, random_state, factor, dtype: embedding(spec, random_state, dtype),
+}
+
+
+def initial(spec, random_state, glorot_factor, dtype):
+    """(weights, biases) of a layer as its kind starts them; glorot_factor
+    for the kinds that use Glorot's bound."""
+    return BY_KIND[spec.kind](spec, random_state, glorot_factor, dtype)

@@ -15,8 +15,8 @@ import numpy as np
 
 from . import _engine
 
-KINDS = ("dense", "conv", "maxpool", "avgpool", "recurrent", "embedding")
-CELLS = ("rnn", "lstm", "gru")
+KINDS = tuple(_engine.LAYER_KINDS)  # the engine's lists (fastnn.h)
+CELLS = tuple(_engine.CELLS)
 
 
 @dataclass
@@ -151,20 +151,23 @@ def recurrent_layer(steps, features, units, cell, dirs, sequences):
                 ow=1, oc=dirs * units, cell=cell, dirs=dirs, activation="identity")
 
 
+# Each layer kind's weights as users see them (the engine lists the kinds
+# and counts the values; Layout checks that the two agree).  Kinds without
+# weights are absent.  Recurrent: (inputs + units, dirs * gates * units),
+# the input weights above the recurrent ones, one block of columns per
+# direction.
+WEIGHT_SHAPES = {
+    "dense": lambda spec: (spec.c, spec.oc),
+    "conv": lambda spec: (spec.kh, spec.kw, spec.c, spec.oc),
+    "recurrent": lambda spec: (spec.c + spec.oc // spec.dirs, spec.oc * GATES[spec.cell]),
+    "embedding": lambda spec: (spec.vocab, spec.oc),
+}
+
+
 def coef_shape(spec):
-    """Shape of a layer's weights as users see them (None: no weights).
-    Recurrent: (inputs + units, dirs * gates * units), the input weights
-    above the recurrent ones, one block of columns per direction."""
-    if spec.kind == "dense":
-        return (spec.c, spec.oc)
-    if spec.kind == "conv":
-        return (spec.kh, spec.kw, spec.c, spec.oc)
-    if spec.kind == "recurrent":
-        units = spec.oc // spec.dirs
-        return (spec.c + units, spec.oc * GATES[spec.cell])
-    if spec.kind == "embedding":
-        return (spec.vocab, spec.oc)
-    return None
+    """Shape of a layer's weights as users see them (None: no weights)."""
+    shape = WEIGHT_SHAPES.get(spec.kind)
+    return None if shape is None else shape(spec)
 
 
 def bias_size(spec):

@@ -10,7 +10,6 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from . import _initial_weights as initial_weights
 from . import layers as fastnn_layers
 from ._docstrings import attributes_section, document
 from ._shaped_input import (ShapedInputMixin, image_rows, image_shape, sequence_shape,
@@ -104,17 +103,10 @@ class NetMixin(ShapedInputMixin):
         kind, dims = self._net_input
         return (kind,) + tuple(dims)
 
-    def _init_coef(self, spec, dtype):
-        if spec.kind == "recurrent":
-            return initial_weights.recurrent(spec, self._random_state, dtype)
-        if spec.kind == "embedding":
-            return initial_weights.embedding(spec, self._random_state, dtype)
+    def _glorot_factor(self, spec):
+        # each layer's own activation (a stack has no estimator-wide one)
         activation = spec.declared_activation or spec.activation
-        factor = 2.0 if activation == "logistic" else 6.0
-        return initial_weights.glorot(spec, self._random_state, factor, dtype)
-
-    def _clip_norm(self):
-        return float(self.clip_grad_norm or 0.0)
+        return 2.0 if activation == "logistic" else 6.0
 
 
 _NET_DOC = """{title}

@@ -11,7 +11,6 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from . import _initial_weights as initial_weights
 from . import layers
 from ._docstrings import attributes_section, document
 from ._shaped_input import ShapedInputMixin, sequence_shape
@@ -66,13 +65,6 @@ class RNNMixin(ShapedInputMixin):
     def _layer_input(self, n_features):
         return ("sequence",) + tuple(self._sequence_tf)
 
-    def _init_coef(self, spec, dtype):
-        if spec.kind != "recurrent":
-            return super()._init_coef(spec, dtype)
-        return initial_weights.recurrent(spec, self._random_state, dtype)
-
-    def _clip_norm(self):
-        return float(self.clip_grad_norm or 0.0)
 
 
 _RNN_DOC = """{title}

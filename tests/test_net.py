@@ -222,6 +222,29 @@ STACKS = {
 }
 
 
+def test_every_engine_layer_kind_has_each_of_its_facets():
+    """The registry's walk: every kind the engine lists (fastnn.h) is built
+    by some public layer (the stacks above use every one), and has, where
+    it has weights, their user-facing shape and an initializer, and an ONNX
+    emitter.  A new kind that lacks one fails here."""
+    pytest.importorskip("onnx", reason="the ONNX emitters need onnx")
+    from fastnn import _engine, _initial_weights, _onnx_graph
+    from fastnn._network import WEIGHT_SHAPES
+
+    built = {}
+    for shape, layers in STACKS.values():
+        for spec in L.build(layers, shape, 2):
+            built.setdefault(spec.kind, spec)
+    assert set(built) == set(_engine.LAYER_KINDS)
+    for kind, spec in built.items():
+        weights = _engine.layer_param_counts(spec)[0]
+        assert (kind in WEIGHT_SHAPES) == (weights > 0), kind
+        assert (kind in _initial_weights.BY_KIND) == (weights > 0), kind
+        if weights:
+            assert int(np.prod(WEIGHT_SHAPES[kind](spec))) == weights, kind
+        assert kind in _onnx_graph.LAYERS, kind
+
+
 def stack_input(stack, rng, n):
     """Rows for STACKS[stack]: values, or for a text stack ids with
     padding (0) after, before and inside the sequences, and one row of
