@@ -39,12 +39,19 @@ def embedding(spec, random_state, dtype):
     return coef.astype(dtype, copy=False), np.zeros(0, dtype=dtype)
 
 
+def layernorm(spec, random_state, dtype):
+    """Scale 1 and shift 0, as PyTorch starts them: the identity on
+    normalised values.  Draws nothing."""
+    return np.ones(spec.oc, dtype=dtype), np.zeros(spec.oc, dtype=dtype)
+
+
 # The initializer of each layer kind with weights (_network.WEIGHT_SHAPES).
 BY_KIND = {
     "dense": glorot,
     "conv": glorot,
     "recurrent": lambda spec, random_state, factor, dtype: recurrent(spec, random_state, dtype),
     "embedding": lambda spec, random_state, factor, dtype: embedding(spec, random_state, dtype),
+    "layernorm": lambda spec, random_state, factor, dtype: layernorm(spec, random_state, dtype),
 }
 
 

@@ -161,6 +161,7 @@ WEIGHT_SHAPES = {
     "conv": lambda spec: (spec.kh, spec.kw, spec.c, spec.oc),
     "recurrent": lambda spec: (spec.c + spec.oc // spec.dirs, spec.oc * GATES[spec.cell]),
     "embedding": lambda spec: (spec.vocab, spec.oc),
+    "layernorm": lambda spec: (spec.oc,),  # the scale; its biases are the shift
 }
 
 

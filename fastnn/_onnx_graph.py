@@ -423,5 +423,25 @@ def _cell_step(graph, cell, gx, h, c, wh, b_hn, units):
     return graph.op("Add", [n, graph.op("Mul", [z, back])]), None
 
 
+def layernorm(graph, value, spec, weights, norm, mask):
+    """Each row of the last axis (a pixel's channels, a step's features)
+    normalised: ONNX's LayerNormalization from opset 17, else (and in
+    float64, which onnxruntime's lacks) its arithmetic."""
+    scale, shift = weights
+    x = graph.reshape(value.rows(graph, spec.h * spec.w * spec.c), [-1, spec.c])
+    if graph.opset >= 17 and not graph.elementary:
+        y = graph.op("LayerNormalization", [x, graph.const(scale, "scale"),
+                                            graph.const(shift, "shift")],
+                     axis=-1, epsilon=_engine.NORM_EPS)
+    else:
+        centred = graph.op("Sub", [x, graph.reduce("ReduceMean", x, [1], 1)])
+        var = graph.reduce("ReduceMean", graph.op("Mul", [centred, centred]), [1], 1)
+        std = graph.op("Sqrt", [graph.op("Add", [var, graph.const(_engine.NORM_EPS)])])
+        y = graph.op("Add", [graph.op("Mul", [graph.op("Div", [centred, std]),
+                                              graph.const(scale, "scale")]),
+                             graph.const(shift, "shift")])
+    return Value(graph.reshape(y, [-1, spec.h * spec.w * spec.c]), "rows")
+
+
 LAYERS = {"dense": dense, "conv": conv, "maxpool": pool, "avgpool": pool,
-          "recurrent": recurrent, "embedding": embedding}
+          "recurrent": recurrent, "embedding": embedding, "layernorm": layernorm}

@@ -21,7 +21,7 @@ from . import _engine
 from ._network import LayerSpec, conv_layer, n_values, pool_layer, recurrent_layer
 
 __all__ = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "Dense", "Dropout",
-           "Embedding", "Flatten", "GRU", "GlobalAvgPool", "GlobalMaxPool", "LSTM", "MaxPool1D",
+           "Embedding", "Flatten", "LayerNorm", "GRU", "GlobalAvgPool", "GlobalMaxPool", "LSTM", "MaxPool1D",
            "MaxPool2D", "SimpleRNN"]
 
 ACTIVATIONS = tuple(_engine.ACTIVATIONS)  # the engine's list (fastnn.h, FNN_ACTIVATIONS)
@@ -565,6 +565,37 @@ class BatchNorm(Layer):
             raise ValueError("%r follows another BatchNorm on the same layer." % (self,))
         built[-1].batch_norm = True
         return [], shape
+
+
+@dataclass(frozen=True)
+class LayerNorm(Layer):
+    """Layer normalisation over the last axis, as PyTorch's LayerNorm:
+    each flat row's features, each pixel's channels or each step's
+    features to zero mean and unit variance (epsilon 1e-5), then a learned
+    scale (its weights, starting at 1, under `alpha`'s L2 penalty as all
+    weights are) and shift (its biases, starting at 0) per feature.  It
+    normalises each sample on its own, so training and predicting compute
+    the same thing, whatever the batch.
+
+    See Also
+    --------
+    BatchNorm : Normalises each feature over the batch instead.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Dense, LayerNorm
+    >>> model = NetClassifier([Dense(64), LayerNorm(), Dense(32)])
+    """
+    takes = ("flat", "image", "sequence")
+    keeps_mask = True
+
+    def build(self, shape, built):
+        self._check_input(shape)
+        kind, *dims = shape
+        h, w, c = (1, 1, dims[0]) if kind == "flat" else (
+            (dims[0], 1, dims[1]) if kind == "sequence" else tuple(dims))
+        return [LayerSpec(kind="layernorm", h=h, w=w, c=c, oh=h, ow=w, oc=c)], shape
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ _NET_DOC = """{title}
 
     ``layers``: a list from ``fastnn.layers`` (``Dense``, ``Conv2D``,
     ``MaxPool2D``, ``AvgPool2D``, ``Flatten``, ``Dropout``, ``BatchNorm``,
-    ``SimpleRNN``, ``LSTM``, ``GRU``, ``Embedding``, ``Conv1D``,
+    ``LayerNorm``, ``SimpleRNN``, ``LSTM``, ``GRU``, ``Embedding``, ``Conv1D``,
     ``MaxPool1D``, ``AvgPool1D``, ``GlobalMaxPool``, ``GlobalAvgPool``),
     default one ``Dense(100)`` layer.
     Shapes are inferred from the data at fit; a layer that cannot take its

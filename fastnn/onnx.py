@@ -12,8 +12,9 @@ and Conv1D are Conv with fastnn's padding (the extra 'same' pixel after),
 pools are MaxPool / AveragePool, BatchNorm is BatchNormalization with the
 running statistics, SimpleRNN, LSTM and GRU are ONNX's RNN, LSTM and GRU
 (gates reordered; the GRU with linear_before_reset=1, as fastnn resets
-after the recurrent product), Embedding is Gather, and Dropout is left
-out (it only acts in training).  A recurrent layer that reads an
+after the recurrent product), Embedding is Gather, LayerNorm is
+LayerNormalization (from opset 17; before it, and in float64, its
+arithmetic), and Dropout is left out (it only acts in training).  A recurrent layer that reads an
 Embedding's padding mask is unrolled step by step, so that padding keeps
 the state wherever it is; its graph grows with the number of steps.
 

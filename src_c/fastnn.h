@@ -172,7 +172,8 @@ typedef struct {
 #define FNN_LAYER_KINDS(X)                                                  \
     X(DENSE, "dense", dense) X(CONV, "conv", conv)                          \
     X(MAXPOOL, "maxpool", maxpool) X(AVGPOOL, "avgpool", avgpool)           \
-    X(RECURRENT, "recurrent", recurrent) X(EMBED, "embedding", embedding)
+    X(RECURRENT, "recurrent", recurrent) X(EMBED, "embedding", embedding)     \
+    X(LAYERNORM, "layernorm", layernorm)
 typedef enum {
 #define FNN_X(suffix, name, ops) FNN_ENUM_ENTRY(FNN_, suffix)
     FNN_LAYER_KINDS(FNN_X)

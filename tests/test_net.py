@@ -196,21 +196,21 @@ def test_summary_of_the_presets_counts_every_fitted_value(make, X_shape):
 # (the input shape, the layers) of a stack with every layer kind
 STACKS = {
     "dense": (("flat", 6), [L.Dense(5, "gelu"), L.Dropout(0.3), L.Dense(4, "logistic"),
-                       L.BatchNorm()]),
+                       L.BatchNorm(), L.LayerNorm()]),
     "images": (("image", 6, 5, 2), [L.Conv2D(3, (3, 2), padding="same", activation="elu"),
-                           L.BatchNorm(), L.MaxPool2D((2, 1)),
+                           L.BatchNorm(), L.LayerNorm(), L.MaxPool2D((2, 1)),
                            L.Conv2D(4, 2, strides=(1, 2), padding="valid"),
                            L.AvgPool2D(), L.Flatten(), L.Dense(5, "softplus")]),
     "sequences": (("sequence", 5, 3), [L.SimpleRNN(3, return_sequences=True),
                            L.LSTM(4, return_sequences=True, bidirectional=True),
-                           L.Dropout(0.2), L.GRU(3), L.Dense(4, "leaky_relu")]),
+                           L.LayerNorm(), L.Dropout(0.2), L.GRU(3), L.Dense(4, "leaky_relu")]),
     "flattened sequences": (("sequence", 4, 2), [L.LSTM(3, return_sequences=True), L.Flatten(),
                                      L.Dense(3)]),
     "images pooled whole": (("image", 4, 3, 2), [L.Conv2D(3, 2), L.GlobalAvgPool()]),
     # ids in: padding (0) masked where mask_padding, else an id like any
     "text, recurrent": (("sequence", 6, 1), [L.Embedding(5, 3),
                            L.GRU(3, return_sequences=True, bidirectional=True),
-                           L.Dropout(0.2), L.LSTM(2), L.Dense(3, "tanh")]),
+                           L.LayerNorm(), L.Dropout(0.2), L.LSTM(2), L.Dense(3, "tanh")]),
     "text, recurrent, unmasked": (("sequence", 5, 1), [L.Embedding(4, 2, mask_padding=False),
                            L.SimpleRNN(3, return_sequences=True), L.GlobalMaxPool()]),
     "text, max pooled": (("sequence", 6, 1), [L.Embedding(5, 3), L.GlobalMaxPool()]),
@@ -294,6 +294,11 @@ def reference_network(specs, params, X):
             A = _engine.pool_forward(A.ravel(), alone, N, reference=True).reshape(N, -1)
         elif kind == "embedding":
             A = coefs[weighted][X.astype(int)].reshape(N, -1)
+            weighted += 1
+        elif kind == "layernorm":  # over the last axis, as PyTorch's
+            Z = A.reshape(-1, spec.c)
+            Z = (Z - Z.mean(axis=1, keepdims=True)) / np.sqrt(Z.var(axis=1, keepdims=True) + 1e-5)
+            A = (Z * coefs[weighted] + intercepts[weighted]).reshape(N, -1)
             weighted += 1
         elif spec.masked:
             A = masked_recurrent_reference(A, coefs[weighted], intercepts[weighted], spec, kept)

@@ -222,7 +222,7 @@ def test_sequence_vectorizer_round_trip(tmp_path):
 def test_trusted_types_are_fastnn_public_types_only():
     layer_names = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "Dense", "Dropout",
                    "Embedding", "Flatten", "GRU", "GlobalAvgPool", "GlobalMaxPool", "LSTM",
-                   "MaxPool1D", "MaxPool2D", "SimpleRNN"]
+                   "LayerNorm", "MaxPool1D", "MaxPool2D", "SimpleRNN"]
     expected = (["fastnn.autoencoder.AutoencoderTransformer",
                  "fastnn.callbacks.ReduceLROnPlateau",
                  "fastnn.conv.ConvClassifier", "fastnn.conv.ConvRegressor"]
