@@ -32,6 +32,11 @@ def test_demo_prints_its_table_and_plots(tmp_path):
     grid = [float(v) for v in rows["grid search, digits"]]
     assert grid[0] > 0.95 and grid[1] > 0.95
     assert float(rows["digit images, 8x8"][0]) > 0.95
+    # a time to compare only for the like-for-like fit: the grid search
+    times = {line.split("  ")[0]: re.findall(r"\b\d+\.\d{2}\b", line)
+             for line in out.stdout.splitlines()}
+    assert "same fit in scikit-learn, s" in out.stdout
+    assert len(times["grid search, digits"]) == 2 and len(times["digit images, 8x8"]) == 1
     forecast, naive = (float(v) for v in rows["sunspots, next year (-RMSE)"][:2])
     assert forecast > naive  # a smaller error than "next year = this year"
     text, majority = (float(v) for v in rows["text: code or prose?"][:2])
