@@ -1,20 +1,18 @@
 """Estimator machinery shared by the fastnn networks.
 
-Validation, initialisation, the stochastic and L-BFGS training loops, early
-stopping, learning-rate schedules and verbose output follow scikit-learn's
-MLP code exactly; the arithmetic is the C engine's.  The estimator talks to
-the engine through a flat parameter buffer and gets back only numbers.
+Validation, initialisation, the fitted attributes, persistence and
+prediction follow scikit-learn's MLP code exactly; the arithmetic is the C
+engine's.  Training is the solver's (fastnn/_solvers.py; the epoch loop,
+early stopping and schedules in fastnn/_trainer.py).  The estimator talks
+to the engine through a flat parameter buffer and gets back only numbers.
 """
 import copy
 import math
-import time
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
-from sklearn.base import BaseEstimator, _fit_context, is_classifier
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -22,38 +20,17 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from . import _engine
 from . import _initial_weights as initial_weights
 from . import layers
-from ._held_out import CHUNK_VALUES, HeldOut, split_by_index
+from ._held_out import CHUNK_VALUES
 from ._input_hints import explained
 from ._network import LayerSpec, Layout, coef_shape
-from ._optimizer import OptimizerState, StepSettings
-from ._progress import EpochProgress
+from ._optimizer import OptimizerState
+from ._solvers import SOLVERS, STOCHASTIC as STOCHASTIC_SOLVERS
 from ._threads import SERIAL_ROWS, effective_n_threads, single_threaded_blas
+from ._trainer import DIVERGED_MESSAGE, Diverged
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 
-STOCHASTIC_SOLVERS = tuple(_engine.SOLVERS)  # the engine's steps (fastnn.h, FNN_SOLVERS)
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def learning_rate_at(epoch, rate, schedule, max_iter, warmup_epochs=0):
-    """The learning rate of epoch `epoch` (0-based, counted from the start
-    of the schedule: the fit, or the first of a run of partial_fit calls).
-
-    `rate` is learning_rate_init, or where the stateful 'invscaling' and
-    'adaptive' rules (sgd only, as in scikit-learn) have moved it.  Warm-up,
-    for every schedule: epoch e < warmup_epochs trains with
-    rate * (e + 1) / (warmup_epochs + 1).  'cosine' then decays the rate to
-    0 over the remaining epochs: with W = warmup_epochs, epoch e >= W trains
-    with rate * 0.5 * (1 + cos(pi * min(1, (e - W) / (max_iter - W)))), so
-    epoch W has the full rate and the rate would reach 0 at epoch max_iter
-    (just after the last one).
-    """
-    if epoch < warmup_epochs:
-        return rate * (epoch + 1) / (warmup_epochs + 1)
-    if schedule == "cosine":
-        progress = min(1.0, (epoch - warmup_epochs) / max(1, max_iter - warmup_epochs))
-        return float(rate * 0.5 * (1.0 + np.cos(np.pi * progress)))
-    return rate
 
 
 def _all_finite(X):
@@ -65,43 +42,13 @@ def _all_finite(X):
     return all(np.isfinite(X[start:start + step]).all() for start in range(0, X.shape[0], step))
 
 
-class Diverged(ValueError):
-    """A fit whose weights stopped being finite: it ends with the last
-    finite weights kept, not with the state from before the fit."""
-
-
-class KeptWeights:
-    """The weights a stochastic fit falls back on: the last finite ones
-    (for a loss that turns non-finite) and those of the lowest training
-    loss so far (for an interrupted fit)."""
-
-    def __init__(self, params):
-        self.last_finite = params.copy()
-        self.best, self.best_loss, self.best_epoch = params.copy(), np.inf, 0
-
-    def after_epoch(self, params, loss, epoch):
-        if np.isfinite(params).all():
-            self.last_finite[:] = params
-            if loss < self.best_loss:
-                self.best[:], self.best_loss, self.best_epoch = params, loss, epoch
-
-    def restore_best(self, params):
-        """Puts the best weights seen into params; says which they are."""
-        if self.best_epoch:
-            params[:] = self.best
-            return "the weights of epoch %d, the lowest training loss" % self.best_epoch
-        if not np.isfinite(params).all():
-            params[:] = self.last_finite
-        return "the weights reached before the first epoch ended"
-
-
 class BaseNetwork(BaseEstimator):
     """Base class of the fastnn estimators; not for direct use."""
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(layers.ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
+        "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
@@ -273,21 +220,7 @@ class BaseNetwork(BaseEstimator):
                 coef, intercept = self._init_coef(spec, dtype)
                 self.coefs_.append(coef)
                 self.intercepts_.append(intercept)
-        if self.solver in STOCHASTIC_SOLVERS:
-            self.loss_curve_ = []
-            self._no_improvement_count = 0
-            if self.early_stopping:
-                self.validation_scores_ = []
-                self.validation_loss_curve_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_validation_loss_ = np.inf
-                self.best_loss_ = None
-            else:
-                self.best_loss_ = np.inf
-                self.validation_scores_ = None
-                self.validation_loss_curve_ = None
-                self.best_validation_score_ = None
-                self.best_validation_loss_ = None
+        SOLVERS[self.solver](self).start()
 
     # ---- fitting ------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, incremental=False, eval_set=None):
@@ -346,19 +279,10 @@ class BaseNetwork(BaseEstimator):
         self.n_outputs_ = y.shape[1]
         net = self._engine_net(specs)
         with single_threaded_blas():
-            if self.solver in STOCHASTIC_SOLVERS:
-                self._fit_stochastic(net, layout, params, X, y, sample_weight, incremental,
-                                     eval_set)
-            elif eval_set is not None:
-                raise ValueError("eval_set needs a stochastic solver (%s); lbfgs has no "
-                                 "epochs to score." % ", ".join(STOCHASTIC_SOLVERS))
-            else:
-                self._fit_lbfgs(net, layout, params, X, y, sample_weight)
+            SOLVERS[self.solver](self).fit(net, layout, params, X, y, sample_weight,
+                                           incremental, eval_set)
         if not np.isfinite(params).all():
-            raise Diverged(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
+            raise Diverged(DIVERGED_MESSAGE)
         return self
 
     @staticmethod
@@ -456,337 +380,6 @@ class BaseNetwork(BaseEstimator):
             layout = Layout(self._specs)
             self._set_params_from(layout, layout.pack(self.coefs_, self.intercepts_,
                                                       self.batch_norm_, self.coefs_[0].dtype))
-
-    def _fit_lbfgs(self, net, layout, params, X, y, sample_weight):
-        dtype = params.dtype
-        Xe = self._engine_input(X, dtype)
-        sw = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype)
-        sw_sum = y.shape[0] if sw is None else float(sw.sum())
-        n_coefs, scale, alpha = layout.n_coefs, self._loss_scale(), self.alpha
-        grad = np.empty(layout.n_params, dtype=dtype)
-
-        def loss_grad(packed):
-            p = packed.astype(dtype)
-            grad[:] = 0
-            data_loss = net.loss_grad(p, grad, Xe, y, sw)
-            w = p[:n_coefs].astype(np.float64)
-            loss = (data_loss * scale + 0.5 * alpha * np.dot(w, w)) / sw_sum
-            g = grad.astype(np.float64)
-            g[:n_coefs] += alpha * w
-            g /= sw_sum
-            return loss, g
-
-        result = scipy.optimize.minimize(
-            loss_grad, params.astype(np.float64), method="L-BFGS-B", jac=True,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
-        )
-        self.n_iter_ = min(result.nit, self.max_iter)
-        if result.status != 0:
-            msg = "lbfgs failed to converge after %d iteration(s) (status=%d):\n%s\n" % (
-                self.n_iter_, result.status, result.message)
-            if self.n_iter_ == self.max_iter:
-                msg += ("\nIncrease the number of iterations to improve the "
-                        "convergence (max_iter=%d)." % self.max_iter)
-            warnings.warn(msg, ConvergenceWarning)
-        self.loss_ = float(result.fun)
-        params[:] = result.x
-        self._set_params_from(layout, params)
-
-    def _hold_out(self, X, y, sample_weight, dtype):
-        """(training rows, HeldOut) for early stopping: validation_fraction
-        of the rows, by index."""
-        # scikit-learn stratifies binary targets on its boolean encoding:
-        # the same split, and the same error naming a too-small class
-        stratify = y.astype(bool) if is_classifier(self) and self.n_outputs_ == 1 else None
-        train, rows = split_by_index(y.shape[0], self.validation_fraction,
-                                     self._random_state, stratify)
-        if rows.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        # the encoded targets give the validation loss, the labels its score
-        Y_val = y[rows]
-        labels = self._label_binarizer.inverse_transform(Y_val) if is_classifier(self) else Y_val
-        sw_val = None if sample_weight is None else sample_weight[rows]
-        return train, HeldOut(X, rows, labels, sw_val, np.ascontiguousarray(Y_val, dtype=dtype),
-                              None if sw_val is None else sw_val.astype(dtype))
-
-    def _stochastic_optimizer(self, n_params, dtype, incremental):
-        """The solver's state; partial_fit keeps it (velocities, moments,
-        rate) while the solver and the network stay the same."""
-        size = _engine.optim_state_size(self.solver, n_params)
-        opt = getattr(self, "_optimizer", None)
-        if (not incremental or opt is None or opt.solver != self.solver
-                or opt.state.dtype != dtype or opt.state.size != size):
-            opt = self._optimizer = OptimizerState(self.solver, float(self.learning_rate_init),
-                                                   size, dtype)
-        return opt
-
-    def _eval_set_rows(self, eval_set):
-        """eval_set's rows (validated as predict's), labels, encoded
-        targets and weights."""
-        if not isinstance(eval_set, (list, tuple)) or len(eval_set) != 1 \
-                or not isinstance(eval_set[0], tuple) or len(eval_set[0]) not in (2, 3):
-            raise ValueError("eval_set must be a list of one (X_val, y_val) or (X_val, y_val, "
-                             "sample_weight_val) tuple, got %r." % (eval_set,))
-        X_val, y_val = eval_set[0][:2]
-        sw_val = eval_set[0][2] if len(eval_set[0]) == 3 else None
-        X_val, y_val = self._check_X_y(X_val, y_val, reset=False)
-        if sw_val is not None:
-            sw_val = _check_sample_weight(sw_val, X_val, dtype=X_val.dtype)
-        labels, Y_val = self._validation_targets(y_val)
-        return X_val, labels, Y_val, sw_val
-
-    def _training_rows(self, X, y, sample_weight, dtype, eval_set=None):
-        """(engine rows, targets, weights, the training rows' indices into
-        them, the HeldOut validation set or None).  Early stopping holds
-        rows out by index, so X is never copied whole."""
-        def weights(sw):
-            return None if sw is None else np.ascontiguousarray(sw, dtype=dtype)
-
-        train = np.arange(y.shape[0], dtype=np.int64)
-        validation = None
-        if eval_set is not None:
-            X_val, y_val, Y_val, sw_val = self._eval_set_rows(eval_set)
-            validation = HeldOut(X_val, None, y_val, sw_val,
-                                 np.ascontiguousarray(Y_val, dtype=dtype), weights(sw_val))
-        elif self.early_stopping:
-            train, validation = self._hold_out(X, y, sample_weight, dtype)
-        return (self._engine_input(X, dtype), np.ascontiguousarray(y, dtype=dtype),
-                weights(sample_weight), train, validation)
-
-    def _batch_rows(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn("Got `batch_size` less than 1 or larger than "
-                          "sample size. It is going to be clipped")
-        return int(np.clip(self.batch_size, 1, n_samples))
-
-    def _step_settings(self, learning_rate, t):
-        """The optimizer's settings for an epoch at this rate and step count."""
-        return StepSettings(
-            solver=self.solver, learning_rate=learning_rate, alpha=float(self.alpha),
-            momentum=float(self.momentum), nesterov=bool(self.nesterovs_momentum),
-            beta_1=float(self.beta_1), beta_2=float(self.beta_2), epsilon=float(self.epsilon),
-            clip_norm=self._clip_norm(), t=t)
-
-    def _fit_stochastic(self, net, layout, params, X, y, sample_weight, incremental,
-                        eval_set=None):
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        dtype = params.dtype
-        opt = self._stochastic_optimizer(layout.n_params, dtype, incremental)
-        Xe, y_train, sw, sample_idx, validation = self._training_rows(
-            X, y, sample_weight, dtype, eval_set)
-        # early stopping decides by the validation set; without it a given
-        # eval_set is only scored
-        stop_on_validation = self.early_stopping and validation is not None
-        if stop_on_validation:
-            self._best_params = params.copy()
-        elif validation is not None:
-            self.validation_scores_, self.validation_loss_curve_ = [], []
-        n_samples = sample_idx.shape[0]
-        batch_size = self._batch_rows(n_samples)
-        # dropout and batch norm behave differently in training
-        training_mode = any(spec.dropout > 0 or spec.batch_norm
-                            for spec in self._specs)
-        kept = KeptWeights(params)
-        grad = np.empty_like(params)  # the engine's scratch, reused by every epoch
-        if not incremental:
-            for callback in self.callbacks or ():
-                if hasattr(callback, "reset"):
-                    callback.reset()
-        try:
-            self.n_iter_ = 0
-            for _ in range(self.max_iter):
-                if self.shuffle:
-                    # the permutation sklearn.utils.shuffle draws (the same
-                    # swaps on the same stream), without its validation
-                    self._random_state.shuffle(sample_idx)
-                step = self._step_settings(self._epoch_learning_rate(opt), opt.t)
-                # training mode with dropout masks: a fresh seed per epoch
-                # from random_state (0: inference mode)
-                seed = int(self._random_state.randint(1, 2**62)) if training_mode else 0
-                start = time.perf_counter()
-                progress = EpochProgress(self.n_iter_ + 1, n_samples) \
-                    if self.verbose >= 2 else None
-                try:
-                    total = net.train_epoch(params, grad, opt.state, Xe, y_train, sw,
-                                            sample_idx, batch_size, step, self._loss_scale(),
-                                            seed, progress)
-                finally:
-                    opt.t = step.t
-                    if progress is not None:
-                        progress.close()
-                self._end_epoch(total / n_samples, n_samples)
-                kept.after_epoch(params, self.loss_, self.n_iter_)
-                if validation is not None:
-                    self._score_validation(params, layout, net, validation)
-                self._update_no_improvement_count(stop_on_validation, params)
-                if self.verbose:
-                    print("Epoch time: %.3f s" % (time.perf_counter() - start))
-                self._advance_learning_rate(opt)
-                stop = self._run_callbacks(opt, time.perf_counter() - start, layout, params,
-                                           validation is not None)
-                if stop or self._stop_or_go_on(stop_on_validation, opt) or incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) "
-                        "reached and the optimization hasn't converged yet."
-                        % self.max_iter,
-                        ConvergenceWarning,
-                    )
-        except _engine.NonFiniteLoss:
-            # Keep the last finite weights; without early stopping to fall
-            # back on, say so the way scikit-learn does.
-            params[:] = kept.last_finite
-            if not stop_on_validation:
-                self._set_params_from(layout, params)
-                raise Diverged(
-                    "Solver produced non-finite parameter weights. The input data "
-                    "may contain large values and need to be preprocessed.")
-            warnings.warn("The training loss became non-finite; training stopped "
-                          "and the best weights were kept.", ConvergenceWarning)
-        except KeyboardInterrupt:
-            # Stop here (the engine checks for Ctrl-C after every batch) and
-            # leave a usable model: the best weights seen so far.
-            if stop_on_validation:
-                what = "the best weights by validation %s" % self.monitor
-            else:
-                what = kept.restore_best(params)
-            warnings.warn("Training interrupted by the user after %d complete epoch(s); "
-                          "the estimator keeps %s." % (self.n_iter_, what), UserWarning)
-
-        if stop_on_validation:
-            params[:] = self._best_params
-        self._set_params_from(layout, params)
-
-    def _run_callbacks(self, opt, seconds, layout, params, validated):
-        """Each callback with the epoch's figures (see fastnn.callbacks);
-        True when one asks to stop.  A changed learning_rate becomes the
-        base rate of the epochs to come."""
-        if not self.callbacks:
-            return False
-        self._set_params_from(layout, params)  # the model as it is now
-        info = {"epoch": self.n_iter_, "loss": self.loss_,
-                "validation_score": self.validation_scores_[-1] if validated else None,
-                "validation_loss": self.validation_loss_curve_[-1] if validated else None,
-                "learning_rate": opt.learning_rate, "seconds": seconds}
-        stop = False
-        for callback in self.callbacks:
-            stop = bool(callback(self, info)) or stop
-        opt.learning_rate = float(info["learning_rate"])
-        return stop
-
-    def _end_epoch(self, loss, n_samples):
-        """The epoch's bookkeeping, as scikit-learn keeps it."""
-        self.n_iter_ += 1
-        self.loss_ = loss
-        self.t_ += n_samples
-        self.loss_curve_.append(self.loss_)
-        if self.verbose:
-            print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-
-    def _stop_or_go_on(self, early_stopping, opt):
-        """True when training should stop: n_iter_no_change epochs without
-        progress, unless 'adaptive' sgd lowers its rate and goes on."""
-        if self._no_improvement_count <= self.n_iter_no_change:
-            return False
-        if early_stopping:
-            msg = ("Validation %s did not improve more than "
-                   "tol=%f for %d consecutive epochs."
-                   % (self.monitor, self.tol, self.n_iter_no_change))
-        else:
-            msg = ("Training loss did not improve more than tol=%f"
-                   " for %d consecutive epochs." % (self.tol, self.n_iter_no_change))
-        if self._trigger_stopping(msg, opt):
-            return True
-        self._no_improvement_count = 0
-        return False
-
-    def _epoch_learning_rate(self, opt):
-        """The rate the coming epoch trains with (recorded in opt.rates)."""
-        rate = learning_rate_at(opt.epoch, opt.learning_rate, self.learning_rate,
-                                self.max_iter, self.warmup_epochs)
-        opt.rates.append(rate)
-        return rate
-
-    def _advance_learning_rate(self, opt):
-        """After an epoch: count it, and apply scikit-learn's invscaling rule
-        (sgd only).  'adaptive' acts in _trigger_stopping."""
-        opt.epoch += 1
-        if self.learning_rate == "invscaling" and self.solver == "sgd":
-            opt.learning_rate = float(self.learning_rate_init) / (
-                self.t_ + 1) ** self.power_t
-
-    def _trigger_stopping(self, msg, opt):
-        """scikit-learn's rule: stop, except that sgd with the 'adaptive'
-        schedule divides its rate by 5 until it falls to 1e-6."""
-        if self.solver != "sgd" or self.learning_rate != "adaptive":
-            if self.verbose:
-                print(msg + " Stopping.")
-            return True
-        if opt.learning_rate <= 1e-6:
-            if self.verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
-        opt.learning_rate /= 5.0
-        if self.verbose:
-            print(msg + " Setting learning rate to %f" % opt.learning_rate)
-        return False
-
-    def _score_validation(self, params, layout, net, validation):
-        """The validation set's score and mean data loss, recorded; its
-        rows are read a chunk at a time."""
-        self._set_params_from(layout, params)
-        dtype = params.dtype
-        out = np.empty((len(validation), self.n_outputs_), dtype=dtype)
-        total = 0.0
-        with single_threaded_blas():
-            for start, stop, rows in validation.chunks():
-                rows = self._engine_input(rows, dtype)
-                out[start:stop] = self._inference_network(self._threads()).forward(params, rows)
-                # the data loss (no L2 term: scikit-learn's penalty depends
-                # on the batch size)
-                total += net.loss_grad(params, None, rows, validation.Y[start:stop],
-                                       None if validation.weights is None
-                                       else validation.weights[start:stop])
-        score = self._score_predictions(validation.labels, self._predict_from_output(out),
-                                        validation.sample_weight)
-        self.validation_scores_.append(score)
-        val_loss = total * self._loss_scale() / (
-            len(validation) if validation.weights is None else float(validation.weights.sum()))
-        self.validation_loss_curve_.append(val_loss)
-        if self.verbose:  # scikit-learn's line, then the loss
-            print("Validation score: %f" % score)
-            print("Validation loss: %f" % val_loss)
-
-    def _update_no_improvement_count(self, early_stopping, params):
-        if early_stopping:
-            score, val_loss = self.validation_scores_[-1], self.validation_loss_curve_[-1]
-            # the monitored quantity, turned into "higher is better"
-            if self.monitor == "loss":
-                value, best = -val_loss, -self.best_validation_loss_
-            else:
-                value, best = score, self.best_validation_score_
-            if not value >= best + self.tol:  # a NaN never counts as progress
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if value > best:
-                self._best_params = params.copy()
-            self.best_validation_score_ = max(self.best_validation_score_, score)
-            self.best_validation_loss_ = min(self.best_validation_loss_, val_loss)
-        else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, eval_set=None):

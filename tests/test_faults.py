@@ -12,7 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from fastnn import ConvClassifier, MLPClassifier, MLPRegressor, RNNRegressor
-from fastnn import __version__, _base
+from fastnn import __version__, _trainer
 from fastnn.exceptions import InconsistentVersionWarning
 
 
@@ -105,7 +105,7 @@ def test_an_allocation_failure_inside_the_epoch_loop_restores_the_model(monkeypa
 
     def fail(self, params, loss, epoch):
         raise MemoryError("simulated")
-    monkeypatch.setattr(_base.KeptWeights, "after_epoch", fail)
+    monkeypatch.setattr(_trainer.KeptWeights, "after_epoch", fail)
     with pytest.raises(MemoryError, match="simulated"):
         model.partial_fit(X, y)
     np.testing.assert_array_equal(model.predict(X), before.predict(X))

@@ -1,19 +1,22 @@
-"""The adamw, rmsprop and adagrad solvers (the fused engine step against
-NumPy, adamw's decoupled weight decay, learning on real data) and the
-learning-rate schedule ('cosine', warm-up)."""
+"""The solvers (one class each; the fused engine step of adamw, rmsprop
+and adagrad against NumPy, adamw's decoupled weight decay, learning on real
+data) and the learning-rate schedule ('cosine', warm-up)."""
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
 
 from fastnn import (ConvClassifier, MLPClassifier, MLPRegressor, RNNRegressor,
                     _engine)
-from fastnn._base import STOCHASTIC_SOLVERS, learning_rate_at
+from fastnn._base import STOCHASTIC_SOLVERS
 from fastnn._optimizer import StepSettings
+from fastnn._solvers import SOLVERS
+from fastnn._trainer import learning_rate_at
 
 from conftest import rand, tol
 
@@ -349,3 +352,35 @@ def test_parameter_validation(Estimator):
                         ("warmup_epochs", "2")]:
         with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter of"):
             Estimator(**{name: value}).fit(X, y)
+
+
+# each solver's parameters: one it reads, and one it ignores (as scikit-learn's
+# sgd ignores beta_1 and adam ignores momentum)
+READS = {"sgd": ("momentum", "beta_1"), "adam": ("beta_1", "momentum"),
+         "adamw": ("beta_2", "nesterovs_momentum"), "rmsprop": ("epsilon", "beta_1"),
+         "adagrad": ("epsilon", "momentum")}
+
+
+def test_every_engine_step_has_one_solver_class():
+    assert set(SOLVERS) == {"lbfgs", *_engine.SOLVERS}
+    assert set(READS) == set(STOCHASTIC_SOLVERS) == set(_engine.SOLVERS)
+    for name, cls in SOLVERS.items():
+        assert cls.name == name and cls.stochastic == (name != "lbfgs")
+
+
+@pytest.mark.parametrize("solver", sorted(READS))
+def test_a_solver_trains_with_its_own_parameters_only(solver):
+    rng = np.random.default_rng(7)
+    X, y = rng.standard_normal((60, 4)), rng.standard_normal(60)
+    changes = {"momentum": 0.5, "beta_1": 0.5, "beta_2": 0.9, "nesterovs_momentum": False,
+               "epsilon": 1e-3}
+    base = MLPRegressor(hidden_layer_sizes=(6,), solver=solver, max_iter=3, random_state=0,
+                        learning_rate_init=LEARNING_RATES[solver])
+    with pytest.warns(ConvergenceWarning):
+        fitted = clone(base).fit(X, y).coefs_[0]
+    read, ignored = READS[solver]
+    with pytest.warns(ConvergenceWarning):
+        other = clone(base).set_params(**{ignored: changes[ignored]}).fit(X, y).coefs_[0]
+        moved = clone(base).set_params(**{read: changes[read]}).fit(X, y).coefs_[0]
+    np.testing.assert_array_equal(other, fitted)
+    assert not np.allclose(moved, fitted)

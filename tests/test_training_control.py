@@ -9,7 +9,8 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.metrics import log_loss, recall_score
 from sklearn.preprocessing import StandardScaler
 
-from fastnn import MLPClassifier, MLPRegressor, RNNClassifier
+from fastnn import MLPClassifier, MLPRegressor, RNNClassifier, _trainer
+from fastnn._trainer import hold_out
 
 pytestmark = pytest.mark.usefixtures("quiet")
 
@@ -63,17 +64,17 @@ def digits():
     return StandardScaler().fit_transform(X), y
 
 
-class KeepsHeldOut(MLPClassifier):
-    def _hold_out(self, X, y, sample_weight, dtype):
-        train, validation = super()._hold_out(X, y, sample_weight, dtype)
-        self.held_out = X[validation.index], validation.labels
-        return train, validation
-
-
-def test_validation_loss_curve_is_the_held_out_log_loss():
+def test_validation_loss_curve_is_the_held_out_log_loss(monkeypatch):
     X, y = digits()
-    model = KeepsHeldOut(hidden_layer_sizes=(16,), early_stopping=True, max_iter=15,
-                         n_iter_no_change=100, random_state=0).fit(X, y)
+    held_out = []
+
+    def keeping_hold_out(est, X, y, sample_weight, dtype):
+        train, validation = hold_out(est, X, y, sample_weight, dtype)
+        held_out.append((X[validation.index], validation.labels))
+        return train, validation
+    monkeypatch.setattr(_trainer, "hold_out", keeping_hold_out)
+    model = MLPClassifier(hidden_layer_sizes=(16,), early_stopping=True, max_iter=15,
+                          n_iter_no_change=100, random_state=0).fit(X, y)
     curve = model.validation_loss_curve_
     assert len(curve) == len(model.validation_scores_) == model.n_iter_ == 15
     assert curve[-1] < curve[0]
@@ -81,7 +82,7 @@ def test_validation_loss_curve_is_the_held_out_log_loss():
     # the kept (best-scoring) weights' log-loss on the held-out rows is the
     # curve's entry at that epoch
     best = int(np.argmax(model.validation_scores_))
-    X_val, y_val = model.held_out
+    [(X_val, y_val)] = held_out
     assert log_loss(y_val, model.predict_proba(X_val)) == pytest.approx(curve[best], rel=1e-6)
     no_es = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2).fit(X, y)
     assert no_es.validation_loss_curve_ is None and no_es.best_validation_loss_ is None
