@@ -230,51 +230,16 @@ cdef extern from "fastnn.h" nogil:
                                      int64_t, const fnn_layer*, const fnn_ctx*)
     fnn_status fnn_pool_backward_f64(double*, const double*, const double*,
                                      int64_t, const fnn_layer*, const fnn_ctx*)
-    fnn_status fnn_ref_conv_forward_f32(float*, const float*, const float*,
-                                        const float*, int64_t, const fnn_layer*)
-    fnn_status fnn_ref_conv_forward_f64(double*, const double*, const double*,
-                                        const double*, int64_t,
-                                        const fnn_layer*)
-    fnn_status fnn_ref_conv_backward_f32(float*, float*, float*, const float*,
-                                         const float*, const float*, int64_t,
-                                         const fnn_layer*)
-    fnn_status fnn_ref_conv_backward_f64(double*, double*, double*,
-                                         const double*, const double*,
-                                         const double*, int64_t,
-                                         const fnn_layer*)
-    fnn_status fnn_ref_pool_forward_f32(float*, const float*, int64_t,
-                                        const fnn_layer*)
-    fnn_status fnn_ref_pool_forward_f64(double*, const double*, int64_t,
-                                        const fnn_layer*)
-    fnn_status fnn_ref_pool_backward_f32(float*, const float*, const float*,
-                                         int64_t, const fnn_layer*)
-    fnn_status fnn_ref_pool_backward_f64(double*, const double*,
-                                         const double*, int64_t,
-                                         const fnn_layer*)
-    fnn_status fnn_ref_dense_forward_f32(float*, const float*, const float*,
-                                         const float*, int64_t, int64_t,
-                                         int64_t)
-    fnn_status fnn_ref_dense_forward_f64(double*, const double*,
-                                         const double*, const double*,
-                                         int64_t, int64_t, int64_t)
-    fnn_status fnn_ref_dense_backward_f32(float*, float*, float*,
-                                          const float*, const float*,
-                                          const float*, int64_t, int64_t,
-                                          int64_t)
-    fnn_status fnn_ref_dense_backward_f64(double*, double*, double*,
-                                          const double*, const double*,
-                                          const double*, int64_t, int64_t,
-                                          int64_t)
-    fnn_status fnn_ref_activation_forward_f32(float*, int64_t, fnn_activation)
-    fnn_status fnn_ref_activation_forward_f64(double*, int64_t,
-                                              fnn_activation)
-    fnn_status fnn_ref_activation_backward_f32(float*, const float*,
-                                               const float*, int64_t,
-                                               fnn_activation)
-    fnn_status fnn_ref_activation_backward_f64(double*, const double*,
-                                               const double*, int64_t,
-                                               fnn_activation)
-    fnn_status fnn_ref_activation_backward_from_input_f32(
-        float*, const float*, const float*, int64_t, fnn_activation)
-    fnn_status fnn_ref_activation_backward_from_input_f64(
-        double*, const double*, const double*, int64_t, fnn_activation)
+
+
+# fnn_*_f32 / fnn_*_f64 behind one name over `real`
+include "_float_double.pxi"
+
+# The engine's context, layer and solver structs made from Python values,
+# defined in _engine.pyx and shared with the tests' kernel extension
+# (tests/kernels), so both follow one thread policy.
+cdef check(fnn_status status)
+cdef fnn_ctx make_ctx(int n_threads)
+cdef fnn_ctx with_scratch(fnn_ctx ctx, unsigned char[::1] scratch)
+cdef fnn_optim make_optim(settings) except *
+cdef fnn_layer make_layer(spec) except *

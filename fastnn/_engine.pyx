@@ -14,7 +14,6 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
-include "_float_double.pxi"
 
 
 
@@ -478,4 +477,18 @@ cdef class Network:
         return total
 
 
-include "_kernel_wrappers.pxi"
+def activation_forward(real[::1] A, str activation, int n_threads=1):
+    """A is overwritten by f(A) (an autoencoder's code after its last
+    layer)."""
+    cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
+    cdef fnn_ctx ctx = make_ctx(n_threads)
+    cdef int64_t n = A.shape[0]
+    if n == 0:
+        raise ValueError("empty input")
+    cdef fnn_status s
+    with nogil:
+        if real is float:
+            s = fnn_activation_forward_f32(&A[0], n, act, &ctx)
+        else:
+            s = fnn_activation_forward_f64(&A[0], n, act, &ctx)
+    check(s)

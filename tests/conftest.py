@@ -1,7 +1,7 @@
-"""Helpers shared by the test modules: random data, digits, the
-ConvergenceWarning filter, gradient checks by central differences, the
-error bounds that fast kernels are held to, and a recurrent layer written
-from its cell equations.
+"""Helpers shared by the test modules: the single-kernel extension, random
+data, digits, the ConvergenceWarning filter, gradient checks by central
+differences, the error bounds that fast kernels are held to, and a
+recurrent layer written from its cell equations.
 
 Fast kernels and their references sum the same products in different
 orders (BLAS picks its kernel by CPU: Haswell, SkylakeX, Zen...), so their
@@ -12,6 +12,7 @@ sum of large terms is a small number with a large absolute error.
 exact result and the terms' magnitude from a reference kernel.
 """
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -20,6 +21,14 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
 from fastnn._network import GATES
+
+# The kernels on their own, and their naive references, come from a
+# test-only extension (tests/kernels), built here when a source changed:
+# `import _kernels` in a test module.
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "kernels"))
+from build_kernels import ensure_built  # noqa: E402
+
+ensure_built()
 
 try:
     from hypothesis import settings

@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 SRC = pathlib.Path(__file__).resolve().parents[1] / "src_c"
-SOURCES = sorted(SRC.glob("*.c"))
+KERNELS = pathlib.Path(__file__).resolve().parent / "kernels"  # the tests' own
+SOURCES = sorted(SRC.glob("*.c")) + [KERNELS / "reference.c"]
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
@@ -19,7 +20,8 @@ def test_engine_compiles_cleanly(tmp_path, openmp):
         flags.append("-fopenmp")
     for src in SOURCES:
         result = subprocess.run(
-            ["gcc", *flags, "-I", str(SRC), "-c", str(src), "-o", str(tmp_path / (src.stem + ".o"))],
+            ["gcc", *flags, "-I", str(SRC), "-I", str(KERNELS), "-c", str(src),
+             "-o", str(tmp_path / (src.stem + ".o"))],
             capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
 
@@ -39,6 +41,23 @@ def test_header_is_also_cpp(tmp_path):
         symbols = subprocess.run(["nm", str(tmp_path / "use.o")], capture_output=True,
                                  text=True).stdout.split()
         assert "fnn_net_check" in symbols  # not a C++-mangled name
+
+
+def test_the_shipped_engine_holds_no_test_code():
+    """The single-kernel wrappers and the naive references are the tests'
+    extension (tests/kernels), not the package's."""
+    from fastnn import _engine
+    assert not any(hasattr(_engine, name) for name in
+                   ("dense_forward", "conv_backward", "optim_step", "gather_rows"))
+    if shutil.which("nm"):
+        symbols = subprocess.run(["nm", "-D", "--defined-only", _engine.__file__],
+                                 capture_output=True, text=True).stdout
+        assert "fnn_dense_forward_f32" in symbols  # nm reads this file's table
+        assert "fnn_ref_" not in symbols
+        import _kernels
+        symbols = subprocess.run(["nm", "-D", "--defined-only", _kernels.__file__],
+                                 capture_output=True, text=True).stdout
+        assert "fnn_ref_dense_forward_f32" in symbols
 
 
 def test_no_global_mutable_state():

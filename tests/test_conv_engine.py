@@ -7,6 +7,7 @@ from scipy.special import ndtr
 from fastnn import _engine
 from fastnn._network import conv_layer, dense_layers, pool_layer
 
+import _kernels  # tests/kernels: the single kernels
 from conftest import (assert_grad_close, assert_network_gradient, assert_within_rounding,
                       numeric_grad, rand, rounding_reference, tol)
 
@@ -42,18 +43,18 @@ def test_conv_matches_reference(dtype, case, n_threads):
     X = rand(rng, N * spec.h * spec.w * spec.c, dtype=dtype)
     W = rand(rng, spec.kh * spec.kw * spec.c * spec.oc, dtype=dtype)
     b = rand(rng, spec.oc, dtype=dtype)
-    Y = _engine.conv_forward(X, W, b, spec, N, n_threads=n_threads)
+    Y = _kernels.conv_forward(X, W, b, spec, N, n_threads=n_threads)
     exact, magnitude = rounding_reference(
-        lambda X, W, b: _engine.conv_forward(X, W, b, spec, N, reference=True), [X, W, b])
+        lambda X, W, b: _kernels.conv_forward(X, W, b, spec, N, reference=True), [X, W, b])
     taps = spec.kh * spec.kw * spec.c
     assert_within_rounding(Y, exact, magnitude, taps + 1, dtype)
 
     dY = rand(rng, Y.size, dtype=dtype)
     start = rand(rng, W.size, dtype=dtype), rand(rng, b.size, dtype=dtype)
     out = [np.full_like(X, 7), start[0].copy(), start[1].copy()]
-    _engine.conv_backward(*out, dY, X, W, spec, N, n_threads=n_threads)
+    _kernels.conv_backward(*out, dY, X, W, spec, N, n_threads=n_threads)
     exact, magnitude = rounding_reference(
-        lambda dX, dW, db, dY, X, W: _engine.conv_backward(dX, dW, db, dY, X, W, spec, N,
+        lambda dX, dW, db, dY, X, W: _kernels.conv_backward(dX, dW, db, dY, X, W, spec, N,
                                                            reference=True),
         [dY, X, W], outputs=[np.zeros(X.size), start[0], start[1]])
     # dX sums every window and filter that covers a pixel; dW and db every
@@ -87,20 +88,20 @@ def test_pool_matches_reference(dtype, kind, case, n_threads):
     rng = np.random.default_rng(h * w)
     X = rand(rng, N * h * w * c, dtype=dtype)
     taps = size[0] * size[1]
-    Y = _engine.pool_forward(X, spec, N, n_threads=n_threads)
-    Y_ref = _engine.pool_forward(X.astype(np.float64), spec, N, reference=True)
+    Y = _kernels.pool_forward(X, spec, N, n_threads=n_threads)
+    Y_ref = _kernels.pool_forward(X.astype(np.float64), spec, N, reference=True)
     # a max is exact; an average sums its window (then scales, one rounding)
-    magnitude = _engine.pool_forward(np.abs(X).astype(np.float64), spec, N, reference=True)
+    magnitude = _kernels.pool_forward(np.abs(X).astype(np.float64), spec, N, reference=True)
     assert_within_rounding(Y, Y_ref, magnitude, taps + 1, dtype)
     dY = rand(rng, Y.size, dtype=dtype)
     dX = np.full_like(X, 3)
-    _engine.pool_backward(dX, dY, X, spec, N, n_threads=n_threads)
+    _kernels.pool_backward(dX, dY, X, spec, N, n_threads=n_threads)
     # each input cell receives at most one window's share (windows do not
     # overlap): the input only routes, so it keeps its sign
     dX_ref, magnitude = (np.zeros(X.size), np.zeros(X.size))
-    _engine.pool_backward(dX_ref, dY.astype(np.float64), X.astype(np.float64), spec, N,
+    _kernels.pool_backward(dX_ref, dY.astype(np.float64), X.astype(np.float64), spec, N,
                           reference=True)
-    _engine.pool_backward(magnitude, np.abs(dY).astype(np.float64), X.astype(np.float64), spec,
+    _kernels.pool_backward(magnitude, np.abs(dY).astype(np.float64), X.astype(np.float64), spec,
                           N, reference=True)
     assert_within_rounding(dX, dX_ref, magnitude, 2, dtype)
 
@@ -117,11 +118,11 @@ def test_conv_gradient(case):
     b = rand(rng, spec.oc)
 
     def objective():
-        return 0.5 * np.sum(_engine.conv_forward(X, W, b, spec, N) ** 2)
+        return 0.5 * np.sum(_kernels.conv_forward(X, W, b, spec, N) ** 2)
 
-    dY = _engine.conv_forward(X, W, b, spec, N)
+    dY = _kernels.conv_forward(X, W, b, spec, N)
     dX, dW, db = np.empty_like(X), np.zeros_like(W), np.zeros_like(b)
-    _engine.conv_backward(dX, dW, db, dY, X, W, spec, N)
+    _kernels.conv_backward(dX, dW, db, dY, X, W, spec, N)
     assert_grad_close(dX, numeric_grad(objective, X))
     assert_grad_close(dW, numeric_grad(objective, W))
     assert_grad_close(db, numeric_grad(objective, b))
@@ -136,11 +137,11 @@ def test_pool_gradient(kind, case):
     X = rand(rng, N * h * w * c)
 
     def objective():
-        return 0.5 * np.sum(_engine.pool_forward(X, spec, N) ** 2)
+        return 0.5 * np.sum(_kernels.pool_forward(X, spec, N) ** 2)
 
-    dY = _engine.pool_forward(X, spec, N)
+    dY = _kernels.pool_forward(X, spec, N)
     dX = np.empty_like(X)
-    _engine.pool_backward(dX, dY, X, spec, N)
+    _kernels.pool_backward(dX, dY, X, spec, N)
     skip = None
     if kind == "maxpool":
         # A point is at a kink when its window's two largest values are

@@ -14,6 +14,7 @@ from fastnn import _engine
 from fastnn._network import conv_layer, dense_layers, pool_layer, recurrent_layer
 from fastnn._optimizer import StepSettings
 
+import _kernels  # tests/kernels: the single kernels
 from conftest import (assert_grad_close, assert_network_gradient, assert_within_rounding,
                       numeric_grad, rand, rounding_reference, tol)
 
@@ -85,9 +86,9 @@ def test_dense_matches_reference(dtype, shape, n_threads):
     N, C, OC = shape
     rng = np.random.default_rng(sum(shape))
     X, W, b, dY = rand(rng, N, C, dtype=dtype), rand(rng, C, OC, dtype=dtype), rand(rng, OC, dtype=dtype), rand(rng, N, OC, dtype=dtype)
-    Y = _engine.dense_forward(X, W, b, n_threads=n_threads)
+    Y = _kernels.dense_forward(X, W, b, n_threads=n_threads)
     exact, magnitude = rounding_reference(
-        lambda X, W, b: _engine.dense_forward(X, W, b, reference=True), [X, W, b])
+        lambda X, W, b: _kernels.dense_forward(X, W, b, reference=True), [X, W, b])
     assert_within_rounding(Y, exact, magnitude, C + 1, dtype)
     # the reference itself, against NumPy's float64 product
     assert_within_rounding(exact, X.astype(np.float64) @ W + b, magnitude, C + 1, np.float64)
@@ -95,9 +96,9 @@ def test_dense_matches_reference(dtype, shape, n_threads):
     # Parameter gradients accumulate onto what is there; dX is overwritten.
     start = rand(rng, C, OC, dtype=dtype), rand(rng, OC, dtype=dtype)
     out = [np.full((N, C), 7, dtype), start[0].copy(), start[1].copy()]
-    _engine.dense_backward(*out, dY, X, W, n_threads=n_threads)
+    _kernels.dense_backward(*out, dY, X, W, n_threads=n_threads)
     exact, magnitude = rounding_reference(
-        lambda dX, dW, db, dY, X, W: _engine.dense_backward(dX, dW, db, dY, X, W, reference=True),
+        lambda dX, dW, db, dY, X, W: _kernels.dense_backward(dX, dW, db, dY, X, W, reference=True),
         [dY, X, W], outputs=[np.zeros((N, C)), start[0], start[1]])
     for name, a, e, m, terms in zip(["dX", "dW", "db"], out, exact, magnitude,
                                     [OC, N + 1, N + 1]):
@@ -115,9 +116,9 @@ def test_rounding_bound_catches_a_missing_term(dtype):
     order and tight enough to see one typical product left out of a sum."""
     rng = np.random.default_rng(0)
     X, W, b = rand(rng, 40, 700, dtype=dtype), rand(rng, 700, 30, dtype=dtype), np.zeros(30, dtype)
-    Y = _engine.dense_forward(X, W, b, n_threads=2)
+    Y = _kernels.dense_forward(X, W, b, n_threads=2)
     exact, magnitude = rounding_reference(
-        lambda X, W, b: _engine.dense_forward(X, W, b, reference=True), [X, W, b])
+        lambda X, W, b: _kernels.dense_forward(X, W, b, reference=True), [X, W, b])
     assert_within_rounding(Y, exact, magnitude, 701, dtype)
     terms = X[3].astype(np.float64) * W[:, 5]
     typical = np.argsort(np.abs(terms))[len(terms) // 2]
@@ -134,14 +135,14 @@ def test_activation_matches_reference(dtype, act, n, n_threads):
     rng = np.random.default_rng(n)
     Z, dA = rand(rng, n, dtype=dtype) * 3, rand(rng, n, dtype=dtype)
     A, A_ref = Z.copy(), Z.copy()
-    _engine.activation_forward(A, act, n_threads=n_threads)
-    _engine.activation_forward(A_ref, act, reference=True)
+    _kernels.activation_forward(A, act, n_threads=n_threads)
+    _kernels.activation_forward(A_ref, act, reference=True)
     np.testing.assert_allclose(A, A_ref, **tol(dtype))
     np.testing.assert_allclose(A, activation_f64(act, Z), **tol(dtype))
     # the derivative from the input Z: every activation
     dZi, dZi_ref = np.empty_like(A), np.empty_like(A)
-    _engine.activation_backward_from_input(dZi, dA, Z, act, n_threads=n_threads)
-    _engine.activation_backward_from_input(dZi_ref, dA, Z, act, reference=True)
+    _kernels.activation_backward_from_input(dZi, dA, Z, act, n_threads=n_threads)
+    _kernels.activation_backward_from_input(dZi_ref, dA, Z, act, reference=True)
     np.testing.assert_allclose(dZi, dZi_ref, **tol(dtype))
     np.testing.assert_allclose(dZi, dA * activation_grad_f64(act, Z), **tol(dtype))
     # ... and from the output A, where it can be written from A
@@ -149,10 +150,10 @@ def test_activation_matches_reference(dtype, act, n, n_threads):
     if act in FROM_INPUT_ONLY:
         for reference in (False, True):
             with pytest.raises(ValueError, match="invalid argument"):
-                _engine.activation_backward(dZ, dA, A, act, reference=reference)
+                _kernels.activation_backward(dZ, dA, A, act, reference=reference)
         return
-    _engine.activation_backward(dZ, dA, A, act, n_threads=n_threads)
-    _engine.activation_backward(dZ_ref, dA, A, act, reference=True)
+    _kernels.activation_backward(dZ, dA, A, act, n_threads=n_threads)
+    _kernels.activation_backward(dZ_ref, dA, A, act, reference=True)
     np.testing.assert_allclose(dZ, dZ_ref, **tol(dtype))
     np.testing.assert_allclose(dZ, dZi, **tol(dtype))
 
@@ -178,7 +179,7 @@ def test_loss_matches_sklearn(dtype, output, K, weighted, N):
     Z, Y = rand(rng, N, K, dtype=dtype), targets(rng, output, N, K).astype(dtype)
     sw = (rng.random(N) + 0.1).astype(dtype) if weighted else None
     P = Z.copy()
-    loss, dZ = _engine.output_loss(P, Y, sw, output, n_threads=2)
+    loss, dZ = _kernels.output_loss(P, Y, sw, output, n_threads=2)
     expect_P = Z.astype(np.float64)
     ACTIVATIONS[output](expect_P)
     np.testing.assert_allclose(P, expect_P, **tol(dtype))
@@ -222,7 +223,7 @@ def test_optimizer_matches_sklearn(dtype, solver, nesterov, n, n_threads):
     p = params.copy()
     for g in grads:
         before = p[:n_decay].astype(np.float64)
-        sq = _engine.optim_step(p, state, g, n_decay, scale, opt, n_threads=n_threads)
+        sq = _kernels.optim_step(p, state, g, n_decay, scale, opt, n_threads=n_threads)
         np.testing.assert_allclose(sq, before @ before, rtol=1e-5)
     assert opt.t == (3 if solver == "adam" else 0)
     expect = sklearn_steps(params.astype(np.float64), [g.astype(np.float64) for g in grads],
@@ -239,11 +240,11 @@ def test_dense_gradient(shape):
     X, W, b = rand(rng, N, C), rand(rng, C, OC), rand(rng, OC)
 
     def objective():  # 1/2 sum(out^2), so every output matters
-        return 0.5 * np.sum(_engine.dense_forward(X, W, b) ** 2)
+        return 0.5 * np.sum(_kernels.dense_forward(X, W, b) ** 2)
 
-    dY = _engine.dense_forward(X, W, b)
+    dY = _kernels.dense_forward(X, W, b)
     dX, dW, db = np.empty_like(X), np.zeros_like(W), np.zeros_like(b)
-    _engine.dense_backward(dX, dW, db, dY, X, W)
+    _kernels.dense_backward(dX, dW, db, dY, X, W)
     assert_grad_close(dX, numeric_grad(objective, X))
     assert_grad_close(dW, numeric_grad(objective, W))
     assert_grad_close(db, numeric_grad(objective, b))
@@ -256,18 +257,18 @@ def test_activation_gradient(act):
 
     def forward():
         A = Z.copy()
-        _engine.activation_forward(A, act)
+        _kernels.activation_forward(A, act)
         return A
 
     A = forward()
     numeric = numeric_grad(lambda: 0.5 * np.sum(forward() ** 2), Z)
     kink = np.abs(Z) < 1e-4 if act in ("relu", "leaky_relu") else None
     dZ = np.empty_like(A)
-    _engine.activation_backward_from_input(dZ, A, Z, act)  # dA = A for 1/2 sum(A^2)
+    _kernels.activation_backward_from_input(dZ, A, Z, act)  # dA = A for 1/2 sum(A^2)
     assert_grad_close(dZ, numeric, skip=kink)
     if act not in FROM_INPUT_ONLY:
         dZ = np.empty_like(A)
-        _engine.activation_backward(dZ, A, A, act)
+        _kernels.activation_backward(dZ, A, A, act)
         assert_grad_close(dZ, numeric, skip=kink)
 
 
@@ -288,7 +289,7 @@ def test_robust_losses_match_numpy(dtype, output, weighted, N):
     Z, Y = rand(rng, N, 3, dtype=dtype) * 2, rand(rng, N, 3, dtype=dtype)
     sw = (rng.random(N) + 0.1).astype(dtype) if weighted else None
     P = Z.copy()
-    loss, dZ = _engine.output_loss(P, Y, sw, output, n_threads=2)
+    loss, dZ = _kernels.output_loss(P, Y, sw, output, n_threads=2)
     np.testing.assert_array_equal(P, Z)  # an identity output
     value, slope = robust_loss_f64(output, Z.astype(np.float64) - Y)
     w = np.ones(N) if sw is None else sw.astype(np.float64)
@@ -304,9 +305,9 @@ def test_loss_gradient(output, K):
     Z, Y, sw = rand(rng, N, K), targets(rng, output, N, K), rng.random(N) + 0.5
 
     def loss():
-        return _engine.output_loss(Z.copy(), Y, sw, output)[0]
+        return _kernels.output_loss(Z.copy(), Y, sw, output)[0]
 
-    dZ = _engine.output_loss(Z.copy(), Y, sw, output)[1]
+    dZ = _kernels.output_loss(Z.copy(), Y, sw, output)[1]
     assert_grad_close(dZ, numeric_grad(loss, Z))
 
 
@@ -531,7 +532,7 @@ def test_entry_points_refuse_inconsistent_shapes():
         net.train_epoch(params, np.zeros_like(params), np.zeros_like(params), X, Y, None,
                         np.array([0, 5], dtype=np.int64), 2, opt, 1.0)
     with pytest.raises(ValueError, match="inconsistent shapes"):
-        _engine.dense_forward(X, np.ones((3, 2)), np.ones(2))
+        _kernels.dense_forward(X, np.ones((3, 2)), np.ones(2))
 
 
 def test_malformed_csr_is_refused():
@@ -562,7 +563,7 @@ def test_float32_activations_at_the_edges(act):
                   1e-7, 1e-3, 0.5, 1.5, 5, 9, 20, 87.4, 88.5, 100, 1e30, np.inf, -np.inf,
                   np.nan], dtype=np.float32)
     A = z.copy()
-    _engine.activation_forward(A, act)
+    _kernels.activation_forward(A, act)
     with np.errstate(over="ignore"):
         expect = activation_f64(act, z)
     np.testing.assert_allclose(A, expect, rtol=2e-6, atol=2e-7)
@@ -571,10 +572,10 @@ def test_float32_activations_at_the_edges(act):
     grad = activation_grad_f64(act, z[:-1])
     assert np.isfinite(grad).all()
     dZ = np.empty_like(z)
-    _engine.activation_backward_from_input(dZ, np.ones_like(z), z, act)
+    _kernels.activation_backward_from_input(dZ, np.ones_like(z), z, act)
     np.testing.assert_allclose(dZ[:-1], grad, rtol=2e-6, atol=2e-7)
     if act not in FROM_INPUT_ONLY:
-        _engine.activation_backward(dZ, np.ones_like(z), A, act)
+        _kernels.activation_backward(dZ, np.ones_like(z), A, act)
         np.testing.assert_allclose(dZ[:-1], grad, rtol=2e-6, atol=2e-7)
 
 
@@ -588,7 +589,7 @@ def test_float64_exp_and_tanh_are_within_a_few_ulp(act):
                         -np.logspace(-300, 2.9, 20001), [-745.0, -708.0, 708.0, 710.0, 1e300,
                                                          -1e300, np.inf, -np.inf]])
     A = z.copy()
-    _engine.activation_forward(A, act)
+    _kernels.activation_forward(A, act)
     with np.errstate(over="ignore"):
         expect = activation_f64(act, z)
     finite = np.isfinite(expect)
@@ -599,7 +600,7 @@ def test_float64_exp_and_tanh_are_within_a_few_ulp(act):
     tiny = finite & ~normal
     np.testing.assert_allclose(A[tiny], expect[tiny], rtol=0, atol=np.finfo(np.float64).tiny)
     nan = np.array([np.nan])
-    _engine.activation_forward(nan, act)
+    _kernels.activation_forward(nan, act)
     assert np.isnan(nan[0])
 
 
@@ -612,17 +613,17 @@ def test_float32_activations_are_accurate(act):
     z = np.concatenate([np.linspace(-30, 30, 200001), np.logspace(-30, 1.5, 5001),
                         -np.logspace(-30, 1.5, 5001)]).astype(np.float32)
     A = z.copy()
-    _engine.activation_forward(A, act)
+    _kernels.activation_forward(A, act)
     expect = activation_f64(act, z)
     np.testing.assert_allclose(A, expect, rtol=3e-5 if act == "gelu" else 4e-7, atol=1e-30)
     near = np.abs(z) < 5
     np.testing.assert_allclose(A[near], expect[near], rtol=3e-6, atol=1e-30)
     grad = activation_grad_f64(act, z)
     dZ = np.empty_like(z)
-    _engine.activation_backward_from_input(dZ, np.ones_like(z), z, act)
+    _kernels.activation_backward_from_input(dZ, np.ones_like(z), z, act)
     np.testing.assert_allclose(dZ, grad, rtol=4e-7, atol=4e-7)
     if act not in FROM_INPUT_ONLY:
-        _engine.activation_backward(dZ, np.ones_like(z), A, act)
+        _kernels.activation_backward(dZ, np.ones_like(z), A, act)
         np.testing.assert_allclose(dZ, grad, rtol=4e-7, atol=4e-7)
 
 
@@ -631,11 +632,11 @@ def test_float32_exp_outputs_overflow_to_inf():
     a softmax over huge logits stays a distribution."""
     Z = np.array([[100.0, 0.0], [-100.0, 1.0], [1e30, -1e30]], dtype=np.float32)
     P = Z.copy()
-    _engine.output_loss(P, np.zeros_like(Z), None, "exp")
+    _kernels.output_loss(P, np.zeros_like(Z), None, "exp")
     assert np.isinf(P[0, 0]) and P[1, 0] == 0 and np.isinf(P[2, 0])
     np.testing.assert_allclose(P[0, 1], 1.0)
     np.testing.assert_allclose(P[1, 1], np.e, rtol=1e-6)
     S = Z.copy()
-    _engine.output_loss(S, np.eye(2, dtype=np.float32)[[0, 1, 0]], None, "softmax")
+    _kernels.output_loss(S, np.eye(2, dtype=np.float32)[[0, 1, 0]], None, "softmax")
     np.testing.assert_allclose(S.sum(1), 1, rtol=1e-6)
     np.testing.assert_allclose(S[2], [1, 0], atol=1e-7)

@@ -22,6 +22,8 @@ from fastnn import _engine
 from fastnn._network import LayerSpec
 from fastnn._optimizer import StepSettings
 
+import _kernels  # tests/kernels: the single kernels
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -81,28 +83,28 @@ def case_embedding_ids_out_of_range():
 
 def case_gather_rows_out_of_range():
     X = np.arange(12.0).reshape(4, 3)
-    assert np.array_equal(_engine.gather_rows(X, np.array([3, 0], dtype=np.int64)), X[[3, 0]])
+    assert np.array_equal(_kernels.gather_rows(X, np.array([3, 0], dtype=np.int64)), X[[3, 0]])
     for rows in ([4], [-1], [0, 1 << 40]):
-        refused(_engine.gather_rows, X, np.array(rows, dtype=np.int64))
+        refused(_kernels.gather_rows, X, np.array(rows, dtype=np.int64))
 
 
 def case_gather_csr_out_of_range_and_short_room():
     X = _engine.CSRBatches(sp.csr_matrix(np.arange(1.0, 13.0).reshape(4, 3)), np.float64)
     rows = np.array([2, 0], dtype=np.int64)
-    ptr, ind, vals = _engine.gather_csr(X, rows)
+    ptr, ind, vals = _kernels.gather_csr(X, rows)
     assert np.array_equal(vals, [7, 8, 9, 1, 2, 3]) and list(ptr) == [0, 3, 6]
-    refused(_engine.gather_csr, X, rows, cap=5)  # one stored value short
-    refused(_engine.gather_csr, X, np.array([4], dtype=np.int64))
-    refused(_engine.gather_csr, X, np.array([-1], dtype=np.int64))
+    refused(_kernels.gather_csr, X, rows, cap=5)  # one stored value short
+    refused(_kernels.gather_csr, X, np.array([4], dtype=np.int64))
+    refused(_kernels.gather_csr, X, np.array([-1], dtype=np.int64))
 
 
 def case_gather_values_out_of_range():
     src = np.arange(5.0)
     out = np.zeros(2)
-    _engine.gather_values(out, src, np.array([4, 0], dtype=np.int64), 2)
+    _kernels.gather_values(out, src, np.array([4, 0], dtype=np.int64), 2)
     assert list(out) == [4, 0]
-    refused(_engine.gather_values, out, src, np.array([5, 0], dtype=np.int64), 2)
-    refused(_engine.gather_values, out, src, np.array([0, -1], dtype=np.int64), 2)
+    refused(_kernels.gather_values, out, src, np.array([5, 0], dtype=np.int64), 2)
+    refused(_kernels.gather_values, out, src, np.array([0, -1], dtype=np.int64), 2)
 
 
 def conv_spec(**changes):
@@ -112,7 +114,7 @@ def conv_spec(**changes):
 def run_conv(spec, N=2, reference=False):
     k = spec.kh * spec.kw * spec.c * spec.oc
     X = np.ones(N * spec.h * spec.w * spec.c)
-    return _engine.conv_forward(X, np.ones(max(k, 0)), np.ones(spec.oc), spec, N,
+    return _kernels.conv_forward(X, np.ones(max(k, 0)), np.ones(spec.oc), spec, N,
                                 reference=reference)
 
 
@@ -130,7 +132,7 @@ def case_conv_backward_bad_geometry():
     N, k = 2, spec.kh * spec.kw * spec.c * spec.oc
     X = np.ones(N * spec.h * spec.w * spec.c)
     for reference in (False, True):
-        refused(_engine.conv_backward, np.empty_like(X), np.zeros(k), np.zeros(spec.oc),
+        refused(_kernels.conv_backward, np.empty_like(X), np.zeros(k), np.zeros(spec.oc),
                 np.ones(N * spec.oh * spec.ow * spec.oc), X, np.ones(k), spec, N,
                 reference=reference)
 
@@ -145,13 +147,13 @@ def case_pool_window_past_image():
         for reference in (False, True):
             good = pool_spec(kind=kind)
             X = np.ones(N * 4 * 4 * 2)
-            _engine.pool_forward(X, good, N, reference=reference)
+            _kernels.pool_forward(X, good, N, reference=reference)
             # one more row of windows than the image holds: reads past X
             bad = pool_spec(kind=kind, oh=3)
-            refused(_engine.pool_forward, X, bad, N, reference=reference)
-            refused(_engine.pool_backward, np.empty_like(X), np.ones(N * 3 * 2 * 2), X, bad,
+            refused(_kernels.pool_forward, X, bad, N, reference=reference)
+            refused(_kernels.pool_backward, np.empty_like(X), np.ones(N * 3 * 2 * 2), X, bad,
                     N, reference=reference)
-            refused(_engine.pool_forward, X, pool_spec(kind=kind, oc=3), N,
+            refused(_kernels.pool_forward, X, pool_spec(kind=kind, oc=3), N,
                     reference=reference)
 
 
@@ -163,7 +165,7 @@ def case_recurrent_bad_geometry():
         n_w = (spec.c + H) * spec.dirs * 3 * H
         n_b = spec.dirs * H * 4
         X = np.ones(N * spec.h * spec.w * spec.c)
-        refused(_engine.recurrent_forward, X, np.ones(n_w), np.ones(n_b), spec, N)
+        refused(_kernels.recurrent_forward, X, np.ones(n_w), np.ones(n_b), spec, N)
 
 
 CASES = sorted(name for name in dir(sys.modules[__name__]) if name.startswith("case_"))
@@ -174,7 +176,7 @@ def test_engine_refuses_in_a_child_process(case):
     code = "import test_engine_bounds as t; t.%s(); print('refused cleanly')" % case
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [HERE, os.path.dirname(HERE)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        [HERE, os.path.join(HERE, "kernels"), os.path.dirname(HERE)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     done = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(HERE), env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "refused cleanly" in done.stdout, (
@@ -212,38 +214,38 @@ def test_network_refuses_mismatched_buffers():
 
 def test_kernels_refuse_mismatched_arrays():
     X, W, b = np.ones((5, 4)), np.ones((4, 3)), np.ones(3)
-    refused(_engine.dense_forward, X, W, b[:-1])
-    refused(_engine.dense_forward, X, np.ones((3, 3)), b)
-    refused(_engine.dense_forward, np.ones((0, 4)), W, b)
+    refused(_kernels.dense_forward, X, W, b[:-1])
+    refused(_kernels.dense_forward, X, np.ones((3, 3)), b)
+    refused(_kernels.dense_forward, np.ones((0, 4)), W, b)
     dY = np.ones((5, 3))
-    refused(_engine.dense_backward, np.empty((5, 3)), np.zeros((4, 3)), np.zeros(3), dY, X, W)
-    refused(_engine.dense_backward, np.empty((5, 4)), np.zeros((4, 3)), np.zeros(3),
+    refused(_kernels.dense_backward, np.empty((5, 3)), np.zeros((4, 3)), np.zeros(3), dY, X, W)
+    refused(_kernels.dense_backward, np.empty((5, 4)), np.zeros((4, 3)), np.zeros(3),
             np.ones((4, 3)), X, W)
     A = np.ones(6)
-    refused(_engine.activation_forward, np.ones(0), "relu")
-    refused(_engine.activation_backward, np.empty(5), A, A, "relu")
-    refused(_engine.activation_backward_from_input, np.empty(6), A[:-1], A, "gelu")
-    refused(_engine.output_loss, np.ones((3, 0)), np.ones((3, 0)), None, "softmax")
-    refused(_engine.output_loss, np.ones((3, 2)), np.ones((3, 2)), np.ones(2), "softmax")
+    refused(_kernels.activation_forward, np.ones(0), "relu")
+    refused(_kernels.activation_backward, np.empty(5), A, A, "relu")
+    refused(_kernels.activation_backward_from_input, np.empty(6), A[:-1], A, "gelu")
+    refused(_kernels.output_loss, np.ones((3, 0)), np.ones((3, 0)), None, "softmax")
+    refused(_kernels.output_loss, np.ones((3, 2)), np.ones((3, 2)), np.ones(2), "softmax")
     opt = StepSettings(solver="adam", learning_rate=0.1, alpha=0.0)
     p = np.ones(4)
-    refused(_engine.optim_step, p, np.zeros(7), np.ones(4), 4, 1.0, opt)
-    refused(_engine.optim_step, p, np.zeros(8), np.ones(3), 4, 1.0, opt)
-    refused(_engine.optim_step, p, np.zeros(8), np.ones(4), 5, 1.0, opt)
+    refused(_kernels.optim_step, p, np.zeros(7), np.ones(4), 4, 1.0, opt)
+    refused(_kernels.optim_step, p, np.zeros(8), np.ones(3), 4, 1.0, opt)
+    refused(_kernels.optim_step, p, np.zeros(8), np.ones(4), 5, 1.0, opt)
     spec, N = conv_spec(), 2
     k = spec.kh * spec.kw * spec.c * spec.oc
     Xc = np.ones(N * 4 * 4 * 2)
-    refused(_engine.conv_forward, Xc[:-1], np.ones(k), np.ones(3), spec, N)
-    refused(_engine.conv_forward, Xc, np.ones(k - 1), np.ones(3), spec, N)
-    refused(_engine.conv_forward, Xc, np.ones(k), np.ones(3), spec, 0)
-    refused(_engine.conv_backward, np.empty_like(Xc), np.zeros(k), np.zeros(3),
+    refused(_kernels.conv_forward, Xc[:-1], np.ones(k), np.ones(3), spec, N)
+    refused(_kernels.conv_forward, Xc, np.ones(k - 1), np.ones(3), spec, N)
+    refused(_kernels.conv_forward, Xc, np.ones(k), np.ones(3), spec, 0)
+    refused(_kernels.conv_backward, np.empty_like(Xc), np.zeros(k), np.zeros(3),
             np.ones(N * 2 * 2 * 3 - 1), Xc, np.ones(k), spec, N)
-    refused(_engine.pool_backward, np.empty(Xc.size - 1), np.ones(N * 2 * 2 * 2), Xc,
+    refused(_kernels.pool_backward, np.empty(Xc.size - 1), np.ones(N * 2 * 2 * 2), Xc,
             pool_spec(), N)
     rec = LayerSpec("recurrent", 3, 1, 2, 3, 1, 4, cell="lstm")
     n_w, n_b = (2 + 4) * 16, 16
     Xr = np.ones(N * 3 * 2)
-    refused(_engine.recurrent_forward, Xr, np.ones(n_w - 1), np.ones(n_b), rec, N)
-    Y, work = _engine.recurrent_forward(Xr, np.ones(n_w), np.ones(n_b), rec, N)
-    refused(_engine.recurrent_backward, np.empty_like(Xr), np.zeros(n_w), np.zeros(n_b),
+    refused(_kernels.recurrent_forward, Xr, np.ones(n_w - 1), np.ones(n_b), rec, N)
+    Y, work = _kernels.recurrent_forward(Xr, np.ones(n_w), np.ones(n_b), rec, N)
+    refused(_kernels.recurrent_backward, np.empty_like(Xr), np.zeros(n_w), np.zeros(n_b),
             work[:-1], np.ones_like(Y), Xr, np.ones(n_w), rec, N)

@@ -12,9 +12,10 @@ from sklearn.model_selection import cross_val_score
 from fastnn import (ConvClassifier, MLPClassifier, NetClassifier, NetRegressor, RNNClassifier,
                     RNNRegressor, _engine)
 from fastnn import layers as L
-
-from conftest import assert_network_gradient, rand, recurrent_reference, tol
 from fastnn._network import Layout
+
+import _kernels  # tests/kernels: the single kernels
+from conftest import assert_network_gradient, rand, recurrent_reference, tol
 
 pytestmark = pytest.mark.usefixtures("quiet")
 
@@ -291,7 +292,7 @@ def reference_network(specs, params, X):
         if spec.masked and kind in ("maxpool", "avgpool"):
             A = masked_pool_reference(A.reshape(N, spec.h, spec.c), kept, kind)
         elif kind in ("maxpool", "avgpool"):
-            A = _engine.pool_forward(A.ravel(), alone, N, reference=True).reshape(N, -1)
+            A = _kernels.pool_forward(A.ravel(), alone, N, reference=True).reshape(N, -1)
         elif kind == "embedding":
             A = coefs[weighted][X.astype(int)].reshape(N, -1)
             weighted += 1
@@ -310,9 +311,9 @@ def reference_network(specs, params, X):
             if spec.batch_norm:
                 shift = np.zeros_like(b)  # the bias is batch norm's shift
             if kind == "dense":
-                A = _engine.dense_forward(A, W, shift, reference=True)
+                A = _kernels.dense_forward(A, W, shift, reference=True)
             elif kind == "conv":
-                A = _engine.conv_forward(A.ravel(), W.ravel(), shift, alone, N,
+                A = _kernels.conv_forward(A.ravel(), W.ravel(), shift, alone, N,
                                          reference=True).reshape(N, -1)
             else:
                 A = recurrent_reference(A, W, b, spec, N)[0].reshape(N, -1)
@@ -325,7 +326,7 @@ def reference_network(specs, params, X):
         A = np.ascontiguousarray(A)
         if spec.activation != "identity":
             flat = A.ravel().copy()
-            _engine.activation_forward(flat, spec.activation, reference=True)
+            _kernels.activation_forward(flat, spec.activation, reference=True)
             A = flat.reshape(N, -1)
     return A
 

@@ -9,6 +9,7 @@ import pytest
 from fastnn import _engine
 from fastnn._network import GATES, bias_size, coef_shape, dense_layers, recurrent_layer
 
+import _kernels  # tests/kernels: the single kernels
 from conftest import (assert_grad_close, assert_network_gradient, assert_within_rounding,
                       numeric_grad, rand, recurrent_reference)
 
@@ -47,7 +48,7 @@ def test_recurrent_forward_matches_reference(dtype, cell, case, n_threads, infer
     and the inference one that overwrites them step after step."""
     rng = np.random.default_rng(sum(case[:5]))
     spec, X, W, b = make_layer(case, cell, rng, dtype)
-    Y, _ = _engine.recurrent_forward(X, W, b, spec, case[0], n_threads=n_threads,
+    Y, _ = _kernels.recurrent_forward(X, W, b, spec, case[0], n_threads=n_threads,
                                      infer=infer)
     exact, bound = recurrent_reference(X, W, b, spec, case[0], eps=np.finfo(dtype).eps)
     # the bound is the whole allowance: magnitude 1, one "term"
@@ -64,12 +65,12 @@ def test_recurrent_gradient(cell, case):
     spec, X, W, b = make_layer(case, cell, rng, np.float64)
 
     def objective():
-        Y, _ = _engine.recurrent_forward(X, W, b, spec, N)
+        Y, _ = _kernels.recurrent_forward(X, W, b, spec, N)
         return 0.5 * np.sum(Y ** 2)
 
-    Y, work = _engine.recurrent_forward(X, W, b, spec, N)
+    Y, work = _kernels.recurrent_forward(X, W, b, spec, N)
     dX, dW, db = np.full_like(X, 5), np.zeros_like(W), np.zeros_like(b)
-    _engine.recurrent_backward(dX, dW, db, work, Y, X, W, spec, N)
+    _kernels.recurrent_backward(dX, dW, db, work, Y, X, W, spec, N)
     for analytic, wrt in [(dX, X), (dW, W), (db, b)]:
         assert_grad_close(analytic, numeric_grad(objective, wrt), thr=1e-6)
 
@@ -105,9 +106,9 @@ def test_recurrent_backward_threads_agree_and_accumulate(dtype, cell):
     start_W, start_b = rand(rng, W.size, dtype=dtype), rand(rng, b.size, dtype=dtype)
     results = []
     for n_threads in (1, 2):
-        _, work = _engine.recurrent_forward(X, W, b, spec, N, n_threads=n_threads)
+        _, work = _kernels.recurrent_forward(X, W, b, spec, N, n_threads=n_threads)
         out = [np.empty_like(X), start_W.copy(), start_b.copy()]
-        _engine.recurrent_backward(*out, work, dY, X, W, spec, N, n_threads=n_threads)
+        _kernels.recurrent_backward(*out, work, dY, X, W, spec, N, n_threads=n_threads)
         results.append(out)
     magnitudes = gradient_term_magnitudes(work, X, W, spec, N, start_W, start_b)
     T, GH = spec.h, spec.oc * GATES[cell]
@@ -116,8 +117,8 @@ def test_recurrent_backward_threads_agree_and_accumulate(dtype, cell):
         assert_within_rounding(one, two, m, terms, dtype, name)
     # parameter gradients were added onto what was there
     zero = [np.empty_like(X), np.zeros_like(W), np.zeros_like(b)]
-    _, work = _engine.recurrent_forward(X, W, b, spec, N)
-    _engine.recurrent_backward(*zero, work, dY, X, W, spec, N)
+    _, work = _kernels.recurrent_forward(X, W, b, spec, N)
+    _kernels.recurrent_backward(*zero, work, dY, X, W, spec, N)
     for accumulated, alone, start, m in zip(results[0][1:], zero[1:], (start_W, start_b),
                                             magnitudes[1:]):
         assert_within_rounding(accumulated, start.astype(np.float64) + alone, m, N * T + 1, dtype)

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from fastnn import RNNClassifier, RNNRegressor, _engine, make_windows
 from fastnn._optimizer import StepSettings
 
+import _kernels  # tests/kernels: the single kernels
 from conftest import tol
 
 pytestmark = pytest.mark.usefixtures("quiet")
@@ -184,10 +185,10 @@ def test_engine_clipping_leaves_the_weight_decay_alone(solver):
     # unclipped L2 term added, fed to the same optimizer without clipping
     shrunk = grad * clip / np.linalg.norm(grad * scale)
     by_hand = params.copy()
-    _engine.optim_step(by_hand, np.zeros(_engine.optim_state_size(solver, n)), shrunk,
+    _kernels.optim_step(by_hand, np.zeros(_engine.optim_state_size(solver, n)), shrunk,
                        n_decay, scale, replace(opt))
     clipped = params.copy()
-    _engine.optim_step(clipped, np.zeros(_engine.optim_state_size(solver, n)), grad,
+    _kernels.optim_step(clipped, np.zeros(_engine.optim_state_size(solver, n)), grad,
                        n_decay, scale, replace(opt, clip_norm=clip))
     np.testing.assert_allclose(clipped, by_hand, rtol=1e-12)
 

@@ -18,6 +18,7 @@ from fastnn._optimizer import StepSettings
 from fastnn._solvers import SOLVERS
 from fastnn._trainer import learning_rate_at
 
+import _kernels  # tests/kernels: the single kernels
 from conftest import rand, tol
 
 NEW_SOLVERS = ["adamw", "rmsprop", "adagrad"]
@@ -75,7 +76,7 @@ def test_fused_step_matches_numpy(dtype, solver, alpha, n, n_threads):
     p = params.copy()
     for g in grads:
         before = p[:n_decay].astype(np.float64)
-        sq = _engine.optim_step(p, state, g, n_decay, scale, opt, n_threads=n_threads)
+        sq = _kernels.optim_step(p, state, g, n_decay, scale, opt, n_threads=n_threads)
         np.testing.assert_allclose(sq, before @ before, rtol=1e-5)
     assert opt.t == (3 if solver == "adamw" else 0)
     expect = numpy_steps(params, grads, n_decay, scale, opt)
@@ -92,13 +93,13 @@ def test_clipping_works_for_every_solver(solver):
     opt = settings(solver, alpha)
     shrunk = grad * clip / np.linalg.norm(grad * scale)
     by_hand, clipped = params.copy(), params.copy()
-    _engine.optim_step(by_hand, np.zeros(_engine.optim_state_size(solver, n)), shrunk,
+    _kernels.optim_step(by_hand, np.zeros(_engine.optim_state_size(solver, n)), shrunk,
                        n_decay, scale, replace(opt))
-    _engine.optim_step(clipped, np.zeros(_engine.optim_state_size(solver, n)), grad,
+    _kernels.optim_step(clipped, np.zeros(_engine.optim_state_size(solver, n)), grad,
                        n_decay, scale, replace(opt, clip_norm=clip))
     np.testing.assert_allclose(clipped, by_hand, rtol=1e-12)
     free = params.copy()
-    _engine.optim_step(free, np.zeros(_engine.optim_state_size(solver, n)), grad,
+    _kernels.optim_step(free, np.zeros(_engine.optim_state_size(solver, n)), grad,
                        n_decay, scale, replace(opt))
     assert not np.allclose(free, clipped)
 
@@ -109,12 +110,12 @@ def test_rmsprop_rho_is_used():
     moved = []
     for rho in (0.5, 0.9):
         p, state = params.copy(), np.zeros(20)
-        _engine.optim_step(p, state, grad, 10, 1.0, settings("rmsprop", 0.0, rho=rho))
+        _kernels.optim_step(p, state, grad, 10, 1.0, settings("rmsprop", 0.0, rho=rho))
         np.testing.assert_allclose(state, (1 - rho) * grad ** 2)
         moved.append(p)
     assert not np.allclose(*moved)
     with pytest.raises(ValueError, match="invalid argument"):
-        _engine.optim_step(params.copy(), np.zeros(20), grad, 10, 1.0,
+        _kernels.optim_step(params.copy(), np.zeros(20), grad, 10, 1.0,
                            settings("rmsprop", 0.0, rho=1.0))
 
 
@@ -131,7 +132,7 @@ def test_adamw_without_decay_is_adam_bit_for_bit(dtype, n_threads, clip):
         opt = settings(solver, 0.0, clip_norm=clip)
         for seed in range(3):
             g = rand(np.random.default_rng(seed), n, dtype=dtype)
-            _engine.optim_step(p, state, g, n_decay, 0.1, opt, n_threads=n_threads)
+            _kernels.optim_step(p, state, g, n_decay, 0.1, opt, n_threads=n_threads)
         results.append((p, state))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
@@ -148,7 +149,7 @@ def test_adamw_differs_from_adam_only_by_the_decay(dtype, n):
     out = {}
     for solver, a in (("adam", 0.0), ("adamw", alpha), ("adam", alpha)):
         p, state = params.copy(), np.zeros(2 * n, dtype=dtype)
-        _engine.optim_step(p, state, grad, n_decay, 0.5, settings(solver, a, lr=lr), n_threads=2)
+        _kernels.optim_step(p, state, grad, n_decay, 0.5, settings(solver, a, lr=lr), n_threads=2)
         out[solver, a] = p, state
     (adam, adam_state), (adamw, adamw_state) = out["adam", 0.0], out["adamw", alpha]
     diff = adamw.astype(np.float64) - adam

@@ -105,12 +105,14 @@ import os, time
 import numpy as np
 import fastnn
 from fastnn import _engine
+from fastnn._network import dense_layers
 from fastnn._threads import single_threaded_blas
 rng = np.random.default_rng(0)
-X, W, b = rng.random((512, 512)), rng.random((512, 512)), np.zeros(512)
+net = _engine.Network(dense_layers([512, 512, 512], "relu"), "identity", 2)
+params, X = rng.random(int(net.param_blocks()[-1, 2:4].sum())), rng.random((512, 512))
 with single_threaded_blas():  # as in a fit: OpenMP's threads only
     for _ in range(20):
-        _engine.dense_forward(X, W, b, n_threads=2)  # parallel regions, then idle
+        net.forward(params, X)  # parallel regions, then idle
 start = time.process_time()
 time.sleep(0.5)
 print(fastnn.WAIT_POLICY, os.environ.get("OMP_WAIT_POLICY"), time.process_time() - start)

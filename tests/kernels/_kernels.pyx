@@ -1,6 +1,233 @@
-"""Single kernels wrapped for the tests (included by _engine.pyx)."""
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The engine's single kernels, and their naive references, wrapped for
+the tests: a test-only extension (built by tests/kernels/build_kernels.py when the
+tests start, never shipped).  The contexts, layers and solver settings come
+from fastnn._engine, so a kernel here runs as it does inside a network."""
+import numpy as np
 
-# ---- single kernels, for the tests -------------------------------------
+from libc.stdint cimport int32_t, int64_t
+
+from fastnn._engine cimport *
+
+from fastnn import _engine
+
+ACTIVATIONS, OUTPUTS = _engine.ACTIVATIONS, _engine.OUTPUTS
+
+
+cdef extern from "reference.h" nogil:
+    fnn_status fnn_ref_conv_forward_f32(float*, const float*, const float*,
+                                        const float*, int64_t, const fnn_layer*)
+    fnn_status fnn_ref_conv_forward_f64(double*, const double*, const double*,
+                                        const double*, int64_t,
+                                        const fnn_layer*)
+    fnn_status fnn_ref_conv_backward_f32(float*, float*, float*, const float*,
+                                         const float*, const float*, int64_t,
+                                         const fnn_layer*)
+    fnn_status fnn_ref_conv_backward_f64(double*, double*, double*,
+                                         const double*, const double*,
+                                         const double*, int64_t,
+                                         const fnn_layer*)
+    fnn_status fnn_ref_pool_forward_f32(float*, const float*, int64_t,
+                                        const fnn_layer*)
+    fnn_status fnn_ref_pool_forward_f64(double*, const double*, int64_t,
+                                        const fnn_layer*)
+    fnn_status fnn_ref_pool_backward_f32(float*, const float*, const float*,
+                                         int64_t, const fnn_layer*)
+    fnn_status fnn_ref_pool_backward_f64(double*, const double*,
+                                         const double*, int64_t,
+                                         const fnn_layer*)
+    fnn_status fnn_ref_dense_forward_f32(float*, const float*, const float*,
+                                         const float*, int64_t, int64_t,
+                                         int64_t)
+    fnn_status fnn_ref_dense_forward_f64(double*, const double*,
+                                         const double*, const double*,
+                                         int64_t, int64_t, int64_t)
+    fnn_status fnn_ref_dense_backward_f32(float*, float*, float*,
+                                          const float*, const float*,
+                                          const float*, int64_t, int64_t,
+                                          int64_t)
+    fnn_status fnn_ref_dense_backward_f64(double*, double*, double*,
+                                          const double*, const double*,
+                                          const double*, int64_t, int64_t,
+                                          int64_t)
+    fnn_status fnn_ref_activation_forward_f32(float*, int64_t, fnn_activation)
+    fnn_status fnn_ref_activation_forward_f64(double*, int64_t,
+                                              fnn_activation)
+    fnn_status fnn_ref_activation_backward_f32(float*, const float*,
+                                               const float*, int64_t,
+                                               fnn_activation)
+    fnn_status fnn_ref_activation_backward_f64(double*, const double*,
+                                               const double*, int64_t,
+                                               fnn_activation)
+    fnn_status fnn_ref_activation_backward_from_input_f32(
+        float*, const float*, const float*, int64_t, fnn_activation)
+    fnn_status fnn_ref_activation_backward_from_input_f64(
+        double*, const double*, const double*, int64_t, fnn_activation)
+
+
+# ---- each kernel's float and double twins, fast or reference -----------
+
+cdef inline fnn_status fnn_dense_forward(
+        real *Y, const real *X, const real *W, const real *b, int64_t N, int64_t C,
+        int64_t OC, const fnn_ctx *ctx, bint reference) noexcept nogil:
+    if real is float:
+        return fnn_ref_dense_forward_f32(Y, X, W, b, N, C, OC) if reference \
+            else fnn_dense_forward_f32(Y, X, W, b, N, C, OC, ctx)
+    else:
+        return fnn_ref_dense_forward_f64(Y, X, W, b, N, C, OC) if reference \
+            else fnn_dense_forward_f64(Y, X, W, b, N, C, OC, ctx)
+
+
+cdef inline fnn_status fnn_dense_backward(
+        real *dX, real *dW, real *db, const real *dY, const real *X, const real *W,
+        int64_t N, int64_t C, int64_t OC, const fnn_ctx *ctx, bint reference) noexcept nogil:
+    if real is float:
+        return fnn_ref_dense_backward_f32(dX, dW, db, dY, X, W, N, C, OC) if reference \
+            else fnn_dense_backward_f32(dX, dW, db, dY, X, W, N, C, OC, ctx)
+    else:
+        return fnn_ref_dense_backward_f64(dX, dW, db, dY, X, W, N, C, OC) if reference \
+            else fnn_dense_backward_f64(dX, dW, db, dY, X, W, N, C, OC, ctx)
+
+
+cdef inline fnn_status fnn_activation_forward(
+        real *A, int64_t n, fnn_activation act, const fnn_ctx *ctx,
+        bint reference) noexcept nogil:
+    if real is float:
+        return fnn_ref_activation_forward_f32(A, n, act) if reference \
+            else fnn_activation_forward_f32(A, n, act, ctx)
+    else:
+        return fnn_ref_activation_forward_f64(A, n, act) if reference \
+            else fnn_activation_forward_f64(A, n, act, ctx)
+
+
+cdef inline fnn_status fnn_activation_backward(
+        real *dZ, const real *dA, const real *A, int64_t n, fnn_activation act,
+        const fnn_ctx *ctx, bint reference) noexcept nogil:
+    if real is float:
+        return fnn_ref_activation_backward_f32(dZ, dA, A, n, act) if reference \
+            else fnn_activation_backward_f32(dZ, dA, A, n, act, ctx)
+    else:
+        return fnn_ref_activation_backward_f64(dZ, dA, A, n, act) if reference \
+            else fnn_activation_backward_f64(dZ, dA, A, n, act, ctx)
+
+
+cdef inline fnn_status fnn_activation_backward_from_input(
+        real *dZ, const real *dA, const real *Z, int64_t n, fnn_activation act,
+        const fnn_ctx *ctx, bint reference) noexcept nogil:
+    if real is float:
+        return fnn_ref_activation_backward_from_input_f32(dZ, dA, Z, n, act) if reference \
+            else fnn_activation_backward_from_input_f32(dZ, dA, Z, n, act, ctx)
+    else:
+        return fnn_ref_activation_backward_from_input_f64(dZ, dA, Z, n, act) if reference \
+            else fnn_activation_backward_from_input_f64(dZ, dA, Z, n, act, ctx)
+
+
+cdef inline fnn_status fnn_output_forward(real *Z, int64_t N, int64_t K, fnn_output out,
+                                          const fnn_ctx *ctx) noexcept nogil:
+    if real is float:
+        return fnn_output_forward_f32(Z, N, K, out, ctx)
+    else:
+        return fnn_output_forward_f64(Z, N, K, out, ctx)
+
+
+cdef inline fnn_status fnn_loss(double *loss, real *dZ, const real *Z, const real *Y,
+                                const real *sw, int64_t N, int64_t K, fnn_output out,
+                                const fnn_ctx *ctx) noexcept nogil:
+    if real is float:
+        return fnn_loss_f32(loss, dZ, Z, Y, sw, N, K, out, ctx)
+    else:
+        return fnn_loss_f64(loss, dZ, Z, Y, sw, N, K, out, ctx)
+
+
+cdef inline fnn_status fnn_optim_step(
+        real *params, real *state, double *sq, const real *grad, int64_t n,
+        int64_t n_decay, double scale, fnn_optim *opt, const fnn_ctx *ctx) noexcept nogil:
+    if real is float:
+        return fnn_optim_step_f32(params, state, sq, grad, n, n_decay, scale, opt, ctx)
+    else:
+        return fnn_optim_step_f64(params, state, sq, grad, n, n_decay, scale, opt, ctx)
+
+
+cdef inline fnn_status fnn_conv_forward(
+        real *Y, real *col, const real *X, const real *W, const real *b, int64_t N,
+        const fnn_layer *g, const fnn_ctx *ctx, bint reference) noexcept nogil:
+    if real is float:
+        return fnn_ref_conv_forward_f32(Y, X, W, b, N, g) if reference \
+            else fnn_conv_forward_f32(Y, col, X, W, b, N, g, ctx)
+    else:
+        return fnn_ref_conv_forward_f64(Y, X, W, b, N, g) if reference \
+            else fnn_conv_forward_f64(Y, col, X, W, b, N, g, ctx)
+
+
+cdef inline fnn_status fnn_im2col(real *col, const real *X, int64_t N, const fnn_layer *g,
+                                  const fnn_ctx *ctx) noexcept nogil:
+    if real is float:
+        return fnn_im2col_f32(col, X, N, g, ctx)
+    else:
+        return fnn_im2col_f64(col, X, N, g, ctx)
+
+
+cdef inline fnn_status fnn_conv_backward(
+        real *dX, real *dW, real *db, real *col, const real *dY, const real *X,
+        const real *W, int64_t N, const fnn_layer *g, const fnn_ctx *ctx,
+        bint reference) noexcept nogil:
+    if real is float:
+        return fnn_ref_conv_backward_f32(dX, dW, db, dY, X, W, N, g) if reference \
+            else fnn_conv_backward_f32(dX, dW, db, col, dY, X, W, N, g, ctx)
+    else:
+        return fnn_ref_conv_backward_f64(dX, dW, db, dY, X, W, N, g) if reference \
+            else fnn_conv_backward_f64(dX, dW, db, col, dY, X, W, N, g, ctx)
+
+
+cdef inline fnn_status fnn_pool_forward(real *Y, const real *X, int64_t N, const fnn_layer *g,
+                                        const fnn_ctx *ctx, bint reference) noexcept nogil:
+    if real is float:
+        return fnn_ref_pool_forward_f32(Y, X, N, g) if reference \
+            else fnn_pool_forward_f32(Y, X, N, g, ctx)
+    else:
+        return fnn_ref_pool_forward_f64(Y, X, N, g) if reference \
+            else fnn_pool_forward_f64(Y, X, N, g, ctx)
+
+
+cdef inline fnn_status fnn_pool_backward(
+        real *dX, const real *dY, const real *X, int64_t N, const fnn_layer *g,
+        const fnn_ctx *ctx, bint reference) noexcept nogil:
+    if real is float:
+        return fnn_ref_pool_backward_f32(dX, dY, X, N, g) if reference \
+            else fnn_pool_backward_f32(dX, dY, X, N, g, ctx)
+    else:
+        return fnn_ref_pool_backward_f64(dX, dY, X, N, g) if reference \
+            else fnn_pool_backward_f64(dX, dY, X, N, g, ctx)
+
+
+cdef inline fnn_status fnn_recurrent_forward(
+        real *Y, real *work, const real *X, const real *W, const real *b, const real *ids,
+        int64_t N, const fnn_layer *g, const fnn_ctx *ctx) noexcept nogil:
+    if real is float:
+        return fnn_recurrent_forward_f32(Y, work, X, W, b, ids, N, g, ctx)
+    else:
+        return fnn_recurrent_forward_f64(Y, work, X, W, b, ids, N, g, ctx)
+
+
+cdef inline fnn_status fnn_recurrent_infer(
+        real *Y, real *work, const real *X, const real *W, const real *b, const real *ids,
+        int64_t N, const fnn_layer *g, const fnn_ctx *ctx) noexcept nogil:
+    if real is float:
+        return fnn_recurrent_infer_f32(Y, work, X, W, b, ids, N, g, ctx)
+    else:
+        return fnn_recurrent_infer_f64(Y, work, X, W, b, ids, N, g, ctx)
+
+
+cdef inline fnn_status fnn_recurrent_backward(
+        real *dX, real *dW, real *db, real *work, const real *dY, const real *X,
+        const real *W, const real *ids, int64_t N, const fnn_layer *g,
+        const fnn_ctx *ctx) noexcept nogil:
+    if real is float:
+        return fnn_recurrent_backward_f32(dX, dW, db, work, dY, X, W, ids, N, g, ctx)
+    else:
+        return fnn_recurrent_backward_f64(dX, dW, db, work, dY, X, W, ids, N, g, ctx)
+
+# ---- the wrappers -------------------------------------------------------
 
 cdef fnn_layer layer_of_kind(spec, kinds) except *:
     if spec.kind not in kinds:
@@ -274,7 +501,7 @@ def gather_rows(const real[:, ::1] X, const int64_t[::1] rows, int n_threads=1):
     return out
 
 
-def gather_csr(CSRBatches X, const int64_t[::1] rows, cap=None):
+def gather_csr(X, const int64_t[::1] rows, cap=None):
     """The CSR rows `rows` of X as (indptr, indices, values), with room for
     cap stored values (None: exactly enough); the engine checks the row
     numbers and that room."""

@@ -1,6 +1,6 @@
 /* Naive reference versions of the kernels: plain loops, no BLAS, no
  * threads, written for reading.  The tests hold the fast kernels to them. */
-#include "fastnn.h"
+#include "reference.h"
 #include <math.h>
 
 /* The references check their sizes as the fast kernels do. */
