@@ -4,6 +4,14 @@ signature), Attributes and See Also sections."""
 import inspect
 import textwrap
 
+from . import _engine
+
+
+def one_of(names):
+    """A numpydoc type for one of these names (the engine's lists)."""
+    return "{%s}" % ", ".join(repr(name) for name in names)
+
+
 # name: (type, description); the default comes from the signature.
 PARAMETERS = {
     "layers": ("list of fastnn.layers or None",
@@ -35,8 +43,7 @@ PARAMETERS = {
     "hidden_layer_sizes": ("array-like of int",
                            "Units of each dense hidden layer (for the Conv and RNN "
                            "estimators, the head after the conv or recurrent layers)."),
-    "activation": ("{'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', 'gelu', "
-                   "'softplus'}",
+    "activation": (one_of(_engine.ACTIVATIONS),
                    "The hidden layers' activation. Beyond scikit-learn's: 'leaky_relu' (slope "
                    "0.01 below 0), 'elu' (exp(z) - 1 below 0), 'gelu' (the exact z * Phi(z)) "
                    "and 'softplus' (log(1 + exp(z)))."),
@@ -44,7 +51,7 @@ PARAMETERS = {
              "Regression loss. 'absolute_error' (abs(p - y), robust, predicts a median) and "
              "'huber' ((p - y)**2 / 2 within 1 of the target, abs(p - y) - 1/2 beyond) go "
              "beyond scikit-learn's; scale y so that an error of 1 marks an outlier."),
-    "solver": ("{'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'}",
+    "solver": (one_of(["lbfgs", *_engine.SOLVERS]),
                "The optimizer. 'adamw' is Adam plus decoupled weight decay (alpha is then "
                "the decay: each step takes learning_rate * alpha * w off every weight); "
                "'rmsprop' divides by the root of a running average of squared gradients "

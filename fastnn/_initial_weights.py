@@ -4,7 +4,7 @@ scikit-learn's (or PyTorch's, for recurrent layers) would for the same
 draws."""
 import numpy as np
 
-from ._network import bias_size, coef_shape, glorot_fans
+from ._network import GATES, bias_size, coef_shape, glorot_fans
 
 
 def glorot(spec, random_state, factor, dtype):
@@ -26,9 +26,10 @@ def recurrent(spec, random_state, dtype):
     bound = 1.0 / np.sqrt(units)
     coef = random_state.uniform(-bound, bound, coef_shape(spec))
     intercept = np.zeros(bias_size(spec))
-    if spec.cell == "lstm":
+    if spec.cell == "lstm":  # gates in PyTorch's order: input, forget, cell, output
+        gates = GATES["lstm"]
         for d in range(spec.dirs):
-            intercept[(4 * d + 1) * units:(4 * d + 2) * units] = 1.0
+            intercept[(gates * d + 1) * units:(gates * d + 2) * units] = 1.0
     return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
 
 

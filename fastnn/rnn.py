@@ -11,7 +11,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from . import layers
+from . import _engine, layers
 from ._docstrings import attributes_section, document
 from ._shaped_input import ShapedInputMixin, sequence_shape
 from ._tasks import ClassifierNetwork, RegressorNetwork
@@ -22,7 +22,7 @@ class RNNMixin(ShapedInputMixin):
     building the recurrent layers, and their initialisation."""
 
     _parameter_constraints: dict = {
-        "cell": [StrOptions({"rnn", "lstm", "gru"})],
+        "cell": [StrOptions(set(_engine.CELLS))],
         "recurrent_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
