@@ -64,6 +64,14 @@ if ! FASTNN_SANITIZE=address,undefined "$py" setup.py -q build_ext --inplace -j 
     echo "sanitize: build FAILED" >&2
     exit 2
 fi
+# the tests' single-kernel extension, with the same checks (built here, as
+# the tests would otherwise build it under the preloaded runtime)
+if ! FASTNN_SANITIZE=address,undefined "$py" tests/kernels/build_kernels.py \
+        >"$scratch/build-kernels.log" 2>&1; then
+    tail -n 40 "$scratch/build-kernels.log"
+    echo "sanitize: building the tests' kernels FAILED" >&2
+    exit 2
+fi
 
 if [ "${LEAKS:-0}" = 1 ]; then
     leaks="detect_leaks=1"
