@@ -52,6 +52,8 @@ cdef extern from "fastnn.h" nogil:
         int batch_norm
         int64_t vocab
         int masked
+        int64_t src, src_at, heads
+        int causal
     ctypedef struct fnn_net:
         int n_layers
         const fnn_layer *layers

@@ -197,6 +197,8 @@ cdef fnn_layer make_layer(spec) except *:
     g.batch_norm = spec.batch_norm
     g.vocab = spec.vocab
     g.masked = spec.masked
+    g.src, g.src_at = spec.src, spec.src_at
+    g.heads, g.causal = spec.heads, spec.causal
     return g
 
 

@@ -47,12 +47,24 @@ def layernorm(spec, random_state, dtype):
 
 
 # The initializer of each layer kind with weights (_network.WEIGHT_SHAPES).
+def attention(spec, random_state, dtype):
+    """PyTorch's MultiheadAttention start: the query, key and value
+    projections from Glorot's uniform bound over their (D, 3D) block, the
+    output projection from uniform(-1/sqrt(D), 1/sqrt(D)); zero biases."""
+    D = spec.c
+    inner = random_state.uniform(-np.sqrt(6.0 / (4 * D)), np.sqrt(6.0 / (4 * D)), (D, 3 * D))
+    out = random_state.uniform(-1 / np.sqrt(D), 1 / np.sqrt(D), (D, D))
+    coef = np.hstack([inner, out])
+    return coef.astype(dtype, copy=False), np.zeros(4 * D, dtype=dtype)
+
+
 BY_KIND = {
     "dense": glorot,
     "conv": glorot,
     "recurrent": lambda spec, random_state, factor, dtype: recurrent(spec, random_state, dtype),
     "embedding": lambda spec, random_state, factor, dtype: embedding(spec, random_state, dtype),
     "layernorm": lambda spec, random_state, factor, dtype: layernorm(spec, random_state, dtype),
+    "attention": lambda spec, random_state, factor, dtype: attention(spec, random_state, dtype),
 }
 
 

@@ -34,7 +34,12 @@ class LayerSpec:
     to the layer's output, after batch norm when `batch_norm`, before
     dropout of rate `dropout`.  `declared_activation` records the user's
     activation of a conv layer whose activation moved behind its max pool
-    (the same result, fewer values to transform).
+    (the same result, fewer values to transform).  A join (take, add,
+    concat: residual blocks and branches) also reads tensor `src`, 0 the
+    network's input and t the output of spec t - 1; a take copies that
+    tensor's features from `src_at` on.  Attention over h steps of c
+    features has `heads` heads and, when `causal`, lets a step attend to
+    itself and the steps before only.
     """
     kind: str
     h: int
@@ -56,6 +61,10 @@ class LayerSpec:
     batch_norm: bool = False
     vocab: int = 0
     masked: bool = False
+    src: int = 0
+    src_at: int = 0
+    heads: int = 1
+    causal: bool = False
     declared_activation: str = None
 
     def __post_init__(self):
@@ -74,10 +83,12 @@ class LayerSpec:
         """A spec from as_state's dict, each value checked against its
         field's type (a saved file may have been edited)."""
         names = {f.name for f in fields(cls)}
-        if not isinstance(state, dict) or set(state) != names:
+        # a file from before a field existed lacks it: its default then
+        required = {f.name for f in fields(cls) if f.name not in NEWER_FIELDS}
+        if not isinstance(state, dict) or not required <= set(state) <= names:
             raise ValueError("A saved layer spec must be a dict of the fields %s, got %r."
                              % (sorted(names), state))
-        return cls(**{f.name: _plain(state[f.name], f) for f in fields(cls)})
+        return cls(**{f.name: _plain(state[f.name], f) for f in fields(cls) if f.name in state})
 
     @property
     def n_inputs(self):
@@ -86,6 +97,10 @@ class LayerSpec:
     @property
     def n_outputs(self):
         return self.oh * self.ow * self.oc
+
+
+# Fields added after the first saved files, which may lack them.
+NEWER_FIELDS = frozenset({"src", "src_at", "heads", "causal"})
 
 
 def _plain(value, field):
@@ -162,6 +177,8 @@ WEIGHT_SHAPES = {
     "recurrent": lambda spec: (spec.c + spec.oc // spec.dirs, spec.oc * GATES[spec.cell]),
     "embedding": lambda spec: (spec.vocab, spec.oc),
     "layernorm": lambda spec: (spec.oc,),  # the scale; its biases are the shift
+    # [Wq | Wk | Wv | Wo], x Wq giving the queries
+    "attention": lambda spec: (spec.c, 4 * spec.c),
 }
 
 

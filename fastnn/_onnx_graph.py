@@ -182,12 +182,18 @@ def network(graph, value, specs, coefs, intercepts, norms, ids=None):
     mask = None
     if ids is not None and any(s.masked for s in specs):
         mask = graph.op("Not", [graph.op("Equal", [ids, graph.const(0.0)])])
+    # every tensor so far, as (rows, values per row), for the joins
+    graph.tensors = [(value.rows(graph, specs[0].n_inputs), specs[0].n_inputs)] if any(
+        s.kind in JOINS for s in specs) else None
     for spec in specs:
         weights = (next(coefs), next(intercepts)) if coef_shape(spec) is not None else None
         norm = next(norms) if spec.batch_norm else None
         value = LAYERS[spec.kind](graph, value, spec, weights, norm, mask)
         if spec.activation != "identity":
             value = Value(graph.activation(value.name, spec.activation), value.form)
+        if graph.tensors is not None:
+            value = Value(value.rows(graph, spec.n_outputs), "rows")
+            graph.tensors.append((value.name, spec.n_outputs))
     return value.rows(graph, specs[-1].n_outputs)
 
 
@@ -443,5 +449,64 @@ def layernorm(graph, value, spec, weights, norm, mask):
     return Value(graph.reshape(y, [-1, spec.h * spec.w * spec.c]), "rows")
 
 
+def join(graph, value, spec, weights, norm, mask):
+    """take, add and concat on (N, positions, features): Slice, Add,
+    Concat of the earlier tensor spec.src and this layer's input."""
+    positions = spec.oh * spec.ow
+    rows, size = graph.tensors[spec.src]
+    other = graph.reshape(rows, [-1, positions, size // positions])
+    if spec.kind == "take":
+        y = graph.op("Slice", [other, graph.ints([spec.src_at], "starts"),
+                               graph.ints([spec.src_at + spec.oc], "ends"),
+                               graph.ints([2], "axes")])
+    else:
+        x = graph.reshape(value.rows(graph, spec.n_inputs), [-1, positions, spec.c])
+        y = graph.op("Add", [x, other]) if spec.kind == "add" else \
+            graph.op("Concat", [other, x], axis=2)
+    return Value(graph.reshape(y, [-1, spec.n_outputs]), "rows")
+
+
+def attention(graph, value, spec, weights, norm, mask):
+    """Self-attention in ONNX's MatMul and Softmax: per head, the softmax
+    of the scaled query-key products over the keys a query may see (the
+    padding mask's and, when causal, those not after it), times the
+    values; a query that may see no key gets zeros, as in the engine."""
+    coef, bias = weights
+    T, D, H = spec.h, spec.c, spec.heads
+    dh = D // H
+    x = graph.reshape(value.rows(graph, spec.n_inputs), [-1, T, D])
+    qkv = graph.op("Add", [graph.op("MatMul", [x, graph.const(coef[:, :3 * D], "Wqkv")]),
+                           graph.const(bias[:3 * D], "bqkv")])
+
+    def heads(k):  # (N, H, T, dh) of the queries, keys or values
+        part = graph.op("Slice", [qkv, graph.ints([k * D], "starts"),
+                                  graph.ints([(k + 1) * D], "ends"), graph.ints([2], "axes")])
+        return graph.op("Transpose", [graph.reshape(part, [-1, T, H, dh])], perm=[0, 2, 1, 3])
+
+    q, k, v = heads(0), heads(1), heads(2)
+    scores = graph.op("Mul", [graph.op("MatMul", [q, graph.op("Transpose", [k],
+                                                              perm=[0, 1, 3, 2])]),
+                              graph.const(1 / math.sqrt(dh))])
+    allowed = None
+    if spec.causal:
+        allowed = graph.const(np.tri(T, dtype=bool).reshape(1, 1, T, T), "causal",
+                              TensorProto.BOOL)
+    if spec.masked:
+        keys = graph.reshape(mask, [-1, 1, 1, T])
+        allowed = keys if allowed is None else graph.op("And", [allowed, keys])
+    if allowed is not None:
+        scores = graph.op("Where", [allowed, scores, graph.const(np.finfo(graph.dtype).min)])
+    weights_ = graph.op("Softmax", [scores], axis=-1)
+    if allowed is not None:
+        weights_ = graph.op("Where", [allowed, weights_, graph.const(0.0)])
+    heads_out = graph.op("Transpose", [graph.op("MatMul", [weights_, v])], perm=[0, 2, 1, 3])
+    y = graph.op("Add", [graph.op("MatMul", [graph.reshape(heads_out, [-1, T, D]),
+                                             graph.const(coef[:, 3 * D:], "Wo")]),
+                         graph.const(bias[3 * D:], "bo")])
+    return Value(graph.reshape(y, [-1, spec.n_outputs]), "rows")
+
+
+JOINS = ("take", "add", "concat")
 LAYERS = {"dense": dense, "conv": conv, "maxpool": pool, "avgpool": pool,
-          "recurrent": recurrent, "embedding": embedding, "layernorm": layernorm}
+          "recurrent": recurrent, "embedding": embedding, "layernorm": layernorm,
+          "take": join, "add": join, "concat": join, "attention": attention}

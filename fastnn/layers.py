@@ -20,9 +20,10 @@ from numbers import Integral, Real
 from . import _engine
 from ._network import LayerSpec, conv_layer, n_values, pool_layer, recurrent_layer
 
-__all__ = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "Dense", "Dropout",
-           "Embedding", "Flatten", "LayerNorm", "GRU", "GlobalAvgPool", "GlobalMaxPool", "LSTM", "MaxPool1D",
-           "MaxPool2D", "SimpleRNN"]
+__all__ = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Columns", "Conv1D", "Conv2D", "Dense",
+           "Dropout", "Embedding", "Flatten", "GRU", "GlobalAvgPool", "GlobalMaxPool", "LSTM",
+           "LayerNorm", "MaxPool1D", "MaxPool2D", "MultiHeadAttention", "Parallel", "Residual",
+           "SimpleRNN"]
 
 ACTIVATIONS = tuple(_engine.ACTIVATIONS)  # the engine's list (fastnn.h, FNN_ACTIVATIONS)
 
@@ -107,9 +108,9 @@ class Layer:
 class Embedding(Layer):
     """Integer ids in, a learned vector of `dim` values for each out.
 
-    The first layer only: it reads X as (n, steps) ids from 0 to
-    vocab_size - 1 (as SequenceVectorizer makes them) and hands on
-    sequences of steps x dim values.
+    The first layer (or the first after Columns of the input): it reads X
+    as (n, steps) ids from 0 to vocab_size - 1 (as SequenceVectorizer
+    makes them) and hands on sequences of steps x dim values.
 
     Parameters
     ----------
@@ -145,8 +146,16 @@ class Embedding(Layer):
                              % (self.mask_padding,))
 
     def build(self, shape, built):
-        if built:
-            raise ValueError("%r must be the first layer: it reads the input's ids." % (self,))
+        # ids are the input's: all of it, or its Columns (a second input beside them)
+        after_columns = bool(built) and built[-1].kind == "take" and built[-1].src == 0
+        if built and not after_columns:
+            raise ValueError("%r must be the first layer, or follow Columns of the input: it "
+                             "reads the input's ids." % (self,))
+        if after_columns and self.mask_padding:
+            raise ValueError("%r reads ids from Columns of the input: give mask_padding=False "
+                             "(the padding mask reads the whole input)." % (self,))
+        if after_columns and shape[0] == "flat":
+            shape = ("sequence", shape[1], 1)
         self._check_input(shape)
         _, steps, features = shape
         if features != 1:
@@ -599,6 +608,62 @@ class LayerNorm(Layer):
 
 
 @dataclass(frozen=True)
+class MultiHeadAttention(Layer):
+    """Multi-head self-attention over the steps of a sequence, as
+    PyTorch's ``nn.MultiheadAttention(features, heads, batch_first=True)``
+    called with the sequence as query, key and value: each step's output
+    is a weighted mix of every step's values, the weights a softmax of
+    query-key products (scaled by 1/sqrt(features / heads)), per head.
+
+    After an Embedding with mask_padding, padding steps are never attended
+    to.  Its weights (``coefs_``) are one (features, 4 * features) matrix,
+    the query, key, value and output projections side by side.
+
+    Parameters
+    ----------
+    heads : int, default=1
+        Heads; the features must be a multiple of them.
+    causal : bool, default=False
+        Each step attends to itself and the steps before only (a language
+        model's mask).
+
+    See Also
+    --------
+    LayerNorm, Residual : The other parts of a Transformer block.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import (Embedding, GlobalAvgPool, LayerNorm, MultiHeadAttention,
+    ...                            Residual)
+    >>> model = NetClassifier([Embedding(1000, 32),
+    ...                        Residual([LayerNorm(), MultiHeadAttention(heads=4)]),
+    ...                        GlobalAvgPool()])
+    """
+    heads: int = 1
+    causal: bool = False
+    takes = ("sequence",)
+    reads_mask = True
+    keeps_mask = True
+
+    def __post_init__(self):
+        _positive_int_field(self, "heads")
+        if not isinstance(self.causal, bool):
+            raise ValueError("MultiHeadAttention: causal must be True or False, got %r."
+                             % (self.causal,))
+
+    def build(self, shape, built):
+        self._check_input(shape)
+        _, steps, features = shape
+        if features % self.heads:
+            raise ValueError("%r receives %s: the features must be a multiple of the heads."
+                             % (self, describe(shape)))
+        spec = LayerSpec(kind="attention", h=steps, w=1, c=features, oh=steps, ow=1,
+                         oc=features, heads=self.heads, causal=self.causal)
+        return [spec], shape
+
+
+@dataclass(frozen=True)
 class _Recurrent(Layer):
     units: int
     return_sequences: bool = False
@@ -698,10 +763,273 @@ class GRU(_Recurrent):
     cell = "gru"
 
 
+# ---- blocks beyond a stack: residual connections and branches -------------
+# The engine runs the layers in order; a join (take, add, concat) also
+# reads an earlier tensor: spec.src, 0 the network's input, t the output
+# of spec t - 1 (src_c/join.c).  A block writes its layers and joins into
+# that order.
+
+JOINS = ("take", "add", "concat")
+
+
+def _hwc(shape):
+    """(h, w, c) of a shape as the engine lays it out, features last."""
+    kind, *dims = shape
+    if kind == "flat":
+        return 1, 1, dims[0]
+    return (dims[0], 1, dims[1]) if kind == "sequence" else tuple(dims)
+
+
+def _join(kind, specs, shape, out_shape, src, src_at=0, activation="identity"):
+    """A join spec to append to specs: its input is the last spec's output
+    (a take does not read it, but the engine checks that it lines up), or
+    the network's input, of `shape`, when specs is empty."""
+    last = specs[-1] if specs else None
+    h, w, c = (last.oh, last.ow, last.oc) if last else _hwc(shape)
+    oh, ow, oc = _hwc(out_shape)
+    return LayerSpec(kind=kind, h=h, w=w, c=c, oh=oh, ow=ow, oc=oc, src=src, src_at=src_at,
+                     activation=activation)
+
+
+def _layer_list(value, name, owner):
+    """A block's layers as a tuple of layers (a list is accepted)."""
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("%s: %s must be a list of fastnn.layers, got %r." % (owner, name, value))
+    for layer in value:
+        _check_layer(layer)
+    return tuple(value)
+
+
+class _Block(Layer):
+    """A layer made of layers: it writes its specs and joins straight into
+    the network's list (build_into) and carries the padding mask through."""
+    takes = ("flat", "image", "sequence")
+
+    def build(self, shape, built):
+        specs = list(built)
+        shape, _ = self.build_into(shape, specs, False)
+        return specs[len(built):], shape
+
+    def build_into(self, shape, specs, masked):
+        raise NotImplementedError
+
+
+def _projection(shape, out_shape, owner):
+    """The layer that maps a block's input shape onto its output's when
+    they differ: Dense for flat rows, a 1x1 convolution (strided when the
+    block shrank the positions) for images and sequences."""
+    if shape[0] != out_shape[0]:
+        raise ValueError("%r turns %s into %s: a residual block must hand on the form it "
+                         "receives (flat, images or sequences)."
+                         % (owner, describe(shape), describe(out_shape)))
+    if shape[0] == "flat":
+        return Dense(out_shape[1], "identity")
+    (h, w, _), (oh, ow, oc) = _hwc(shape), _hwc(out_shape)
+    stride = (-(-h // oh), -(-w // ow))  # the stride that gives oh x ow with 'same'
+    if (-(-h // stride[0]), -(-w // stride[1])) != (oh, ow):
+        raise ValueError("%r turns %s into %s: no strided 1x1 convolution maps one onto "
+                         "the other." % (owner, describe(shape), describe(out_shape)))
+    if shape[0] == "sequence":
+        return Conv1D(oc, 1, strides=stride[0], activation="identity")
+    return Conv2D(oc, 1, strides=stride, activation="identity")
+
+
+@dataclass(frozen=True)
+class Residual(_Block):
+    """A residual block: its layers' output plus its input, y = f(x) + x,
+    as in ResNet; then the activation.
+
+    Where the layers change the width (or, for images and sequences, the
+    positions: strides, pooling), the input goes through a learned
+    projection first: a Dense layer for flat rows, a 1x1 convolution
+    (strided as needed) for images and sequences.
+
+    Parameters
+    ----------
+    layers : list of fastnn.layers
+        The block, f.
+    activation : str, default='identity'
+        Applied to the sum ('relu' for ResNet's blocks).
+
+    See Also
+    --------
+    Parallel : Branches side by side.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Conv2D, Flatten, Residual
+    >>> block = Residual([Conv2D(16), Conv2D(16, activation="identity")], activation="relu")
+    >>> model = NetClassifier([Conv2D(16), block, block, Flatten()])
+    """
+    layers: tuple
+    activation: str = "identity"
+
+    def __post_init__(self):
+        object.__setattr__(self, "layers", _layer_list(self.layers, "layers", "Residual"))
+        _activation(self.activation, "Residual")
+
+    def build_into(self, shape, specs, masked):
+        source = len(specs)  # the block's input tensor
+        out, out_masked = _build_sequence(self.layers, shape, specs, masked)
+        if out == shape:
+            specs.append(_join("add", specs, out, out, source, activation=self.activation))
+            return out, out_masked
+        main = len(specs)
+        # the input again, for the projection
+        specs.append(_join("take", specs, out, shape, source))
+        added, projected = _projection(shape, out, self).build(shape, specs)
+        specs += added
+        specs.append(_join("add", specs, projected, out, main, activation=self.activation))
+        return out, out_masked and masked
+
+
+@dataclass(frozen=True)
+class Columns(Layer):
+    """Features start to stop - 1 of the last axis: some columns of flat
+    rows (a model's second input, such as numeric columns beside token
+    ids), or some features of each step or pixel.
+
+    Parameters
+    ----------
+    start : int
+        The first feature taken.
+    stop : int
+        One past the last.
+
+    See Also
+    --------
+    Parallel : Branches, each of which may start with its own Columns.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Columns, Dense, Embedding, GlobalAvgPool, Parallel
+    >>> words = [Columns(0, 20), Embedding(1000, 16, mask_padding=False), GlobalAvgPool()]
+    >>> numbers = [Columns(20, 24), Dense(8)]
+    >>> model = NetClassifier([Parallel([words, numbers]), Dense(32)])
+    """
+    start: int
+    stop: int
+    takes = ("flat", "image", "sequence")
+    keeps_mask = True
+
+    def __post_init__(self):
+        if not (isinstance(self.start, Integral) and isinstance(self.stop, Integral)
+                and 0 <= self.start < self.stop):
+            raise ValueError("Columns: need 0 <= start < stop (ints), got start=%r, stop=%r."
+                             % (self.start, self.stop))
+
+    def take(self, shape, specs, source):
+        """The take spec, to append to specs, of these columns of tensor
+        `source` of `shape`; and the shape it hands on."""
+        width = _hwc(shape)[2]
+        if self.stop > width:
+            raise ValueError("%r receives %s: only %d features per position."
+                             % (self, describe(shape), width))
+        out = shape[:-1] + (self.stop - self.start,)
+        return _join("take", specs, shape, out, source, src_at=self.start), out
+
+    def build(self, shape, built):
+        spec, out = self.take(shape, built, len(built))
+        return [spec], out
+
+
+@dataclass(frozen=True)
+class Parallel(_Block):
+    """Branches side by side on the same input, their outputs joined.
+
+    Parameters
+    ----------
+    branches : list of lists of fastnn.layers
+        Each branch reads the block's input (or, when it starts with
+        Columns, some of its features: two inputs in one model).  An empty
+        branch is the input itself.
+    join : {'concat', 'add'}, default='concat'
+        'concat': the branches' outputs side by side along the last axis
+        (they must agree on the positions: same rows, steps or pixels);
+        'add': their sum (same shapes).
+
+    See Also
+    --------
+    Residual : A block plus its input.
+    Columns : Part of the input, for a branch of its own.
+
+    Examples
+    --------
+    >>> from fastnn import NetRegressor
+    >>> from fastnn.layers import Dense, Parallel
+    >>> model = NetRegressor([Parallel([[Dense(32)], [Dense(8, activation="tanh")]]), Dense(16)])
+    """
+    branches: tuple
+    join: str = "concat"
+
+    def __post_init__(self):
+        if not isinstance(self.branches, (list, tuple)) or len(self.branches) < 2:
+            raise ValueError("Parallel: branches must be a list of at least two lists of "
+                             "layers, got %r." % (self.branches,))
+        object.__setattr__(self, "branches", tuple(
+            _layer_list(b, "each branch", "Parallel") for b in self.branches))
+        if self.join not in ("concat", "add"):
+            raise ValueError("Parallel: join must be 'concat' or 'add', got %r." % (self.join,))
+
+    def _branch(self, branch, shape, specs, masked, source):
+        """Builds one branch on tensor `source`; (its output tensor, shape,
+        whether it carries the mask)."""
+        if branch and isinstance(branch[0], Columns):
+            spec, shape = branch[0].take(shape, specs, source)
+            specs.append(spec)
+            branch, masked = branch[1:], False  # other columns: ids no more
+        elif len(specs) != source or not branch:  # not right after the input: read it again
+            specs.append(_join("take", specs, shape, shape, source))
+        shape, masked = _build_sequence(branch, shape, specs, masked)
+        return len(specs), shape, masked
+
+    def build_into(self, shape, specs, masked):
+        source = len(specs)
+        joined, out, all_masked = self._branch(self.branches[0], shape, specs, masked, source)
+        for branch in self.branches[1:]:
+            end, branch_out, branch_masked = self._branch(branch, shape, specs, masked, source)
+            all_masked = all_masked and branch_masked
+            if self.join == "add":
+                if branch_out != out:
+                    raise ValueError("%r: join='add' needs branches of one shape, got %s and %s."
+                                     % (self, describe(out), describe(branch_out)))
+                specs.append(_join("add", specs, out, out, joined))
+            else:
+                if branch_out[0] != out[0] or _hwc(branch_out)[:2] != _hwc(out)[:2]:
+                    raise ValueError("%r: join='concat' needs branches that agree on the "
+                                     "positions, got %s and %s."
+                                     % (self, describe(out), describe(branch_out)))
+                width = _hwc(out)[2] + _hwc(branch_out)[2]
+                out = out[:-1] + (width,)
+                specs.append(_join("concat", specs, branch_out, out, joined))
+            joined = len(specs)
+        return out, all_masked
+
+
 # Activations that never decrease: max(f(a), f(b)) = f(max(a, b)).  Not
 # gelu: it dips below 0 (minimum near z = -0.75), so max-pooling after it
 # is not the same as before it.
 MONOTONE = frozenset({"logistic", "tanh", "relu", "leaky_relu", "elu", "softplus"})
+
+
+def _build_sequence(layers, shape, specs, masked):
+    """Appends the specs of `layers` on input `shape` to `specs`; returns
+    the shape they hand on and whether it still carries the Embedding's
+    padding mask (`masked`: whether the input does)."""
+    for layer in layers:
+        _check_layer(layer)
+        if isinstance(layer, _Block):
+            shape, masked = layer.build_into(shape, specs, masked)
+            continue
+        added, shape = layer.build(shape, specs)
+        if masked and layer.reads_mask:
+            added[0].masked = True
+        masked = (isinstance(layer, Embedding) and layer.mask_padding) or (
+            masked and layer.keeps_mask)
+        specs += added
+    return shape, masked
 
 
 def _activate_after_max_pools(specs):
@@ -709,10 +1037,12 @@ def _activate_after_max_pools(specs):
     right after it, so it is applied after the pool: the same network and
     gradients, and a quarter of the values (2x2 windows) to activate.  Not
     with batch norm, which comes between the conv and its activation, nor
-    with dropout on the conv's own output.  The conv keeps its declared
-    activation for its initialisation."""
-    for conv, pool in zip(specs, specs[1:]):
-        if (conv.kind == "conv" and pool.kind == "maxpool"
+    with dropout on the conv's own output, nor when a join reads that
+    output.  The conv keeps its declared activation for its
+    initialisation."""
+    joined = {spec.src for spec in specs if spec.kind in JOINS}  # read as they are
+    for i, (conv, pool) in enumerate(zip(specs, specs[1:])):
+        if (conv.kind == "conv" and pool.kind == "maxpool" and i + 1 not in joined
                 and conv.activation in MONOTONE and pool.activation == "identity"
                 and not conv.batch_norm and not conv.dropout):
             conv.declared_activation = pool.activation = conv.activation
@@ -743,15 +1073,8 @@ def build(layers, shape, n_outputs):
     leave the output layer alone: a linear model."""
     if not isinstance(layers, (list, tuple)):
         raise ValueError("layers must be a list of fastnn.layers, got %r." % (layers,))
-    specs, masked = [], False
-    for layer in layers:
-        _check_layer(layer)
-        added, shape = layer.build(shape, specs)
-        if masked and layer.reads_mask:
-            added[0].masked = True
-        masked = (isinstance(layer, Embedding) and layer.mask_padding) or (
-            masked and layer.keeps_mask)
-        specs += added
+    specs = []
+    shape, _ = _build_sequence(layers, shape, specs, False)
     if shape[0] != "flat":
         raise ValueError("The last layer hands on %s; end with Flatten() or a recurrent "
                          "layer without return_sequences." % describe(shape))

@@ -173,7 +173,9 @@ typedef struct {
     X(DENSE, "dense", dense) X(CONV, "conv", conv)                          \
     X(MAXPOOL, "maxpool", maxpool) X(AVGPOOL, "avgpool", avgpool)           \
     X(RECURRENT, "recurrent", recurrent) X(EMBED, "embedding", embedding)     \
-    X(LAYERNORM, "layernorm", layernorm)
+    X(LAYERNORM, "layernorm", layernorm) X(TAKE, "take", take)               \
+    X(ADD, "add", add) X(CONCAT, "concat", concat)                           \
+    X(ATTENTION, "attention", attention)
 typedef enum {
 #define FNN_X(suffix, name, ops) FNN_ENUM_ENTRY(FNN_, suffix)
     FNN_LAYER_KINDS(FNN_X)
@@ -208,6 +210,12 @@ typedef struct {
     int64_t vocab;       /* embedding: ids 0 .. vocab - 1 */
     int masked;          /* recurrent, global pool over steps: skip the steps
                           * whose input id (the embedding's) is 0, padding */
+    int64_t src;         /* join (take, add, concat): the earlier tensor it
+                          * reads, 0 the network's input, t the output of
+                          * layer t - 1 (other kinds: 0) */
+    int64_t src_at;      /* take: the first feature of src it takes */
+    int64_t heads;       /* attention: heads (c a multiple of them) */
+    int causal;          /* attention: a step attends to itself and before */
 } fnn_layer;
 
 /* One layer kind's operations: its own file defines them, registry.c
@@ -241,6 +249,22 @@ typedef fnn_status (*fnn_layer_backward_f64)(double *dX, double *dW, double *db,
                                              const double *ids, const double *W,
                                              int64_t N, const fnn_layer *g,
                                              const fnn_ctx *ctx);
+/* A join kind's passes (join.c): Y: N x out, X: N x in (the previous
+ * layer's output), S: the tensor number g->src, S_width its last axis;
+ * backward: dX (overwritten; NULL: not needed), dS (+=; NULL: not
+ * needed). */
+typedef fnn_status (*fnn_join_forward_f32)(float *Y, const float *X, const float *S,
+                                           int64_t S_width, int64_t N, const fnn_layer *g,
+                                           const fnn_ctx *ctx);
+typedef fnn_status (*fnn_join_forward_f64)(double *Y, const double *X, const double *S,
+                                           int64_t S_width, int64_t N, const fnn_layer *g,
+                                           const fnn_ctx *ctx);
+typedef fnn_status (*fnn_join_backward_f32)(float *dX, float *dS, const float *dY,
+                                            int64_t S_width, int64_t N, const fnn_layer *g,
+                                            const fnn_ctx *ctx);
+typedef fnn_status (*fnn_join_backward_f64)(double *dX, double *dS, const double *dY,
+                                            int64_t S_width, int64_t N, const fnn_layer *g,
+                                            const fnn_ctx *ctx);
 typedef struct {
     /* FNN_OK when the kind's own fields are consistent (fnn_layer_check
      * adds the checks every kind shares) */
@@ -257,6 +281,13 @@ typedef struct {
     fnn_layer_forward_f64 forward_f64;
     fnn_layer_backward_f32 backward_f32;
     fnn_layer_backward_f64 backward_f64;
+    /* A join kind has these instead of forward and backward: src_fits
+     * says whether a tensor of H x W x C per sample is one it can read. */
+    int (*src_fits)(const fnn_layer *g, int64_t H, int64_t W, int64_t C);
+    fnn_join_forward_f32 join_forward_f32;
+    fnn_join_forward_f64 join_forward_f64;
+    fnn_join_backward_f32 join_backward_f32;
+    fnn_join_backward_f64 join_backward_f64;
 } fnn_layer_ops;
 
 #define FNN_X(suffix, name, ops) extern const fnn_layer_ops fnn_##ops##_ops;

@@ -52,6 +52,34 @@ static int64_t norm_count(const fnn_layer *g) {
     return g->batch_norm ? 3 * g->oc : 0;
 }
 
+/* Tensor t of a network: 0 its input, t >= 1 the output of layer t - 1;
+ * per sample H x W x C. */
+static void tensor_shape(const fnn_net *net, int64_t t, int64_t *H, int64_t *W, int64_t *C) {
+    const fnn_layer *g = net->layers + (t ? t - 1 : 0);
+    *H = t ? g->oh : g->h, *W = t ? g->ow : g->w, *C = t ? g->oc : g->c;
+}
+
+static int is_join(const fnn_layer *g) { return ops_of(g) && ops_of(g)->src_fits; }
+
+/* Whether a join reads tensor t. */
+static int joined(const fnn_net *net, int64_t t) {
+    for (int l = 0; l < net->n_layers; l++)
+        if (is_join(net->layers + l) && net->layers[l].src == t) return 1;
+    return 0;
+}
+
+/* A tensor t >= 1 that a join reads gets more than one gradient in the
+ * walk back: its own layer's next one hands its share through the usual
+ * buffer, each join adds its share into a buffer of t's own.  Where that
+ * buffer starts (per row, from the first of them; t = n_layers: their
+ * total). */
+static int64_t gathered_at(const fnn_net *net, int64_t t) {
+    int64_t at = 0;
+    for (int64_t u = 1; u < t; u++)
+        if (joined(net, u)) at += out_size(net->layers + u - 1);
+    return at;
+}
+
 fnn_status fnn_net_check(const fnn_net *net) {
     if (net == NULL || net->layers == NULL || net->n_layers < 1 ||
         (int)net->output < 0 || (int)net->output > FNN_OUT_LAST)
@@ -61,7 +89,17 @@ fnn_status fnn_net_check(const fnn_net *net) {
         if (fnn_layer_check(g) != FNN_OK) return FNN_ERR_ARG;
         if (l > 0 && in_size(g) != out_size(g - 1)) return FNN_ERR_ARG;
         if (g->batch_norm && l == net->n_layers - 1) return FNN_ERR_ARG;
-        if (ops_of(g)->reads_ids && l != 0) return FNN_ERR_ARG;
+        /* ids are the network's input, or columns of it taken just before */
+        if (ops_of(g)->reads_ids && l != 0 &&
+            !(g[-1].kind == FNN_TAKE && g[-1].src == 0))
+            return FNN_ERR_ARG;
+        if (is_join(g)) { /* an earlier tensor, of a shape the join reads */
+            int64_t H, W, C;
+            if (g->src > l) return FNN_ERR_ARG;
+            tensor_shape(net, g->src, &H, &W, &C);
+            if (!ops_of(g)->src_fits(g, H, W, C)) return FNN_ERR_ARG;
+        } else if (g->src || g->src_at)
+            return FNN_ERR_ARG;
         /* padding is read from the first layer's ids, step for step (a
          * kind's own check says whether it can be masked) */
         if (g->masked && (!ops_of(net->layers)->reads_ids || g->h != net->layers[0].h))
@@ -115,10 +153,11 @@ fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net) {
 /* work for n rows: every layer's output back to back (the last one's at
  * *last), then tmp at *tmp (the widest input of any layer but the first,
  * for input gradients), then what each layer keeps from forward to
- * backward (kept_size), layer after layer, from *kept on; *end is the
- * total.  All in elements. */
-static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
-                        int64_t *tmp, int64_t *kept, int64_t *end) {
+ * backward (kept_size), layer after layer, from *kept on, then the
+ * gathered gradients of the tensors joins read (gathered_at) from
+ * *gathered on; *end is the total.  All in elements. */
+static void work_layout(const fnn_net *net, int64_t n, int64_t *last, int64_t *tmp,
+                        int64_t *kept, int64_t *gathered, int64_t *end) {
     int64_t outs = 0, widest = 0, keeps = 0;
     for (int l = 0; l < net->n_layers; l++) {
         const fnn_layer *g = net->layers + l;
@@ -129,7 +168,16 @@ static void work_layout(const fnn_net *net, int64_t n, int64_t *last,
     }
     *tmp = n * outs;
     *kept = n * (outs + widest);
-    *end = n * (outs + widest + keeps);
+    *gathered = n * (outs + widest + keeps);
+    *end = *gathered + n * gathered_at(net, net->n_layers);
+}
+
+/* Where, per row, layer l's output starts in work (the last layer's is
+ * written to the caller's output instead). */
+static int64_t out_at(const fnn_net *net, int l) {
+    int64_t at = 0;
+    for (int k = 0; k < l; k++) at += out_size(net->layers + k);
+    return at;
 }
 
 int64_t fnn_net_scratch_bytes(const fnn_net *net, int n_threads) {
@@ -188,8 +236,8 @@ static const fnn_csr *band_setup(fnn_ctx *mine, fnn_csr *rows, int p, int parts,
 }
 
 int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads) {
-    int64_t last, tmp, kept, end;
-    work_layout(net, n, &last, &tmp, &kept, &end);
+    int64_t last, tmp, kept, gathered, end;
+    work_layout(net, n, &last, &tmp, &kept, &gathered, &end);
     const int parts = n_threads > 1 ? batch_parts(net, n, n_threads) : 1;
     return end + (parts - 1) * fnn_net_n_params(net);
 }
@@ -200,12 +248,13 @@ static uint64_t layer_seed(uint64_t seed, int layer) {
 }
 
 /* The checks every entry point makes: a valid network, threads, one input
- * form (dense X or CSR Xs, and CSR only into a dense first layer). */
+ * form (dense X or CSR Xs, and CSR only into a dense first layer and no
+ * join). */
 static int net_usable(const fnn_net *net, const fnn_ctx *ctx, int64_t n,
                       const void *X, const fnn_csr *Xs) {
     return fnn_net_check(net) == FNN_OK && ctx != NULL && ctx->n_threads >= 1 &&
            n >= 0 && (X == NULL) != (Xs == NULL) &&
-           (Xs == NULL || ops_of(net->layers)->reads_csr);
+           (Xs == NULL || (ops_of(net->layers)->reads_csr && !joined(net, 0)));
 }
 
 #include "fnn_dtype_f32.h"

@@ -220,6 +220,31 @@ STACKS = {
     "text, convolved": (("sequence", 7, 1), [L.Embedding(6, 3), L.Conv1D(4, 3, activation="elu"),
                            L.MaxPool1D(2), L.Conv1D(2, 2, strides=2, padding="valid"),
                            L.AvgPool1D(1), L.GlobalMaxPool(), L.Dense(3)]),
+    # joins: residual blocks (with and without a projection), branches
+    # joined by concat and add, columns of the input
+    "residual and branches": (("flat", 6), [
+        L.Dense(5, "tanh"),
+        L.Residual([L.Dense(5, "gelu"), L.Dropout(0.2), L.Dense(5, "identity")], "relu"),
+        L.Residual([L.Dense(3, "elu")]),
+        L.Parallel([[L.Dense(4, "tanh")], [L.Columns(1, 3)], []]),
+        L.Parallel([[L.Dense(3)], [L.Dense(3, "logistic")]], join="add")]),
+    "residual images": (("image", 4, 4, 2), [
+        L.Conv2D(3), L.Residual([L.Conv2D(3), L.Conv2D(3, activation="identity")], "relu"),
+        L.Residual([L.Conv2D(4), L.MaxPool2D(2)]), L.Flatten()]),
+    "text, residual": (("sequence", 6, 1), [
+        L.Embedding(5, 4), L.Residual([L.LayerNorm(), L.GRU(4, return_sequences=True)]),
+        L.GlobalAvgPool()]),
+    "attention": (("sequence", 5, 4), [
+        L.MultiHeadAttention(2), L.Residual([L.LayerNorm(), L.MultiHeadAttention(4, causal=True)]),
+        L.Flatten(), L.Dense(3, "tanh")]),
+    "text, attention": (("sequence", 6, 1), [
+        L.Embedding(5, 4), L.MultiHeadAttention(2), L.Dropout(0.2),
+        L.MultiHeadAttention(1, causal=True), L.GlobalAvgPool()]),
+    # two inputs from one X: 4 ids, then 2 numbers
+    "ids and numbers": (("flat", 6), [
+        L.Parallel([[L.Columns(0, 4), L.Embedding(5, 3, mask_padding=False), L.GRU(3)],
+                    [L.Columns(4, 6), L.Dense(3, "tanh")]]),
+        L.Dense(4)]),
 }
 
 
@@ -251,6 +276,8 @@ def stack_input(stack, rng, n):
     padding (0) after, before and inside the sequences, and one row of
     padding alone."""
     shape, layers = STACKS[stack]
+    if stack == "ids and numbers":
+        return np.hstack([rng.integers(0, 5, (n, 4)).astype(np.float64), rand(rng, n, 2)])
     if not isinstance(layers[0], L.Embedding):
         return rand(rng, n, int(np.prod(shape[1:])))
     ids = rng.integers(1, layers[0].vocab_size, (n, shape[1])).astype(np.float64)
@@ -285,16 +312,30 @@ def reference_network(specs, params, X):
     coefs, intercepts, norms = Layout(specs).views(params)
     A, N = X, X.shape[0]
     kept = X != 0  # the steps that are not padding, for masked layers
+    tensors = [X]  # the input, then every layer's output: what joins read
     weighted = norm_index = 0
     for spec in specs:
         kind = spec.kind
         alone = dataclasses.replace(spec, activation="identity", batch_norm=False)  # a layer by itself
-        if spec.masked and kind in ("maxpool", "avgpool"):
+        if kind in L.JOINS:  # positions x features
+            S = tensors[spec.src].reshape(N, spec.oh * spec.ow, -1)
+            if kind == "take":
+                A = S[:, :, spec.src_at:spec.src_at + spec.oc]
+            elif kind == "add":
+                A = A.reshape(S.shape) + S
+            else:
+                A = np.concatenate([S, A.reshape(N, spec.oh * spec.ow, -1)], axis=2)
+            A = A.reshape(N, -1)
+        elif kind == "attention":
+            A = attention_reference(A, coefs[weighted], intercepts[weighted], spec,
+                                    kept if spec.masked else None)
+            weighted += 1
+        elif spec.masked and kind in ("maxpool", "avgpool"):
             A = masked_pool_reference(A.reshape(N, spec.h, spec.c), kept, kind)
         elif kind in ("maxpool", "avgpool"):
             A = _kernels.pool_forward(A.ravel(), alone, N, reference=True).reshape(N, -1)
         elif kind == "embedding":
-            A = coefs[weighted][X.astype(int)].reshape(N, -1)
+            A = coefs[weighted][A.astype(int)].reshape(N, -1)
             weighted += 1
         elif kind == "layernorm":  # over the last axis, as PyTorch's
             Z = A.reshape(-1, spec.c)
@@ -328,7 +369,34 @@ def reference_network(specs, params, X):
             flat = A.ravel().copy()
             _kernels.activation_forward(flat, spec.activation, reference=True)
             A = flat.reshape(N, -1)
+        tensors.append(A)
     return A
+
+
+def attention_reference(A, W, b, spec, kept):
+    """Self-attention from its definition, sample by sample and head by
+    head; keys at padding steps (not kept) and, when causal, after the
+    query get no weight; a query with no key left attends to nothing."""
+    N, T, D, H = A.shape[0], spec.h, spec.c, spec.heads
+    dh = D // H
+    X = A.reshape(N, T, D)
+    Q, K, V = (X @ W[:, k * D:(k + 1) * D] + b[k * D:(k + 1) * D] for k in range(3))
+    out = np.zeros((N, T, D))
+    for n in range(N):
+        for h in range(H):
+            cols = slice(h * dh, (h + 1) * dh)
+            scores = Q[n][:, cols] @ K[n][:, cols].T / np.sqrt(dh)
+            allowed = np.ones((T, T), bool)
+            if spec.causal:
+                allowed &= np.tri(T, dtype=bool)
+            if kept is not None:
+                allowed &= kept[n][None, :]
+            weights = np.where(allowed, np.exp(scores - np.where(allowed, scores, -np.inf).max(
+                axis=1, keepdims=True, initial=-np.inf)), 0)
+            total = weights.sum(axis=1, keepdims=True)
+            weights = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+            out[n][:, cols] = weights @ V[n][:, cols]
+    return (out @ W[:, 3 * D:] + b[3 * D:]).reshape(N, -1)
 
 
 def masked_pool_reference(A, kept, kind):

@@ -381,3 +381,57 @@ def test_clear_errors(data):
         to_onnx(model, X[:1], target_opset=12)
     with pytest.raises(ValueError, match="expecting 6 features"):
         to_onnx(model, X[:1, :5])
+
+
+# ---- residual blocks and branches -----------------------------------------------------
+
+JOINED_ROWS = [L.Dense(5, "tanh"),
+               L.Residual([L.Dense(5, "elu"), L.Dense(5, "identity")], activation="relu"),
+               L.Residual([L.Dense(3)]),
+               L.Parallel([[L.Dense(4, "tanh")], [L.Columns(1, 3)], []]),
+               L.Parallel([[L.Dense(3)], [L.Dense(3, "logistic")]], join="add")]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_residual_blocks_and_branches(data, dtype):
+    X, y, X_test = data
+    check_classifier(NetClassifier(JOINED_ROWS, max_iter=5, random_state=0), X, y, X_test,
+                     dtype)
+
+
+def test_residual_images(images):
+    X, y, X_test = images
+    stack = [L.Conv2D(3), L.Residual([L.Conv2D(3), L.Conv2D(3, activation="identity")], "relu"),
+             L.Residual([L.Conv2D(4), L.MaxPool2D(2)]), L.GlobalAvgPool()]
+    check_classifier(NetClassifier(stack, max_iter=5, random_state=0), X, y, X_test)
+
+
+def test_residual_over_masked_text(token_ids):
+    ids, y, ids_test = token_ids
+    stack = [L.Embedding(10, 4),
+             L.Residual([L.LayerNorm(), L.GRU(4, return_sequences=True)]), L.GlobalAvgPool()]
+    check_classifier(NetClassifier(stack, max_iter=5, random_state=0), ids, y, ids_test)
+
+
+def test_two_inputs_ids_and_numbers(token_ids):
+    ids, y, ids_test = token_ids
+    rng = np.random.default_rng(5)
+    X, X_test = np.hstack([ids, rng.random((len(ids), 3))]), \
+        np.hstack([ids_test, rng.random((len(ids_test), 3))])
+    stack = [L.Parallel([[L.Columns(0, 8), L.Embedding(10, 4, mask_padding=False), L.GRU(3)],
+                         [L.Columns(8, 11), L.Dense(3, "tanh")]]), L.Dense(4)]
+    check_classifier(NetClassifier(stack, max_iter=5, random_state=0), X, y, X_test)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_attention_with_padding_and_causal_masks(token_ids, dtype):
+    ids, y, ids_test = token_ids
+    stack = [L.Embedding(10, 4), L.Residual([L.LayerNorm(), L.MultiHeadAttention(2)]),
+             L.MultiHeadAttention(1, causal=True), L.GlobalAvgPool()]
+    check_classifier(NetClassifier(stack, max_iter=5, random_state=0), ids, y, ids_test, dtype)
+
+
+def test_attention_over_sequences(sequences):
+    X, y, X_test = sequences
+    stack = [L.Conv1D(4, 1), L.MultiHeadAttention(2, causal=True), L.Flatten()]
+    check_regressor(NetRegressor(stack, max_iter=5, random_state=0), X, y, X_test)

@@ -76,6 +76,9 @@ CASES = [
     ("net-image", lambda: NetClassifier(
         [L.Conv2D(2, 3, padding="valid"), L.AvgPool2D(), L.Flatten(), L.Dense(3, "tanh")],
         max_iter=3, solver="rmsprop"), "images"),
+    ("net-residual", lambda: NetClassifier(
+        [L.Dense(5), L.Residual([L.Dense(5, "tanh"), L.Dense(5, "identity")], "relu"),
+         L.Parallel([[L.Columns(0, 3)], [L.Dense(3)]], join="add")], max_iter=3), "binary"),
     ("autoencoder", lambda: AutoencoderTransformer([L.Dense(6), L.Dense(2, "tanh")],
                                                    max_iter=3), None),
     ("pipeline", lambda: make_pipeline(StandardScaler(),
@@ -123,8 +126,15 @@ def _expected_untrusted(estimator):
     estimator itself: its class, its layers, its callbacks."""
     net = _final(estimator)
     names = {_type_name(net)}
+
+    def add(objects):
+        for obj in objects:
+            names.add(_type_name(obj))
+            add(getattr(obj, "layers", ()))  # a Residual's
+            for branch in getattr(obj, "branches", ()):  # a Parallel's
+                add(branch)
     for name in ("layers", "decoder_layers", "callbacks"):
-        names.update(_type_name(obj) for obj in (getattr(net, name, None) or ()))
+        add(getattr(net, name, None) or ())
     return sorted(names)
 
 
@@ -220,9 +230,11 @@ def test_sequence_vectorizer_round_trip(tmp_path):
 
 
 def test_trusted_types_are_fastnn_public_types_only():
-    layer_names = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "Dense", "Dropout",
-                   "Embedding", "Flatten", "GRU", "GlobalAvgPool", "GlobalMaxPool", "LSTM",
-                   "LayerNorm", "MaxPool1D", "MaxPool2D", "SimpleRNN"]
+    layer_names = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Columns", "Conv1D", "Conv2D",
+                   "Dense", "Dropout", "Embedding", "Flatten", "GRU", "GlobalAvgPool",
+                   "GlobalMaxPool", "LSTM", "LayerNorm", "MaxPool1D", "MaxPool2D",
+                   "MultiHeadAttention", "Parallel",
+                   "Residual", "SimpleRNN"]
     expected = (["fastnn.autoencoder.AutoencoderTransformer",
                  "fastnn.callbacks.ReduceLROnPlateau",
                  "fastnn.conv.ConvClassifier", "fastnn.conv.ConvRegressor"]

@@ -1,0 +1,116 @@
+"""MultiHeadAttention: the engine against PyTorch's nn.MultiheadAttention
+on the same weights (forward and every parameter's gradient, with the
+padding and causal masks), and what it learns.  Its gradient by central
+differences and its values against a NumPy reference, in stacks, are in
+tests/test_net.py (STACKS); ONNX in tests/test_onnx.py."""
+import numpy as np
+import pytest
+
+from fastnn import NetClassifier, _engine
+from fastnn import layers as L
+
+from conftest import rand
+
+pytestmark = pytest.mark.usefixtures("quiet")
+
+T, D, VOCAB, N = 6, 8, 7, 10
+
+
+def ids_with_padding(rng):
+    """Ids with padding (0) inside and at the end; step 0 never padding, so
+    that every query sees a key even under the causal mask (PyTorch gives
+    NaN for a query that sees none)."""
+    ids = rng.integers(1, VOCAB, (N, T)).astype(np.float64)
+    ids[rng.random(ids.shape) < 0.3] = 0
+    ids[:, 0] = rng.integers(1, VOCAB, N)
+    ids[1, -3:] = 0
+    return ids
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("heads, causal", [(1, False), (2, True), (4, False)])
+def test_matches_pytorch_forward_and_gradients(heads, causal, dtype):
+    torch = pytest.importorskip("torch", reason="PyTorch parity needs torch")
+    tdtype = getattr(torch, np.dtype(dtype).name)
+    rng = np.random.default_rng(heads)
+    specs = L.build([L.Embedding(VOCAB, D), L.MultiHeadAttention(heads, causal=causal),
+                     L.Flatten()], ("sequence", T, 1), T * D)[:-1]
+    net = _engine.Network(specs, "identity", 1)
+    params = rand(rng, net.n_params, dtype=dtype) * 0.5
+    table, W = params[:VOCAB * D].reshape(VOCAB, D), params[VOCAB * D:VOCAB * D + 4 * D * D]
+    W, b = W.reshape(D, 4 * D), params[VOCAB * D + 4 * D * D:]
+    ids = ids_with_padding(rng)
+    Y = rand(rng, N, T * D, dtype=dtype)
+    grad = np.zeros_like(params)
+    net.loss_grad(params, grad, ids.astype(dtype), Y, None)  # half the squared error, summed
+
+    embed = torch.nn.Embedding(VOCAB, D, dtype=tdtype)
+    mha = torch.nn.MultiheadAttention(D, heads, batch_first=True, dtype=tdtype)
+    with torch.no_grad():
+        embed.weight.copy_(torch.from_numpy(table.copy()))
+        mha.in_proj_weight.copy_(torch.from_numpy(W[:, :3 * D].T.copy()))
+        mha.in_proj_bias.copy_(torch.from_numpy(b[:3 * D].copy()))
+        mha.out_proj.weight.copy_(torch.from_numpy(W[:, 3 * D:].T.copy()))
+        mha.out_proj.bias.copy_(torch.from_numpy(b[3 * D:].copy()))
+    x = embed(torch.from_numpy(ids.astype(np.int64)))
+    mask = torch.ones(T, T, dtype=torch.bool).triu(1) if causal else None
+    out, _ = mha(x, x, x, key_padding_mask=torch.from_numpy(ids == 0), attn_mask=mask,
+                 need_weights=False)
+    (0.5 * ((out.reshape(N, -1) - torch.from_numpy(Y)) ** 2).sum()).backward()
+
+    bound = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
+    np.testing.assert_allclose(net.forward(params, ids.astype(dtype)),
+                               out.detach().numpy().reshape(N, -1), **bound)
+    got = grad[VOCAB * D:VOCAB * D + 4 * D * D].reshape(D, 4 * D)
+    np.testing.assert_allclose(got[:, :3 * D], mha.in_proj_weight.grad.numpy().T, **bound)
+    np.testing.assert_allclose(got[:, 3 * D:], mha.out_proj.weight.grad.numpy().T, **bound)
+    np.testing.assert_allclose(grad[VOCAB * D + 4 * D * D:][:3 * D],
+                               mha.in_proj_bias.grad.numpy(), **bound)
+    np.testing.assert_allclose(grad[VOCAB * D + 4 * D * D:][3 * D:],
+                               mha.out_proj.bias.grad.numpy(), **bound)
+    # and through to the embedding: the gradient of the attention's input
+    np.testing.assert_allclose(grad[:VOCAB * D].reshape(VOCAB, D), embed.weight.grad.numpy(),
+                               **bound)
+
+
+def test_one_and_two_threads_agree():
+    rng = np.random.default_rng(5)
+    specs = L.build([L.MultiHeadAttention(2), L.Flatten()], ("sequence", 12, 8), 3)
+    params = rand(rng, _engine.Network(specs, "softmax", 1).n_params) * 0.5
+    X = rand(rng, 200, 12 * 8)
+    Y = np.eye(3)[rng.integers(0, 3, 200)]
+    grads = []
+    for threads in (1, 2):
+        net = _engine.Network(specs, "softmax", threads)
+        grad = np.zeros_like(params)
+        net.loss_grad(params, grad, X, Y, None)
+        grads.append(grad)
+        np.testing.assert_allclose(net.forward(params, X),
+                                   _engine.Network(specs, "softmax", 1).forward(params, X),
+                                   rtol=1e-12)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-9, atol=1e-12)
+
+
+def test_features_must_split_into_the_heads():
+    with pytest.raises(ValueError, match="multiple of the heads"):
+        L.build([L.MultiHeadAttention(3)], ("sequence", 4, 8), 2)
+    with pytest.raises(ValueError, match="heads must be a positive int"):
+        L.MultiHeadAttention(0)
+
+
+def test_attention_finds_the_token_that_decides():
+    """The label is the id right after the one marker id, wherever it is:
+    a position-independent lookup that attention over the embeddings (with
+    the marker's neighbour read through a 2-step convolution) learns."""
+    rng = np.random.default_rng(0)
+    n, steps = 1500, 10
+    ids = rng.integers(3, 8, (n, steps))
+    where = rng.integers(0, steps - 1, n)
+    ids[np.arange(n), where] = 1  # the marker
+    y = ids[np.arange(n), where + 1] % 2
+    layers = [L.Embedding(8, 16, mask_padding=False), L.Conv1D(16, 2),
+              L.Residual([L.LayerNorm(), L.MultiHeadAttention(2)]), L.GlobalMaxPool(),
+              L.Dense(16)]
+    model = NetClassifier(layers, max_iter=40, learning_rate_init=0.01,
+                          random_state=0).fit(ids[:1200], y[:1200])
+    assert model.score(ids[1200:], y[1200:]) > 0.9
