@@ -7,8 +7,10 @@ from ._version import __version__
 from .mlp import MLPClassifier, MLPRegressor
 from .net import NetClassifier, NetRegressor
 from .rnn import RNNClassifier, RNNRegressor
+from .transformer import TransformerClassifier, TransformerRegressor
 from .windows import make_windows
 
-__all__ = ["AutoencoderTransformer", "ConvClassifier", "ConvRegressor", "MLPClassifier", "MLPRegressor", "NetClassifier",
-           "NetRegressor", "RNNClassifier", "RNNRegressor", "exceptions", "layers", "make_windows",
-           "text", "__version__"]
+__all__ = ["AutoencoderTransformer", "ConvClassifier", "ConvRegressor", "MLPClassifier",
+           "MLPRegressor", "NetClassifier", "NetRegressor", "RNNClassifier", "RNNRegressor",
+           "TransformerClassifier", "TransformerRegressor", "exceptions", "layers",
+           "make_windows", "text", "__version__"]

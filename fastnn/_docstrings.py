@@ -23,6 +23,21 @@ PARAMETERS = {
     "input_shape": ("tuple of int or None",
                     "How to read flat rows: (c, h, w) or (h, w) for images, (steps, features) "
                     "for sequences; None reads n-D X as it is."),
+    "vocab_size": ("int or None",
+                   "Token ids in (0 to vocab_size - 1, 0 as padding, as SequenceVectorizer "
+                   "makes them), embedded in d_model values; None: numeric sequences, "
+                   "projected to d_model values per step."),
+    "d_model": ("int", "Values per step inside the encoder."),
+    "heads": ("int", "Attention heads; d_model must be a multiple of them."),
+    "ff": ("int or None", "Units of each encoder block's feed-forward part; None: 4 * d_model."),
+    "encoder_layers": ("int", "Transformer encoder blocks, one after another."),
+    "positions": ("{'learned', 'sinusoidal'}",
+                  "How each step's position is added before the encoder."),
+    "encoder_dropout": ("float",
+                        "Dropout after each attention and feed-forward part, while training "
+                        "(PyTorch's default is 0.1: worth it on large data sets; with it the "
+                        "noisier training loss may end a fit early, see n_iter_no_change)."),
+    "causal": ("bool", "Each step attends to itself and the steps before only."),
     "filters": ("tuple of int", "Filters of each conv block, one block per entry."),
     "kernel_size": ("int, (h, w) tuple, or a list of those per block",
                     "Each block's convolution window."),
@@ -33,7 +48,10 @@ PARAMETERS = {
                 "'valid' only whole windows."),
     "pool_size": ("int, (h, w) tuple, or a list of those per block",
                   "Each block's pooling window (stride = window); 1 for none."),
-    "pooling": ("{'max', 'avg'} or None", "The blocks' pooling; None for none."),
+    "pooling": ("{'max', 'avg'} or None",
+                "The conv blocks' pooling (None for none); for the Transformer estimators, "
+                "how the encoder's steps become one vector for the head ('avg' or 'max', "
+                "padding left out)."),
     "cell": ("{'rnn', 'lstm', 'gru'}",
              "The recurrent cell: tanh RNN, LSTM or GRU (PyTorch's gate orders)."),
     "recurrent_layer_sizes": ("int or tuple of int",

@@ -65,6 +65,7 @@ BY_KIND = {
     "embedding": lambda spec, random_state, factor, dtype: embedding(spec, random_state, dtype),
     "layernorm": lambda spec, random_state, factor, dtype: layernorm(spec, random_state, dtype),
     "attention": lambda spec, random_state, factor, dtype: attention(spec, random_state, dtype),
+    "position": lambda spec, random_state, factor, dtype: embedding(spec, random_state, dtype),
 }
 
 

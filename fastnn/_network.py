@@ -179,6 +179,7 @@ WEIGHT_SHAPES = {
     "layernorm": lambda spec: (spec.oc,),  # the scale; its biases are the shift
     # [Wq | Wk | Wv | Wo], x Wq giving the queries
     "attention": lambda spec: (spec.c, 4 * spec.c),
+    "position": lambda spec: (spec.h, spec.c),  # a step's vector per row
 }
 
 

@@ -506,7 +506,25 @@ def attention(graph, value, spec, weights, norm, mask):
     return Value(graph.reshape(y, [-1, spec.n_outputs]), "rows")
 
 
+def sinusoid_table(steps, features):
+    """The fixed positions of src_c/position.c's sinusoid kind."""
+    t = np.arange(steps, dtype=np.float64)[:, None]
+    j = np.arange(features)
+    angle = t / 10000.0 ** ((j - j % 2) / features)
+    return np.where(j % 2, np.cos(angle), np.sin(angle))
+
+
+def position(graph, value, spec, weights, norm, mask):
+    """Each step plus its position: the learned table (the weights) or the
+    fixed sinusoids, as a constant."""
+    table = weights[0] if spec.kind == "position" else sinusoid_table(spec.h, spec.c)
+    x = graph.reshape(value.rows(graph, spec.n_inputs), [-1, spec.h, spec.c])
+    y = graph.op("Add", [x, graph.const(table.astype(graph.dtype), "positions")])
+    return Value(graph.reshape(y, [-1, spec.n_outputs]), "rows")
+
+
 JOINS = ("take", "add", "concat")
 LAYERS = {"dense": dense, "conv": conv, "maxpool": pool, "avgpool": pool,
           "recurrent": recurrent, "embedding": embedding, "layernorm": layernorm,
-          "take": join, "add": join, "concat": join, "attention": attention}
+          "take": join, "add": join, "concat": join, "attention": attention,
+          "position": position, "sinusoid": position}

@@ -110,6 +110,18 @@ def sequence_shape(X, input_shape):
     return given
 
 
+def check_ids(X, embedding):
+    """The ids an Embedding reads: whole numbers from 0 to vocab_size - 1."""
+    if (X < 0).any():
+        raise ValueError("Negative values in data passed to %r: ids run from 0 to %d."
+                         % (embedding, embedding.vocab_size - 1))
+    bad = (X >= embedding.vocab_size) | (X != np.floor(X))
+    if bad.any():
+        raise ValueError("%r reads ids from 0 to %d, but X holds %r; size the vocabulary "
+                         "to the data (SequenceVectorizer's vocab_size_)."
+                         % (embedding, embedding.vocab_size - 1, X[bad].flat[0]))
+
+
 class ShapedInputMixin:
     """Validation for estimators whose samples are n-D (dense input only)."""
 
@@ -148,3 +160,21 @@ class ShapedInputMixin:
         tags.input_tags.sparse = False
         tags.input_tags.three_d_array = True
         return tags
+
+
+class SequenceInputMixin(ShapedInputMixin):
+    """Reading sequences (see sequence_shape), for estimators with an
+    `input_shape` parameter; the first layer receives them whole."""
+
+    def _engine_rows(self, X, reset):
+        shape = sequence_shape(X, self.input_shape)
+        if reset:
+            self._sequence_tf = shape
+        elif shape != self._sequence_tf:
+            raise ValueError("X holds sequences of shape (steps, features) = %r; the model "
+                             "was fitted on %r." % (shape, self._sequence_tf))
+        return np.ascontiguousarray(X, dtype=X.dtype).reshape(X.shape[0], shape[0] * shape[1])
+
+    def _layer_input(self, n_features):
+        return ("sequence",) + tuple(self._sequence_tf)
+

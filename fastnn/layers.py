@@ -20,10 +20,11 @@ from numbers import Integral, Real
 from . import _engine
 from ._network import LayerSpec, conv_layer, n_values, pool_layer, recurrent_layer
 
-__all__ = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Columns", "Conv1D", "Conv2D", "Dense",
-           "Dropout", "Embedding", "Flatten", "GRU", "GlobalAvgPool", "GlobalMaxPool", "LSTM",
-           "LayerNorm", "MaxPool1D", "MaxPool2D", "MultiHeadAttention", "Parallel", "Residual",
-           "SimpleRNN"]
+__all__ = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Columns", "Conv1D", "Conv2D",
+           "Dense", "Dropout", "Embedding", "Flatten", "GRU", "GlobalAvgPool",
+           "GlobalMaxPool", "LSTM", "LayerNorm", "MaxPool1D", "MaxPool2D",
+           "MultiHeadAttention", "Parallel", "PositionalEmbedding", "Residual",
+           "SimpleRNN", "TransformerEncoder"]
 
 ACTIVATIONS = tuple(_engine.ACTIVATIONS)  # the engine's list (fastnn.h, FNN_ACTIVATIONS)
 
@@ -608,6 +609,48 @@ class LayerNorm(Layer):
 
 
 @dataclass(frozen=True)
+class PositionalEmbedding(Layer):
+    """Adds each step's position to a sequence, so that attention (which
+    sees its steps as a set) knows their order: y[t] = x[t] + p[t].
+
+    Parameters
+    ----------
+    kind : {'learned', 'sinusoidal'}, default='learned'
+        'learned': p is a learned (steps, features) table, its weights
+        (started as an Embedding's); 'sinusoidal': the fixed encoding of
+        the Transformer paper, p[t, 2i] = sin(t / 10000^(2i / features)),
+        p[t, 2i + 1] = cos(the same), no weights.
+
+    See Also
+    --------
+    MultiHeadAttention, TransformerEncoder : What it is for.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Embedding, GlobalAvgPool, PositionalEmbedding
+    >>> from fastnn.layers import TransformerEncoder
+    >>> model = NetClassifier([Embedding(1000, 32), PositionalEmbedding(),
+    ...                        TransformerEncoder(heads=4), GlobalAvgPool()])
+    """
+    kind: str = "learned"
+    takes = ("sequence",)
+    keeps_mask = True
+
+    def __post_init__(self):
+        if self.kind not in ("learned", "sinusoidal"):
+            raise ValueError("PositionalEmbedding: kind must be 'learned' or 'sinusoidal', got "
+                             "%r." % (self.kind,))
+
+    def build(self, shape, built):
+        self._check_input(shape)
+        _, steps, features = shape
+        spec = LayerSpec(kind="position" if self.kind == "learned" else "sinusoid", h=steps,
+                         w=1, c=features, oh=steps, ow=1, oc=features)
+        return [spec], shape
+
+
+@dataclass(frozen=True)
 class MultiHeadAttention(Layer):
     """Multi-head self-attention over the steps of a sequence, as
     PyTorch's ``nn.MultiheadAttention(features, heads, batch_first=True)``
@@ -1006,6 +1049,80 @@ class Parallel(_Block):
                 specs.append(_join("concat", specs, branch_out, out, joined))
             joined = len(specs)
         return out, all_masked
+
+
+@dataclass(frozen=True)
+class TransformerEncoder(_Block):
+    """Transformer encoder blocks (pre-norm, as PyTorch's
+    ``nn.TransformerEncoderLayer(d_model, heads, ff, dropout,
+    norm_first=True)``), `layers` of them over a sequence: each is
+    x + Dropout(MultiHeadAttention(LayerNorm(x))), then
+    x + Dropout(W2 act(W1 LayerNorm(x))) with W1, W2 applied to each step.
+
+    Parameters
+    ----------
+    d_model : int or None, default=None
+        Features per step inside the blocks; None keeps the input's.  When
+        it differs from the input's, a learned per-step projection comes
+        first.
+    heads : int, default=1
+        Attention heads; d_model must be a multiple of them.
+    ff : int or None, default=None
+        Units of the feed-forward part per step; None: 4 * d_model.
+    layers : int, default=1
+        Blocks, one after another.
+    dropout : float in [0, 1), default=0.1
+        After the attention and after the feed-forward part, while training.
+    activation : str, default='relu'
+        The feed-forward part's.
+    causal : bool, default=False
+        Each step attends to itself and the steps before only.
+
+    See Also
+    --------
+    MultiHeadAttention, LayerNorm, Residual : Its parts.
+
+    Examples
+    --------
+    >>> from fastnn import NetClassifier
+    >>> from fastnn.layers import Embedding, GlobalAvgPool, TransformerEncoder
+    >>> model = NetClassifier([Embedding(1000, 32), TransformerEncoder(heads=4, layers=2),
+    ...                        GlobalAvgPool()])
+    """
+    d_model: object = None
+    heads: int = 1
+    ff: object = None
+    layers: int = 1
+    dropout: float = 0.1
+    activation: str = "relu"
+    causal: bool = False
+    takes = ("sequence",)
+
+    def __post_init__(self):
+        for name in ("d_model", "ff"):
+            if getattr(self, name) is not None:
+                _positive_int_field(self, name)
+        _positive_int_field(self, "heads")
+        _positive_int_field(self, "layers")
+        Dropout(self.dropout)  # its checks
+        _activation(self.activation, "TransformerEncoder")
+        MultiHeadAttention(self.heads, self.causal)
+
+    def blocks(self, features):
+        """The encoder as plain layers, for inputs of `features` per step."""
+        d = self.d_model or features
+        ff = self.ff or 4 * d
+        drop = [Dropout(self.dropout)] if self.dropout else []
+        stack = [] if d == features else [Conv1D(d, 1, activation="identity")]
+        for _ in range(self.layers):
+            stack += [Residual([LayerNorm(), MultiHeadAttention(self.heads, self.causal)] + drop),
+                      Residual([LayerNorm(), Conv1D(ff, 1, activation=self.activation),
+                                Conv1D(d, 1, activation="identity")] + drop)]
+        return stack
+
+    def build_into(self, shape, specs, masked):
+        self._check_input(shape)
+        return _build_sequence(self.blocks(shape[2]), shape, specs, masked)
 
 
 # Activations that never decrease: max(f(a), f(b)) = f(max(a, b)).  Not

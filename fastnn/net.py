@@ -12,24 +12,12 @@ from sklearn.utils._param_validation import Interval
 
 from . import layers as fastnn_layers
 from ._docstrings import attributes_section, document
-from ._shaped_input import (ShapedInputMixin, image_rows, image_shape, sequence_shape,
-                            shape_values)
+from ._shaped_input import (ShapedInputMixin, check_ids, image_rows, image_shape,
+                            sequence_shape, shape_values)
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
 # One hidden layer of 100 relu units, as MLPClassifier's default.
 DEFAULT_LAYERS = (fastnn_layers.Dense(100),)
-
-
-def _check_ids(X, embedding):
-    """The ids an Embedding reads: whole numbers from 0 to vocab_size - 1."""
-    if (X < 0).any():
-        raise ValueError("Negative values in data passed to %r: ids run from 0 to %d."
-                         % (embedding, embedding.vocab_size - 1))
-    bad = (X >= embedding.vocab_size) | (X != np.floor(X))
-    if bad.any():
-        raise ValueError("%r reads ids from 0 to %d, but X holds %r; size the vocabulary "
-                         "to the data (SequenceVectorizer's vocab_size_)."
-                         % (embedding, embedding.vocab_size - 1, X[bad].flat[0]))
 
 
 class NetMixin(ShapedInputMixin):
@@ -83,7 +71,7 @@ class NetMixin(ShapedInputMixin):
             return image_rows(X, dims)
         layers = self._layer_list()
         if layers and isinstance(layers[0], fastnn_layers.Embedding):
-            _check_ids(X, layers[0])
+            check_ids(X, layers[0])
         return np.ascontiguousarray(X, dtype=X.dtype).reshape(X.shape[0], -1)
 
     def _layers(self):

@@ -51,6 +51,7 @@ from .mlp import MLPClassifier, MLPRegressor
 from .net import NetClassifier, NetRegressor
 from .rnn import RNNClassifier, RNNRegressor
 from .text import SequenceVectorizer
+from .transformer import TransformerClassifier, TransformerRegressor
 
 __all__ = ["TRUSTED_TYPES", "dump", "load"]
 
@@ -74,7 +75,8 @@ def _public_layer_classes():
 TRUSTED_TYPES = tuple(sorted(_type_name(cls) for cls in [
     # the estimators: hyperparameters and fitted arrays, nothing callable
     MLPClassifier, MLPRegressor, ConvClassifier, ConvRegressor, RNNClassifier,
-    RNNRegressor, NetClassifier, NetRegressor, AutoencoderTransformer, SequenceVectorizer,
+    RNNRegressor, TransformerClassifier, TransformerRegressor, NetClassifier, NetRegressor,
+    AutoencoderTransformer, SequenceVectorizer,
     # the values of a `layers` parameter, rebuilt through their constructors
     *_public_layer_classes(),
     # numbers only; ModelCheckpoint is left out (see the module's docstring)

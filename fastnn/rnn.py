@@ -8,16 +8,15 @@ steps * features values, the features of one step next to each other.
 """
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from . import _engine, layers
 from ._docstrings import attributes_section, document
-from ._shaped_input import ShapedInputMixin, sequence_shape
+from ._shaped_input import SequenceInputMixin
 from ._tasks import ClassifierNetwork, RegressorNetwork
 
 
-class RNNMixin(ShapedInputMixin):
+class RNNMixin(SequenceInputMixin):
     """What the recurrent estimators add to a network: reading sequences,
     building the recurrent layers, and their initialisation."""
 
@@ -28,16 +27,6 @@ class RNNMixin(ShapedInputMixin):
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "input_shape": [None, "array-like"],
     }
-
-    # ---- reading sequences --------------------------------------------------
-    def _engine_rows(self, X, reset):
-        shape = sequence_shape(X, self.input_shape)
-        if reset:
-            self._sequence_tf = shape
-        elif shape != self._sequence_tf:
-            raise ValueError("X holds sequences of shape (steps, features) = %r; the model "
-                             "was fitted on %r." % (shape, self._sequence_tf))
-        return np.ascontiguousarray(X, dtype=X.dtype).reshape(X.shape[0], shape[0] * shape[1])
 
     # ---- the layers -----------------------------------------------------------
     def _recurrent_sizes(self):
@@ -61,9 +50,6 @@ class RNNMixin(ShapedInputMixin):
             if rate:
                 stack.append(layers.Dropout(rate))
         return stack + self._dense_head(sizes, rates[len(recurrent):])
-
-    def _layer_input(self, n_features):
-        return ("sequence",) + tuple(self._sequence_tf)
 
 
 

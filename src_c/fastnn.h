@@ -175,7 +175,8 @@ typedef struct {
     X(RECURRENT, "recurrent", recurrent) X(EMBED, "embedding", embedding)     \
     X(LAYERNORM, "layernorm", layernorm) X(TAKE, "take", take)               \
     X(ADD, "add", add) X(CONCAT, "concat", concat)                           \
-    X(ATTENTION, "attention", attention)
+    X(ATTENTION, "attention", attention) X(POSITION, "position", position)     \
+    X(SINUSOID, "sinusoid", sinusoid)
 typedef enum {
 #define FNN_X(suffix, name, ops) FNN_ENUM_ENTRY(FNN_, suffix)
     FNN_LAYER_KINDS(FNN_X)

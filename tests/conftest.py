@@ -54,6 +54,8 @@ SLOW_TESTS = {
     "test_conv.py::test_fashion_mnist_accuracy",
     "test_rnn_data.py::test_next_character_beats_the_most_frequent_character",
     "test_text.py::test_text_models_on_fortunes_match_tfidf_and_logistic_regression",
+    "test_text.py::test_a_transformer_encoder_on_fortunes_is_within_002_of_the_gru",
+    "test_text.py::test_a_causal_transformer_language_model_writes_words",
     "test_text.py::test_character_language_model_writes_words",
     "test_threads.py::test_idle_engine_threads_sleep_unless_the_user_chose_otherwise",
     "test_threads.py::test_a_child_forked_after_a_threaded_fit_runs_on_one_thread",

@@ -114,3 +114,71 @@ def test_attention_finds_the_token_that_decides():
     model = NetClassifier(layers, max_iter=40, learning_rate_init=0.01,
                           random_state=0).fit(ids[:1200], y[:1200])
     assert model.score(ids[1200:], y[1200:]) > 0.9
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_encoder_block_matches_pytorchs_pre_norm_layer(dtype):
+    torch = pytest.importorskip("torch", reason="PyTorch parity needs torch")
+    from fastnn._network import Layout
+
+    tdtype = getattr(torch, np.dtype(dtype).name)
+    steps, d, heads, ff, n = 5, 8, 2, 12, 6
+    rng = np.random.default_rng(9)
+    specs = L.build([L.TransformerEncoder(heads=heads, ff=ff, dropout=0.0), L.Flatten()],
+                    ("sequence", steps, d), steps * d)[:-1]
+    net = _engine.Network(specs, "identity", 1)
+    params = rand(rng, net.n_params, dtype=dtype) * 0.5
+    X = rand(rng, n, steps * d, dtype=dtype)
+    Y = rand(rng, n, steps * d, dtype=dtype)
+    grad = np.zeros_like(params)
+    net.loss_grad(params, grad, X, Y, None)
+    coefs, intercepts, _ = Layout(specs).views(params)
+    dcoefs, dintercepts, _ = Layout(specs).views(grad)
+    layer = torch.nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, batch_first=True,
+                                             norm_first=True, dtype=tdtype)
+    # fastnn's weighted layers in order: LayerNorm, attention, LayerNorm,
+    # the two per-step dense layers (1x1 convolutions)
+    torch_params = [(layer.norm1.weight, layer.norm1.bias, lambda w: w),
+                    (None, None, None),
+                    (layer.norm2.weight, layer.norm2.bias, lambda w: w),
+                    (layer.linear1.weight, layer.linear1.bias, lambda w: w.reshape(d, ff).T),
+                    (layer.linear2.weight, layer.linear2.bias, lambda w: w.reshape(ff, d).T)]
+    attn = layer.self_attn
+    with torch.no_grad():
+        for (weight, bias, to_torch), coef, intercept in zip(torch_params, coefs, intercepts):
+            if weight is None:
+                attn.in_proj_weight.copy_(torch.from_numpy(coef[:, :3 * d].T.copy()))
+                attn.in_proj_bias.copy_(torch.from_numpy(intercept[:3 * d].copy()))
+                attn.out_proj.weight.copy_(torch.from_numpy(coef[:, 3 * d:].T.copy()))
+                attn.out_proj.bias.copy_(torch.from_numpy(intercept[3 * d:].copy()))
+            else:
+                weight.copy_(torch.from_numpy(np.ascontiguousarray(to_torch(coef))))
+                bias.copy_(torch.from_numpy(intercept.copy()))
+    out = layer(torch.from_numpy(X.reshape(n, steps, d)))
+    (0.5 * ((out.reshape(n, -1) - torch.from_numpy(Y)) ** 2).sum()).backward()
+    bound = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=5e-4, atol=5e-5)
+    np.testing.assert_allclose(net.forward(params, X), out.detach().numpy().reshape(n, -1),
+                               **bound)
+    for (weight, bias, to_torch), dcoef, dintercept in zip(torch_params, dcoefs, dintercepts):
+        if weight is None:
+            np.testing.assert_allclose(dcoef[:, :3 * d], attn.in_proj_weight.grad.numpy().T,
+                                       **bound)
+            np.testing.assert_allclose(dcoef[:, 3 * d:], attn.out_proj.weight.grad.numpy().T,
+                                       **bound)
+        else:
+            np.testing.assert_allclose(to_torch(dcoef), weight.grad.numpy(), **bound)
+            np.testing.assert_allclose(dintercept, bias.grad.numpy(), **bound)
+
+
+def test_encoder_settings():
+    specs = L.build([L.TransformerEncoder(d_model=8, heads=2, layers=2), L.Flatten()],
+                    ("sequence", 4, 6), 1)
+    kinds = [s.kind for s in specs]
+    assert kinds.count("attention") == 2 and kinds.count("layernorm") == 4
+    assert specs[0].kind == "conv" and specs[0].oc == 8  # the projection to d_model
+    assert max(s.oc for s in specs if s.kind == "conv") == 32  # ff = 4 * d_model
+    assert all(s.dropout == 0.1 for s in specs if s.kind == "attention")
+    with pytest.raises(ValueError, match="multiple of the heads"):
+        L.build([L.TransformerEncoder(heads=4)], ("sequence", 4, 6), 1)
+    with pytest.raises(ValueError, match="rate must be in"):
+        L.TransformerEncoder(dropout=1.5)

@@ -238,7 +238,8 @@ STACKS = {
         L.MultiHeadAttention(2), L.Residual([L.LayerNorm(), L.MultiHeadAttention(4, causal=True)]),
         L.Flatten(), L.Dense(3, "tanh")]),
     "text, attention": (("sequence", 6, 1), [
-        L.Embedding(5, 4), L.MultiHeadAttention(2), L.Dropout(0.2),
+        L.Embedding(5, 4), L.PositionalEmbedding(), L.MultiHeadAttention(2), L.Dropout(0.2),
+        L.PositionalEmbedding("sinusoidal"),
         L.MultiHeadAttention(1, causal=True), L.GlobalAvgPool()]),
     # two inputs from one X: 4 ids, then 2 numbers
     "ids and numbers": (("flat", 6), [
@@ -326,6 +327,14 @@ def reference_network(specs, params, X):
             else:
                 A = np.concatenate([S, A.reshape(N, spec.oh * spec.ow, -1)], axis=2)
             A = A.reshape(N, -1)
+        elif kind == "position":
+            A = (A.reshape(N, spec.h, spec.c) + coefs[weighted]).reshape(N, -1)
+            weighted += 1
+        elif kind == "sinusoid":  # the Transformer paper's table
+            t, j = np.arange(spec.h)[:, None], np.arange(spec.c)
+            angle = t / 10000.0 ** (2 * (j // 2) / spec.c)
+            A = (A.reshape(N, spec.h, spec.c) + np.where(j % 2, np.cos(angle), np.sin(angle))
+                 ).reshape(N, -1)
         elif kind == "attention":
             A = attention_reference(A, coefs[weighted], intercepts[weighted], spec,
                                     kept if spec.masked else None)

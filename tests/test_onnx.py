@@ -426,12 +426,15 @@ def test_two_inputs_ids_and_numbers(token_ids):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_attention_with_padding_and_causal_masks(token_ids, dtype):
     ids, y, ids_test = token_ids
-    stack = [L.Embedding(10, 4), L.Residual([L.LayerNorm(), L.MultiHeadAttention(2)]),
-             L.MultiHeadAttention(1, causal=True), L.GlobalAvgPool()]
+    stack = [L.Embedding(10, 4), L.PositionalEmbedding(),
+             L.Residual([L.LayerNorm(), L.MultiHeadAttention(2)]),
+             L.PositionalEmbedding("sinusoidal"), L.MultiHeadAttention(1, causal=True),
+             L.GlobalAvgPool()]
     check_classifier(NetClassifier(stack, max_iter=5, random_state=0), ids, y, ids_test, dtype)
 
 
 def test_attention_over_sequences(sequences):
     X, y, X_test = sequences
-    stack = [L.Conv1D(4, 1), L.MultiHeadAttention(2, causal=True), L.Flatten()]
+    stack = [L.Conv1D(4, 1), L.PositionalEmbedding("sinusoidal"),
+             L.TransformerEncoder(heads=2, ff=8, causal=True), L.Flatten()]
     check_regressor(NetRegressor(stack, max_iter=5, random_state=0), X, y, X_test)

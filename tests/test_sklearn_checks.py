@@ -7,11 +7,13 @@ from sklearn.utils import shuffle
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastnn import (AutoencoderTransformer, ConvClassifier, ConvRegressor, MLPClassifier,
-                    MLPRegressor, NetClassifier, NetRegressor, RNNClassifier, RNNRegressor)
+                    MLPRegressor, NetClassifier, NetRegressor, RNNClassifier, RNNRegressor,
+                    TransformerClassifier, TransformerRegressor)
 from fastnn import layers as L
 
 DEFAULTS = [MLPClassifier(), MLPRegressor(), ConvClassifier(), ConvRegressor(), RNNClassifier(),
-            RNNRegressor(), NetClassifier(), NetRegressor(), AutoencoderTransformer()]
+            RNNRegressor(), NetClassifier(), NetRegressor(), AutoencoderTransformer(),
+            TransformerClassifier(), TransformerRegressor()]
 
 # Small and quick, but trained enough for the checks that expect a decent
 # fit (e.g. check_classifiers_train asks for > 83% training accuracy).
@@ -31,6 +33,15 @@ SETTINGS = [
                   random_state=0),
     RNNRegressor(cell="gru", recurrent_layer_sizes=(8,), bidirectional=True, max_iter=200,
                  learning_rate_init=0.01, random_state=0),
+    # attention over the same sequences; ids through an Embedding
+    TransformerClassifier(d_model=16, heads=2, encoder_layers=1, encoder_dropout=0.0,
+                          max_iter=200, learning_rate_init=0.01, random_state=0),
+    TransformerRegressor(d_model=8, heads=2, encoder_layers=1, positions="learned",
+                         pooling="max", encoder_dropout=0.0, max_iter=200,
+                         learning_rate_init=0.01, random_state=0),
+    TransformerClassifier(vocab_size=1000, d_model=8, heads=2, encoder_layers=1,
+                          encoder_dropout=0.0, max_iter=200, learning_rate_init=0.01,
+                          random_state=0),
     # the options scikit-learn's MLP lacks, switched on
     MLPClassifier(hidden_layer_sizes=(16, 8), activation="gelu", dropout=(0.1, 0.0),
                   batch_norm=True, solver="adamw", learning_rate="cosine", warmup_epochs=3,
@@ -103,9 +114,10 @@ ID_FAILURES = {
 
 def expected_failures(estimator):
     params = estimator.get_params()
-    if isinstance(next(iter(params.get("layers") or ()), None), L.Embedding):
+    if isinstance(next(iter(params.get("layers") or ()), None), L.Embedding) \
+            or params.get("vocab_size"):
         return ID_FAILURES
-    if params.get("dropout") or params.get("batch_norm"):
+    if params.get("dropout") or params.get("batch_norm") or params.get("encoder_dropout"):
         return STOCHASTIC_LAYER_FAILURES
     if any(estimator is default for default in DEFAULTS[4:6]):  # the recurrent ones
         return LONG_RECURRENT_FIT_FAILURES

@@ -18,7 +18,7 @@ from skops.io.exceptions import UntrustedTypesFoundException  # noqa: E402
 
 from fastnn import (AutoencoderTransformer, ConvClassifier, ConvRegressor,  # noqa: E402
                     MLPClassifier, MLPRegressor, NetClassifier, NetRegressor, RNNClassifier,
-                    RNNRegressor)
+                    RNNRegressor, TransformerClassifier)
 from fastnn import layers as L  # noqa: E402
 from fastnn import persistence  # noqa: E402
 from fastnn.callbacks import ModelCheckpoint, ReduceLROnPlateau  # noqa: E402
@@ -79,6 +79,8 @@ CASES = [
     ("net-residual", lambda: NetClassifier(
         [L.Dense(5), L.Residual([L.Dense(5, "tanh"), L.Dense(5, "identity")], "relu"),
          L.Parallel([[L.Columns(0, 3)], [L.Dense(3)]], join="add")], max_iter=3), "binary"),
+    ("transformer-text", lambda: TransformerClassifier(vocab_size=7, d_model=4, heads=2,
+                                                       encoder_layers=1, max_iter=3), "ids"),
     ("autoencoder", lambda: AutoencoderTransformer([L.Dense(6), L.Dense(2, "tanh")],
                                                    max_iter=3), None),
     ("pipeline", lambda: make_pipeline(StandardScaler(),
@@ -233,8 +235,8 @@ def test_trusted_types_are_fastnn_public_types_only():
     layer_names = ["AvgPool1D", "AvgPool2D", "BatchNorm", "Columns", "Conv1D", "Conv2D",
                    "Dense", "Dropout", "Embedding", "Flatten", "GRU", "GlobalAvgPool",
                    "GlobalMaxPool", "LSTM", "LayerNorm", "MaxPool1D", "MaxPool2D",
-                   "MultiHeadAttention", "Parallel",
-                   "Residual", "SimpleRNN"]
+                   "MultiHeadAttention", "Parallel", "PositionalEmbedding",
+                   "Residual", "SimpleRNN", "TransformerEncoder"]
     expected = (["fastnn.autoencoder.AutoencoderTransformer",
                  "fastnn.callbacks.ReduceLROnPlateau",
                  "fastnn.conv.ConvClassifier", "fastnn.conv.ConvRegressor"]
@@ -242,7 +244,9 @@ def test_trusted_types_are_fastnn_public_types_only():
                 + ["fastnn.mlp.MLPClassifier", "fastnn.mlp.MLPRegressor",
                    "fastnn.net.NetClassifier", "fastnn.net.NetRegressor",
                    "fastnn.rnn.RNNClassifier", "fastnn.rnn.RNNRegressor",
-                   "fastnn.text.SequenceVectorizer"])
+                   "fastnn.text.SequenceVectorizer",
+                   "fastnn.transformer.TransformerClassifier",
+                   "fastnn.transformer.TransformerRegressor"])
     assert persistence.TRUSTED_TYPES == tuple(sorted(expected))
     assert all(hasattr(L, name) for name in layer_names)
 

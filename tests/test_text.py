@@ -240,6 +240,30 @@ def test_text_models_on_fortunes_match_tfidf_and_logistic_regression():
     assert scores["gru"] >= baseline - 0.02, (scores, baseline)
 
 
+@needs_fortunes
+def test_a_transformer_encoder_on_fortunes_is_within_002_of_the_gru():
+    """The same topic task: an embedding and a Transformer encoder block
+    (4 heads, max-pooled) against the embedding + GRU model above, on the
+    same split and settings."""
+    texts, topics = fortunes_by_topic()
+    train, test, y_train, y_test = train_test_split(texts, topics, test_size=0.3,
+                                                    random_state=0, stratify=topics)
+    vocab = 8000
+    kw = dict(max_iter=15, learning_rate_init=3e-3, random_state=0)
+    models = {"gru": [L.Embedding(vocab, 32), L.GRU(32, return_sequences=True),
+                      L.GlobalMaxPool()],
+              "transformer": [L.Embedding(vocab, 64),
+                              L.TransformerEncoder(heads=4, ff=128, dropout=0.1),
+                              L.GlobalMaxPool()]}
+    scores = {}
+    for name, layers in models.items():
+        pipe = make_pipeline(SequenceVectorizer("word", max_length=80, max_tokens=vocab),
+                             NetClassifier(layers, **kw)).fit(train, y_train)
+        scores[name] = pipe.score(test, y_test)
+    # measured here: gru 0.739, transformer 0.727
+    assert scores["transformer"] >= scores["gru"] - 0.02, scores
+
+
 def known_word_share(text, words):
     """The share of text's words of 3 letters or more that are in words."""
     found = [w for w in re.findall(r"[a-z']+", text) if len(w) >= 3]
@@ -267,6 +291,26 @@ def test_character_language_model_writes_words():
     by_frequency = "".join(vec.get_feature_names_out()[rng.choice(counts.size, 300,
                                                                   p=counts / counts.sum())])
     assert known_word_share(by_frequency, words) <= 0.15
+    assert known_word_share(written[4:], words) >= 0.45, written
+
+
+@needs_fortunes
+def test_a_causal_transformer_language_model_writes_words():
+    """The character model above with causal attention instead of the GRU:
+    two pre-norm encoder blocks over 16 characters and their learned
+    positions."""
+    with open(os.path.join(FORTUNES, "platitudes"), encoding="utf-8", errors="replace") as f:
+        text = re.sub(r"[ \t]+", " ", f.read().replace("\n%\n", "\n\n"))[:20000].lower()
+    vec = SequenceVectorizer(max_length=len(text)).fit([text])
+    ids = vec.transform([text])[0]
+    X, y = make_windows(ids.astype(np.float64), 16, 1)
+    model = NetClassifier([L.Embedding(vec.vocab_size_, 32), L.PositionalEmbedding(),
+                           L.TransformerEncoder(heads=4, layers=2, causal=True), L.Flatten()],
+                          max_iter=12, learning_rate_init=0.003, batch_size=128, random_state=0)
+    model.fit(X, y.ravel().astype(int))
+    written = sample_text(model, vec, "the ", length=300, temperature=0.3, random_state=0)
+    words = set(re.findall(r"[a-z']+", text))
+    # measured here: 0.71 of its words are the text's (the GRU's bar: 0.45)
     assert known_word_share(written[4:], words) >= 0.45, written
 
 
