@@ -5,6 +5,7 @@ Usage::
     python benchmarks/compare.py                      # mlp workload, 2 threads, best of 3
     python benchmarks/compare.py --workload gemm      # the GEMM ceiling
     python benchmarks/compare.py --workload lstm      # RNNRegressor vs torch.nn.LSTM
+    python benchmarks/compare.py --workload transformer  # TransformerClassifier vs torch
     python benchmarks/compare.py --workload all --threads 2 --repeat 1
     python benchmarks/compare.py --workload small --threads 1,2   # thread scaling
     python benchmarks/compare.py --workload grid      # GridSearchCV on digits
@@ -60,6 +61,8 @@ GOALS = {
     # at the 2048^3 sgemm rate measured in the same run
     ("mlp", "blas-ceiling", "fit_s"): 1 / 1.4,
     ("conv", "torch", "predict_s"): 5.0,
+    ("transformer", "torch", "fit_s"): 1.5,
+    ("transformer", "torch", "predict_s"): 1.5,
     ("small", "sklearn", "fit_s"): 4.0,
     ("small", "sklearn", "one_row_predict_s"): 2.0,
     ("serving", "sklearn", "mlp_one_row_s"): 2.0,
@@ -534,6 +537,78 @@ def workload_lstm(args, libs):
 
 
 # --------------------------------------------------------------------------
+# transformer workload
+# --------------------------------------------------------------------------
+
+TRANSFORMER = dict(n_samples=10000, n_steps=64, vocab=1000, d_model=64, heads=4, ff=256,
+                   layers=2, n_classes=2, hidden=(), batch_size=128, lr=1e-3, alpha=1e-4,
+                   epochs=1)
+
+
+def make_token_data(cfg, seed):
+    """Token ids 1 to vocab - 1 (no padding), as float32 rows; the class:
+    whether a sequence holds more low ids (below vocab / 10) than the
+    median sequence."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(1, cfg["vocab"], (cfg["n_samples"], cfg["n_steps"]))
+    low = (ids < cfg["vocab"] // 10).sum(axis=1)
+    return ids.astype(np.float32), (low > np.median(low)).astype(np.int64)
+
+
+def transformer_fastnn(cfg, X, y, args):
+    try:
+        from fastnn import TransformerClassifier
+    except Exception as exc:
+        raise Skip(f"fastnn.TransformerClassifier not importable ({exc.__class__.__name__})")
+    params = _sk_style_params(cfg, args.seed)
+    return _mlp_sk_like(
+        lambda: TransformerClassifier(vocab_size=cfg["vocab"], d_model=cfg["d_model"],
+                                      heads=cfg["heads"], ff=cfg["ff"],
+                                      encoder_layers=cfg["layers"], positions="learned",
+                                      pooling="avg", encoder_dropout=0.0,
+                                      n_threads=args.threads, **params),
+        X, y, args.repeat)
+
+
+def transformer_layers(nn, cfg):
+    """ids -> embedding + learned positions -> 2 pre-norm encoder layers
+    (PyTorch's own, no dropout) -> mean over the steps -> linear."""
+    import torch
+
+    class Embed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tokens = nn.Embedding(cfg["vocab"], cfg["d_model"])
+            self.positions = nn.Parameter(torch.zeros(cfg["n_steps"], cfg["d_model"]))
+
+        def forward(self, x):  # float32 ids, as fastnn reads them
+            return self.tokens(x.long()) + self.positions
+
+    class Mean(nn.Module):
+        def forward(self, x):
+            return x.mean(dim=1)
+
+    layer = nn.TransformerEncoderLayer(cfg["d_model"], cfg["heads"], cfg["ff"], dropout=0.0,
+                                       batch_first=True, norm_first=True)
+    return [Embed(), nn.TransformerEncoder(layer, cfg["layers"], enable_nested_tensor=False),
+            Mean()] + dense_head(nn, cfg["d_model"], cfg)
+
+
+def transformer_torch(cfg, X, y, args):
+    return torch_run(cfg, X, y, args, transformer_layers)
+
+
+def workload_transformer(args, libs):
+    """A text classifier: 10,000 sequences of 64 token ids through an
+    embedding, learned positions and a 2-layer Transformer encoder
+    (d_model 64, 4 heads); no scikit-learn row."""
+    cfg = TRANSFORMER
+    X, y = make_token_data(cfg, args.seed)
+    return run_libraries(cfg, X, y, args, libs,
+                         {"fastnn": transformer_fastnn, "torch": transformer_torch})
+
+
+# --------------------------------------------------------------------------
 # gemm workload: the physical ceiling for everything above
 # --------------------------------------------------------------------------
 
@@ -697,6 +772,7 @@ WORKLOADS = {
     "mlp": workload_mlp,
     "conv": workload_conv,
     "lstm": workload_lstm,
+    "transformer": workload_transformer,
     "gemm": workload_gemm,
 }
 

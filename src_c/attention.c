@@ -27,12 +27,13 @@ static int attention_ok(const fnn_layer *g, int64_t N) {
 
 /* What one sample keeps, from its start: the queries, keys and values (T x
  * 3D), the attention weights (heads x T x T), the heads' outputs side by
- * side (T x D), then room for the queries', keys' and values' gradients
- * in backward (T x 3D). */
+ * side (T x D), then room for backward: the queries', keys' and values'
+ * gradients (T x 3D) and the scores' (heads x T x T). */
 static int64_t qkv_at(const fnn_layer *g) { (void)g; return 0; }
 static int64_t probs_at(const fnn_layer *g) { return 3 * g->h * g->c; }
 static int64_t heads_at(const fnn_layer *g) { return probs_at(g) + g->heads * g->h * g->h; }
 static int64_t dqkv_at(const fnn_layer *g) { return heads_at(g) + g->h * g->c; }
+static int64_t dscores_at(const fnn_layer *g) { return dqkv_at(g) + 3 * g->h * g->c; }
 
 #include "fnn_dtype_f32.h"
 #include "attention.inc"
@@ -41,7 +42,9 @@ static int64_t dqkv_at(const fnn_layer *g) { return heads_at(g) + g->h * g->c; }
 
 static int64_t attention_weight_count(const fnn_layer *g) { return 4 * g->c * g->c; }
 static int64_t attention_bias_count(const fnn_layer *g) { return 4 * g->c; }
-static int64_t attention_kept_size(const fnn_layer *g) { return dqkv_at(g) + 3 * g->h * g->c; }
+static int64_t attention_kept_size(const fnn_layer *g) {
+    return dscores_at(g) + g->heads * g->h * g->h;
+}
 /* the four projections and the two T x T products */
 static double attention_macs(const fnn_layer *g) {
     return 4.0 * (double)g->h * (double)g->c * (double)g->c +
