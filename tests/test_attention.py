@@ -13,7 +13,7 @@ from conftest import rand
 
 pytestmark = pytest.mark.usefixtures("quiet")
 
-T, D, VOCAB, N = 6, 8, 7, 10
+T, D, VOCAB, N = 6, 8, 7, 200  # enough rows that 2 threads split the work
 
 
 def ids_with_padding(rng):
@@ -27,15 +27,16 @@ def ids_with_padding(rng):
     return ids
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("heads, causal", [(1, False), (2, True), (4, False)])
-def test_matches_pytorch_forward_and_gradients(heads, causal, dtype):
+def test_matches_pytorch_forward_and_gradients(heads, causal, dtype, n_threads):
     torch = pytest.importorskip("torch", reason="PyTorch parity needs torch")
     tdtype = getattr(torch, np.dtype(dtype).name)
     rng = np.random.default_rng(heads)
     specs = L.build([L.Embedding(VOCAB, D), L.MultiHeadAttention(heads, causal=causal),
                      L.Flatten()], ("sequence", T, 1), T * D)[:-1]
-    net = _engine.Network(specs, "identity", 1)
+    net = _engine.Network(specs, "identity", n_threads)
     params = rand(rng, net.n_params, dtype=dtype) * 0.5
     table, W = params[:VOCAB * D].reshape(VOCAB, D), params[VOCAB * D:VOCAB * D + 4 * D * D]
     W, b = W.reshape(D, 4 * D), params[VOCAB * D + 4 * D * D:]
@@ -116,17 +117,18 @@ def test_attention_finds_the_token_that_decides():
     assert model.score(ids[1200:], y[1200:]) > 0.9
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_encoder_block_matches_pytorchs_pre_norm_layer(dtype):
+def test_encoder_block_matches_pytorchs_pre_norm_layer(dtype, n_threads):
     torch = pytest.importorskip("torch", reason="PyTorch parity needs torch")
     from fastnn._network import Layout
 
     tdtype = getattr(torch, np.dtype(dtype).name)
-    steps, d, heads, ff, n = 5, 8, 2, 12, 6
+    steps, d, heads, ff, n = 5, 8, 2, 12, 100  # rows enough for 2 threads to split
     rng = np.random.default_rng(9)
     specs = L.build([L.TransformerEncoder(heads=heads, ff=ff, dropout=0.0), L.Flatten()],
                     ("sequence", steps, d), steps * d)[:-1]
-    net = _engine.Network(specs, "identity", 1)
+    net = _engine.Network(specs, "identity", n_threads)
     params = rand(rng, net.n_params, dtype=dtype) * 0.5
     X = rand(rng, n, steps * d, dtype=dtype)
     Y = rand(rng, n, steps * d, dtype=dtype)

@@ -14,4 +14,4 @@ def test_cpu_is_the_default_and_other_devices_are_refused(Estimator):
     X, y = np.random.default_rng(0).random((20, 16)), np.arange(20) % 2
     with pytest.raises(ValueError, match="device='cuda' is not available"):
         Estimator(device="cuda").fit(X, y)
-    assert len(ESTIMATORS) == 8
+    assert len(ESTIMATORS) == 10
