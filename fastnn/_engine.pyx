@@ -36,7 +36,6 @@ SOLVERS = _names(4)
 GATES = {name: fnn_cell_gates(number) for name, number in CELLS.items()}
 LEAKY_SLOPE = FNN_LEAKY_SLOPE  # leaky_relu's slope below 0
 NORM_EPS = FNN_NORM_EPS  # batch norm's epsilon
-LAYER_FIELDS = ("h", "w", "c", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "ph", "pw")
 
 # Rows per chunk when predicting or computing a full-batch gradient: keeps
 # the workspace small without making the GEMMs thin.
