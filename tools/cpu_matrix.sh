@@ -16,11 +16,12 @@ cd "$(dirname "$0")/.."
 
 if [ $# -eq 0 ]; then
     # the kernels one by one, then every layer kind (embedding and padding
-    # masks included) through whole networks
+    # masks included) through whole networks, and attention against PyTorch
     set -- tests/test_engine.py tests/test_conv_engine.py tests/test_recurrent_engine.py \
         tests/test_net.py::test_every_layer_kind_has_the_gradient_of_its_loss \
         tests/test_net.py::test_every_layer_kind_matches_the_reference_network \
-        tests/test_text.py::test_padding_changes_nothing_where_it_is_masked
+        tests/test_text.py::test_padding_changes_nothing_where_it_is_masked \
+        tests/test_attention.py
 fi
 
 flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
