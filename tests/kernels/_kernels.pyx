@@ -89,17 +89,6 @@ cdef inline fnn_status fnn_dense_backward(
             else fnn_dense_backward_f64(dX, dW, db, dY, X, W, N, C, OC, ctx)
 
 
-cdef inline fnn_status fnn_activation_forward(
-        real *A, int64_t n, fnn_activation act, const fnn_ctx *ctx,
-        bint reference) noexcept nogil:
-    if real is float:
-        return fnn_ref_activation_forward_f32(A, n, act) if reference \
-            else fnn_activation_forward_f32(A, n, act, ctx)
-    else:
-        return fnn_ref_activation_forward_f64(A, n, act) if reference \
-            else fnn_activation_forward_f64(A, n, act, ctx)
-
-
 cdef inline fnn_status fnn_activation_backward(
         real *dZ, const real *dA, const real *A, int64_t n, fnn_activation act,
         const fnn_ctx *ctx, bint reference) noexcept nogil:
@@ -278,15 +267,20 @@ def dense_backward(real[:, ::1] dX, real[:, ::1] dW, real[::1] db,
 
 def activation_forward(real[::1] A, str activation, int n_threads=1,
                        bint reference=False):
-    """A is overwritten by f(A)."""
+    """A is overwritten by f(A): the engine's own wrapper, or the naive
+    reference."""
+    if not reference:
+        return _engine.activation_forward(A, activation, n_threads)
     cdef fnn_activation act = <fnn_activation>ACTIVATIONS[activation]
-    cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef int64_t n = A.shape[0]
     if n == 0:
         raise ValueError("empty input")
     cdef fnn_status s
     with nogil:
-        s = fnn_activation_forward(&A[0], n, act, &ctx, reference)
+        if real is float:
+            s = fnn_ref_activation_forward_f32(&A[0], n, act)
+        else:
+            s = fnn_ref_activation_forward_f64(&A[0], n, act)
     check(s)
 
 
