@@ -34,6 +34,16 @@ extern "C" {
 #define FNN_VECTOR_CLONES
 #endif
 
+/* A loop taking the largest of its values (a > b ? a : b) vectorises only
+ * where the compiler may ignore NaN and the sign of zero, which the vector
+ * max instruction orders its own way; such a loop starts from FNN_LOWEST,
+ * not -infinity.  A NaN value still leaves a NaN result downstream. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FNN_MAX_LOOPS __attribute__((optimize("finite-math-only", "no-signed-zeros")))
+#else
+#define FNN_MAX_LOOPS
+#endif
+
 /* The cost model: when a loop is worth more than one thread.  Waking
  * OpenMP's threads for a parallel region costs microseconds (idle threads
  * sleep rather than spin: fastnn/_wait_policy.py), so a loop is split only

@@ -1,5 +1,6 @@
 /* Select float for the next inclusion of a generic .inc file. */
 #include "fnn_math.h"
+#include <float.h>
 #undef fnn_real
 #undef FNN_FN
 #undef FNN_GEMM
@@ -14,6 +15,7 @@
 #undef FNN_TANH
 #undef FNN_SQRT
 #undef FNN_EPS
+#undef FNN_LOWEST
 #undef FNN_EXPM1
 #undef FNN_LOG1P
 #undef FNN_ERFC
@@ -22,6 +24,7 @@
 #define FNN_TANH fnn_tanhf
 #define FNN_SQRT sqrtf
 #define FNN_EPS FLT_EPSILON
+#define FNN_LOWEST -FLT_MAX /* the lowest finite value */
 #define FNN_EXPM1 fnn_expm1f
 #define FNN_LOG1P fnn_log1pf /* float: for 0 <= x <= 1 only */
 #define FNN_ERFC fnn_erfcf

@@ -1,4 +1,5 @@
 /* Select double for the next inclusion of a generic .inc file. */
+#include <float.h>
 #undef fnn_real
 #undef FNN_FN
 #undef FNN_GEMM
@@ -13,6 +14,7 @@
 #undef FNN_TANH
 #undef FNN_SQRT
 #undef FNN_EPS
+#undef FNN_LOWEST
 #undef FNN_EXPM1
 #undef FNN_LOG1P
 #undef FNN_ERFC
@@ -21,6 +23,7 @@
 #define FNN_TANH fnn_tanh
 #define FNN_SQRT sqrt
 #define FNN_EPS DBL_EPSILON
+#define FNN_LOWEST -DBL_MAX /* the lowest finite value */
 #define FNN_EXPM1 fnn_expm1
 #define FNN_LOG1P log1p
 #define FNN_ERFC erfc
