@@ -7,6 +7,7 @@ early stopping and schedules in fastnn/_trainer.py).  The estimator talks
 to the engine through a flat parameter buffer and gets back only numbers.
 """
 import copy
+import dataclasses
 import math
 import warnings
 from numbers import Integral, Real
@@ -215,9 +216,19 @@ class BaseNetwork(BaseEstimator):
         self.out_activation_ = self._output_activation()
         self.coefs_, self.intercepts_ = [], []
         self.batch_norm_ = Layout.initial_norms(specs, dtype)
+        # layers that come with values (fastnn.transfer.Pretrained) start from them
+        starts = [getattr(spec, "initial", None) for spec in specs if spec.batch_norm]
+        for i, start in enumerate(starts):
+            if start is not None:
+                self.batch_norm_[i] = start[2].reshape(3, -1).astype(dtype)
         for spec in specs:
-            if coef_shape(spec) is not None:
-                coef, intercept = self._init_coef(spec, dtype)
+            shape = coef_shape(spec)
+            if shape is not None:
+                start = getattr(spec, "initial", None)
+                if start is None:
+                    coef, intercept = self._init_coef(spec, dtype)
+                else:
+                    coef, intercept = start[0].reshape(shape).astype(dtype), start[1].astype(dtype)
                 self.coefs_.append(coef)
                 self.intercepts_.append(intercept)
         SOLVERS[self.solver](self).start()
@@ -334,6 +345,44 @@ class BaseNetwork(BaseEstimator):
             return self._params
         # set by hand, or a float32 model on float64 input: pack a copy
         return Layout(self._specs).pack(self.coefs_, self.intercepts_, self.batch_norm_, dtype)
+
+    def _fitted_part(self, start, stop, dtype):
+        """The fitted network's layer specs [start, stop) as an engine
+        network, its parameters cut from the fitted ones, and the
+        activation of its last layer, for the caller to apply: the engine
+        ends a network on an identity layer.  (A conv layer whose
+        activation moved behind the max pool after it gets it back.)"""
+        specs = list(self._specs[start:stop])
+        if not specs:
+            raise ValueError("No layer with values to run: choose more layers.")
+        last = specs[-1]
+        activation = last.declared_activation or last.activation
+        specs[-1] = dataclasses.replace(last, activation="identity", dropout=0.0,
+                                        declared_activation=None)
+        blocks = _engine.Network(self._specs, "identity", 1).param_blocks()[start:stop]
+        flat = self._packed_params(dtype)
+        params = np.concatenate([flat[w:w + nw] for w, nw, *_ in blocks]
+                                + [flat[b:b + nb] for _, _, b, nb, _, _ in blocks]
+                                + [flat[n:n + nn] for *_, n, nn in blocks])
+        return _engine.Network(specs, "identity", self._threads()), params, activation
+
+    def _run_part(self, start, stop, X):
+        """The fitted network's specs [start, stop) on engine rows X."""
+        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        net, params, activation = self._fitted_part(start, stop, dtype)
+        with single_threaded_blas():
+            out = net.forward(params, self._engine_input(X, dtype))
+        if activation != "identity":
+            _engine.activation_forward(out.ravel(), activation, self._threads())
+        return out
+
+    def _spec_values(self, stop):
+        """(weights, biases, batch norm block) of each of the first `stop`
+        layer specs, as flat arrays of the fitted buffer."""
+        blocks = _engine.Network(self._specs, "identity", 1).param_blocks()[:stop]
+        flat = self._packed_params(self.coefs_[0].dtype)
+        return [(flat[w:w + nw], flat[b:b + nb], flat[n:n + nn])
+                for w, nw, b, nb, n, nn in blocks.tolist()]
 
     def _inference_network(self, n_threads):
         """The engine network for predicting, kept between calls (it holds

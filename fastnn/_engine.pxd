@@ -54,10 +54,13 @@ cdef extern from "fastnn.h" nogil:
         int masked
         int64_t src, src_at, heads
         int causal
+        int frozen
     ctypedef struct fnn_net:
         int n_layers
         const fnn_layer *layers
         fnn_output output
+        const int64_t *spans
+        int n_spans
     ctypedef struct fnn_optim:
         fnn_solver solver
         double learning_rate
@@ -78,6 +81,8 @@ cdef extern from "fastnn.h" nogil:
     fnn_status fnn_layer_param_counts(int64_t *counts, const fnn_layer *g)
     int64_t fnn_net_n_params(const fnn_net *net)
     int64_t fnn_net_n_coefs(const fnn_net *net)
+    int fnn_net_trainable_spans(int64_t *spans, const fnn_net *net)
+    int64_t fnn_net_n_trainable(const fnn_net *net)
     fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net)
     int64_t fnn_net_workspace_size(const fnn_net *net, int64_t n, int n_threads)
     int64_t fnn_net_scratch_bytes(const fnn_net *net, int n_threads)
@@ -142,11 +147,11 @@ cdef extern from "fastnn.h" nogil:
                             const double*, int64_t, int64_t, fnn_output,
                             const fnn_ctx*)
     fnn_status fnn_optim_step_f32(float*, float*, double*, const float*,
-                                  int64_t, int64_t, double, fnn_optim*,
-                                  const fnn_ctx*)
+                                  int64_t, int64_t, const int64_t*, int, double,
+                                  fnn_optim*, const fnn_ctx*)
     fnn_status fnn_optim_step_f64(double*, double*, double*, const double*,
-                                  int64_t, int64_t, double, fnn_optim*,
-                                  const fnn_ctx*)
+                                  int64_t, int64_t, const int64_t*, int, double,
+                                  fnn_optim*, const fnn_ctx*)
     fnn_status fnn_gather_rows_f32(float*, const float*, const int64_t*,
                                    int64_t, int64_t, int64_t, const fnn_ctx*)
     fnn_status fnn_gather_rows_f64(double*, const double*, const int64_t*,

@@ -198,6 +198,7 @@ cdef fnn_layer make_layer(spec) except *:
     g.masked = spec.masked
     g.src, g.src_at = spec.src, spec.src_at
     g.heads, g.causal = spec.heads, spec.causal
+    g.frozen = spec.frozen
     return g
 
 
@@ -218,7 +219,8 @@ cdef class Network:
     cdef fnn_net net
     cdef fnn_ctx ctx
     cdef fnn_layer *layers  # owned; net.layers points here
-    cdef readonly int64_t n_params, n_coefs, n_inputs, n_outputs
+    cdef int64_t *spans  # owned; net.spans points here when a layer is frozen
+    cdef readonly int64_t n_params, n_coefs, n_inputs, n_outputs, n_trainable
 
     def __init__(self, list layers, output, int n_threads=1):
         if not layers:
@@ -232,17 +234,34 @@ cdef class Network:
         self.net.n_layers = len(layers)
         self.net.layers = self.layers
         self.net.output = <fnn_output>OUTPUTS[output]
+        self.net.spans, self.net.n_spans = NULL, 0
         if fnn_net_check(&self.net) != FNN_OK:
             raise ValueError("inconsistent layer sizes: %r" % (layers,))
+        if any(spec.frozen for spec in layers):
+            self.spans = <int64_t *>PyMem_Malloc(6 * len(layers) * sizeof(int64_t))
+            if self.spans == NULL:
+                raise MemoryError()
+            self.net.n_spans = fnn_net_trainable_spans(self.spans, &self.net)
+            self.net.spans = self.spans
         self.ctx = make_ctx(n_threads)
         self.n_params = fnn_net_n_params(&self.net)
         self.n_coefs = fnn_net_n_coefs(&self.net)
+        self.n_trainable = fnn_net_n_trainable(&self.net)
         first, last = layers[0], layers[len(layers) - 1]
         self.n_inputs = first.h * first.w * first.c
         self.n_outputs = last.oh * last.ow * last.oc
 
     def __dealloc__(self):
         PyMem_Free(self.layers)
+        PyMem_Free(self.spans)
+
+    def trainable_spans(self):
+        """(k, 2) int64: the [start, end) ranges of the flat buffer that
+        optimizers update, in order (all of it when no layer is frozen)."""
+        if self.net.spans == NULL:
+            return np.array([[0, self.n_params]], dtype=np.int64)
+        return np.array([[self.net.spans[2 * i], self.net.spans[2 * i + 1]]
+                         for i in range(self.net.n_spans)], dtype=np.int64).reshape(-1, 2)
 
     def param_blocks(self):
         """(n_layers, 6) int64: each layer's weights offset and count, biases

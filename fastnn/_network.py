@@ -39,7 +39,8 @@ class LayerSpec:
     network's input and t the output of spec t - 1; a take copies that
     tensor's features from `src_at` on.  Attention over h steps of c
     features has `heads` heads and, when `causal`, lets a step attend to
-    itself and the steps before only.
+    itself and the steps before only.  A `frozen` layer's values stay as
+    they are in training (a layer built with trainable=False).
     """
     kind: str
     h: int
@@ -65,6 +66,7 @@ class LayerSpec:
     src_at: int = 0
     heads: int = 1
     causal: bool = False
+    frozen: bool = False
     declared_activation: str = None
 
     def __post_init__(self):
@@ -100,7 +102,7 @@ class LayerSpec:
 
 
 # Fields added after the first saved files, which may lack them.
-NEWER_FIELDS = frozenset({"src", "src_at", "heads", "causal"})
+NEWER_FIELDS = frozenset({"src", "src_at", "heads", "causal", "frozen"})
 
 
 def _plain(value, field):

@@ -137,22 +137,28 @@ class LBFGS:
         Xe = est._engine_input(X, dtype)
         sw = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dtype)
         sw_sum = y.shape[0] if sw is None else float(sw.sum())
-        n_coefs, scale, alpha = layout.n_coefs, est._loss_scale(), est.alpha
+        scale, alpha = est._loss_scale(), est.alpha
         grad = np.empty(layout.n_params, dtype=dtype)
+        # the values it moves: the trainable ones (frozen layers' stay), of
+        # which the first n_weights are weights, under the L2 penalty
+        free = np.concatenate([np.arange(a, b) for a, b in net.trainable_spans()]
+                              + [np.arange(0)]).astype(np.int64)
+        n_weights = int(np.count_nonzero(free < layout.n_coefs))
+        p = params.copy()
 
         def loss_grad(packed):
-            p = packed.astype(dtype)
+            p[free] = packed
             grad[:] = 0
             data_loss = net.loss_grad(p, grad, Xe, y, sw)
-            w = p[:n_coefs].astype(np.float64)
+            w = p[free[:n_weights]].astype(np.float64)
             loss = (data_loss * scale + 0.5 * alpha * np.dot(w, w)) / sw_sum
-            g = grad.astype(np.float64)
-            g[:n_coefs] += alpha * w
+            g = grad[free].astype(np.float64)
+            g[:n_weights] += alpha * w
             g /= sw_sum
             return loss, g
 
         result = scipy.optimize.minimize(
-            loss_grad, params.astype(np.float64), method="L-BFGS-B", jac=True,
+            loss_grad, params[free].astype(np.float64), method="L-BFGS-B", jac=True,
             options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
         )
         est.n_iter_ = min(result.nit, est.max_iter)
@@ -164,7 +170,7 @@ class LBFGS:
                         "convergence (max_iter=%d)." % est.max_iter)
             warnings.warn(msg, ConvergenceWarning)
         est.loss_ = float(result.fun)
-        params[:] = result.x
+        params[free] = result.x
         est._set_params_from(layout, params)
 
 

@@ -155,7 +155,7 @@ class StochasticTraining:
         """The solver's state; partial_fit keeps it (velocities, moments,
         rate) while the solver and the network stay the same."""
         est, dtype = self.est, self.params.dtype
-        size = self.solver.state_size(self.layout.n_params)
+        size = self.solver.state_size(self.net.n_trainable)
         opt = getattr(est, "_optimizer", None)
         if (not incremental or opt is None or opt.solver != self.solver.name
                 or opt.state.dtype != dtype or opt.state.size != size):

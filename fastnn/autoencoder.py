@@ -1,20 +1,15 @@
 """AutoencoderTransformer: a network that learns to reconstruct X, used
 for the compact code in its middle (where PCA would sit in a Pipeline)."""
-import dataclasses
-
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.metrics import mean_squared_error
 from sklearn.utils import check_array
 from sklearn.utils.validation import _check_feature_names
 
-from . import _engine
 from . import layers as fastnn_layers
 from ._base import BaseNetwork
 from ._docstrings import attributes_section, document
-from ._network import Layout, coef_shape
 from ._shaped_input import check_sample_dims, float_dtypes
-from ._threads import single_threaded_blas
 from .net import NetMixin
 
 DEFAULT_ENCODER = (fastnn_layers.Dense(64), fastnn_layers.Dense(8, activation="identity"))
@@ -116,47 +111,16 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return self._fit(X, None, sample_weight=sample_weight, incremental=True)
 
     # ---- the code and back -------------------------------------------------------
-    def _part(self, start, specs, dtype):
-        """An engine network of specs, the fitted network's layers from
-        index start on, and its parameters cut from the fitted ones."""
-        def counts(layers):  # (weighted layers, batch norm blocks)
-            return (sum(coef_shape(s) is not None for s in layers),
-                    sum(bool(s.batch_norm) for s in layers))
-
-        (w, n), (nw, nn) = counts(self._specs[:start]), counts(specs)
-        params = Layout(specs).pack(self.coefs_[w:w + nw], self.intercepts_[w:w + nw],
-                                    self.batch_norm_[n:n + nn], dtype)
-        return _engine.Network(specs, "identity", self._threads()), params
-
-    def _forward(self, net, params, X):
-        with single_threaded_blas():
-            return net.forward(params, self._engine_input(X, params.dtype))
-
     def transform(self, X):
         """The code of each sample: (n_samples, code width)."""
         self._check_is_fitted()
-        X = self._engine_rows(self._predict_input(X), reset=False)
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
-        encoder = list(self._specs[:self._n_code_specs])
-        # the engine ends a network on an identity layer: the code's own
-        # activation is applied after (its dropout is off when predicting)
-        last = encoder[-1]
-        encoder[-1] = dataclasses.replace(last, activation="identity", dropout=0.0,
-                                          declared_activation=None)
-        net, params = self._part(0, encoder, dtype)
-        code = self._forward(net, params, X)
-        if last.activation != "identity":
-            flat = code.ravel()
-            _engine.activation_forward(flat, last.activation, self._threads())
-        return code
+        return self._run_part(0, self._n_code_specs,
+                              self._engine_rows(self._predict_input(X), reset=False))
 
     def inverse_transform(self, X):
         """The reconstruction of each code: (n_samples, ``n_features_in_``)."""
         self._check_is_fitted()
-        X = self._check_codes(X)
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
-        net, params = self._part(self._n_code_specs, self._specs[self._n_code_specs:], dtype)
-        return self._forward(net, params, X)
+        return self._run_part(self._n_code_specs, len(self._specs), self._check_codes(X))
 
     def _check_codes(self, Z):
         Z = check_array(Z, dtype=(np.float64, np.float32))

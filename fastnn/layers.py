@@ -14,7 +14,7 @@ Adding a layer kind: a class here whose `build` returns the engine's
 LayerSpecs for it, and, if the engine lacks the kind, its kernels in src_c (see
 docs/design.md).
 """
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from numbers import Integral, Real
 
 from . import _engine
@@ -48,6 +48,12 @@ def _positive_int(value, name, owner):
 def _positive_int_field(layer, name):
     object.__setattr__(layer, name, _positive_int(getattr(layer, name), name,
                                                   type(layer).__name__))
+
+
+def _trainable_field(layer):
+    if not isinstance(layer.trainable, bool):
+        raise ValueError("%s: trainable must be True or False, got %r."
+                         % (type(layer).__name__, layer.trainable))
 
 
 def pair(value, name, owner):
@@ -123,6 +129,10 @@ class Embedding(Layer):
         Id 0 is padding: recurrent layers keep their state across it and
         global pooling leaves it out, so a padded sequence gives what the
         unpadded one would.
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
 
     See Also
     --------
@@ -137,9 +147,11 @@ class Embedding(Layer):
     vocab_size: int
     dim: int
     mask_padding: bool = True
+    trainable: bool = field(default=True, repr=False)
     takes = ("sequence",)
 
     def __post_init__(self):
+        _trainable_field(self)
         _positive_int_field(self, "vocab_size")
         _positive_int_field(self, "dim")
         if not isinstance(self.mask_padding, bool):
@@ -179,6 +191,10 @@ class Dense(Layer):
     activation : str, default='relu'
         Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
 
     See Also
     --------
@@ -193,9 +209,11 @@ class Dense(Layer):
     """
     units: int
     activation: str = "relu"
+    trainable: bool = field(default=True, repr=False)
     takes = ("flat",)
 
     def __post_init__(self):
+        _trainable_field(self)
         _positive_int_field(self, "units")
         _activation(self.activation, "Dense")
 
@@ -224,6 +242,10 @@ class Conv2D(Layer):
     activation : str, default='relu'
         Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
 
     See Also
     --------
@@ -241,9 +263,11 @@ class Conv2D(Layer):
     strides: object = 1
     padding: str = "same"
     activation: str = "relu"
+    trainable: bool = field(default=True, repr=False)
     takes = ("image",)
 
     def __post_init__(self):
+        _trainable_field(self)
         _positive_int_field(self, "filters")
         object.__setattr__(self, "kernel_size", pair(self.kernel_size, "kernel_size", "Conv2D"))
         object.__setattr__(self, "strides", pair(self.strides, "strides", "Conv2D"))
@@ -342,6 +366,10 @@ class Conv1D(Layer):
     activation : str, default='relu'
         Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
 
     See Also
     --------
@@ -359,9 +387,11 @@ class Conv1D(Layer):
     strides: int = 1
     padding: str = "same"
     activation: str = "relu"
+    trainable: bool = field(default=True, repr=False)
     takes = ("sequence",)
 
     def __post_init__(self):
+        _trainable_field(self)
         for name in ("filters", "kernel_size", "strides"):
             _positive_int_field(self, name)
         _padding_and_activation(self)
@@ -587,6 +617,13 @@ class LayerNorm(Layer):
     normalises each sample on its own, so training and predicting compute
     the same thing, whatever the batch.
 
+    Parameters
+    ----------
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
+
     See Also
     --------
     BatchNorm : Normalises each feature over the batch instead.
@@ -597,8 +634,12 @@ class LayerNorm(Layer):
     >>> from fastnn.layers import Dense, LayerNorm
     >>> model = NetClassifier([Dense(64), LayerNorm(), Dense(32)])
     """
+    trainable: bool = field(default=True, repr=False)
     takes = ("flat", "image", "sequence")
     keeps_mask = True
+
+    def __post_init__(self):
+        _trainable_field(self)
 
     def build(self, shape, built):
         self._check_input(shape)
@@ -620,6 +661,10 @@ class PositionalEmbedding(Layer):
         (started as an Embedding's); 'sinusoidal': the fixed encoding of
         the Transformer paper, p[t, 2i] = sin(t / 10000^(2i / features)),
         p[t, 2i + 1] = cos(the same), no weights.
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
 
     See Also
     --------
@@ -634,10 +679,12 @@ class PositionalEmbedding(Layer):
     ...                        TransformerEncoder(heads=4), GlobalAvgPool()])
     """
     kind: str = "learned"
+    trainable: bool = field(default=True, repr=False)
     takes = ("sequence",)
     keeps_mask = True
 
     def __post_init__(self):
+        _trainable_field(self)
         if self.kind not in ("learned", "sinusoidal"):
             raise ValueError("PositionalEmbedding: kind must be 'learned' or 'sinusoidal', got "
                              "%r." % (self.kind,))
@@ -669,6 +716,10 @@ class MultiHeadAttention(Layer):
     causal : bool, default=False
         Each step attends to itself and the steps before only (a language
         model's mask).
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
 
     See Also
     --------
@@ -685,11 +736,13 @@ class MultiHeadAttention(Layer):
     """
     heads: int = 1
     causal: bool = False
+    trainable: bool = field(default=True, repr=False)
     takes = ("sequence",)
     reads_mask = True
     keeps_mask = True
 
     def __post_init__(self):
+        _trainable_field(self)
         _positive_int_field(self, "heads")
         if not isinstance(self.causal, bool):
             raise ValueError("MultiHeadAttention: causal must be True or False, got %r."
@@ -711,6 +764,7 @@ class _Recurrent(Layer):
     units: int
     return_sequences: bool = False
     bidirectional: bool = False
+    trainable: bool = field(default=True, repr=False)
     takes = ("sequence",)
     cell = None
     reads_mask = True
@@ -720,6 +774,7 @@ class _Recurrent(Layer):
         return self.return_sequences
 
     def __post_init__(self):
+        _trainable_field(self)
         name = type(self).__name__
         _positive_int_field(self, "units")
         for flag in ("return_sequences", "bidirectional"):
@@ -748,6 +803,9 @@ _RECURRENT_PARAMETERS = """    Parameters
     bidirectional : bool, default=False
         Also run the sequence backwards; both directions' states side by
         side (2 * units values per step).
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves them as they
+        are, for transfer learning (see fastnn.transfer).
 """
 
 
@@ -893,6 +951,10 @@ class Residual(_Block):
         The block, f.
     activation : str, default='identity'
         Applied to the sum ('relu' for ResNet's blocks).
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
 
     See Also
     --------
@@ -907,8 +969,10 @@ class Residual(_Block):
     """
     layers: tuple
     activation: str = "identity"
+    trainable: bool = field(default=True, repr=False)
 
     def __post_init__(self):
+        _trainable_field(self)
         object.__setattr__(self, "layers", _layer_list(self.layers, "layers", "Residual"))
         _activation(self.activation, "Residual")
 
@@ -992,6 +1056,10 @@ class Parallel(_Block):
         'concat': the branches' outputs side by side along the last axis
         (they must agree on the positions: same rows, steps or pixels);
         'add': their sum (same shapes).
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
 
     See Also
     --------
@@ -1006,8 +1074,10 @@ class Parallel(_Block):
     """
     branches: tuple
     join: str = "concat"
+    trainable: bool = field(default=True, repr=False)
 
     def __post_init__(self):
+        _trainable_field(self)
         if not isinstance(self.branches, (list, tuple)) or len(self.branches) < 2:
             raise ValueError("Parallel: branches must be a list of at least two lists of "
                              "layers, got %r." % (self.branches,))
@@ -1077,6 +1147,10 @@ class TransformerEncoder(_Block):
         The feed-forward part's.
     causal : bool, default=False
         Each step attends to itself and the steps before only.
+    trainable : bool, default=True
+        False freezes the layer's values: every fit leaves its weights
+        (and a batch norm's statistics) as they are, for transfer learning
+        (see fastnn.transfer).
 
     See Also
     --------
@@ -1096,9 +1170,11 @@ class TransformerEncoder(_Block):
     dropout: float = 0.1
     activation: str = "relu"
     causal: bool = False
+    trainable: bool = field(default=True, repr=False)
     takes = ("sequence",)
 
     def __post_init__(self):
+        _trainable_field(self)
         for name in ("d_model", "ff"):
             if getattr(self, name) is not None:
                 _positive_int_field(self, name)
@@ -1137,15 +1213,19 @@ def _build_sequence(layers, shape, specs, masked):
     padding mask (`masked`: whether the input does)."""
     for layer in layers:
         _check_layer(layer)
+        before = len(specs)
         if isinstance(layer, _Block):
             shape, masked = layer.build_into(shape, specs, masked)
-            continue
-        added, shape = layer.build(shape, specs)
-        if masked and layer.reads_mask:
-            added[0].masked = True
-        masked = (isinstance(layer, Embedding) and layer.mask_padding) or (
-            masked and layer.keeps_mask)
-        specs += added
+        else:
+            added, shape = layer.build(shape, specs)
+            if masked and layer.reads_mask:
+                added[0].masked = True
+            masked = (isinstance(layer, Embedding) and layer.mask_padding) or (
+                masked and layer.keeps_mask)
+            specs += added
+        if not getattr(layer, "trainable", True):  # all it built, blocks included
+            for spec in specs[before:]:
+                spec.frozen = True
     return shape, masked
 
 
@@ -1209,14 +1289,16 @@ def _shape_text(shape):
 def summary(layers, shape, n_outputs, output_activation):
     """A table of each layer, the shape it hands on (one sample's) and the
     values it adds to the parameter buffer, then the output layer and the
-    total.  BatchNorm counts its scale and running statistics (its shift is
-    the bias of the layer before)."""
+    total; a layer with trainable=False is marked frozen.  BatchNorm
+    counts its scale and running statistics (its shift is the bias of the
+    layer before)."""
     rows, specs = [("Layer", "Output shape", "Params")], []
     for layer in layers:
         before = sum(map(n_values, specs))
         added, shape = layer.build(shape, specs)
         specs += added
-        rows.append((repr(layer), _shape_text(shape), sum(map(n_values, specs)) - before))
+        name = repr(layer) + ("" if getattr(layer, "trainable", True) else " (frozen)")
+        rows.append((name, _shape_text(shape), sum(map(n_values, specs)) - before))
     out = Dense(n_outputs, "identity").build(shape, specs)[0]
     rows.append(("Dense(units=%d) output, %s" % (n_outputs, output_activation),
                  "(%d,)" % n_outputs, n_values(out[0])))

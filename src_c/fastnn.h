@@ -227,6 +227,11 @@ typedef struct {
     int64_t src_at;      /* take: the first feature of src it takes */
     int64_t heads;       /* attention: heads (c a multiple of them) */
     int causal;          /* attention: a step attends to itself and before */
+    int frozen;          /* transfer learning: optimizers leave its weights,
+                          * biases and batch norm block as they are, and its
+                          * batch norm normalises by the running statistics
+                          * in training too (its input gradient is still
+                          * computed, its own gradients need not be) */
 } fnn_layer;
 
 /* One layer kind's operations: its own file defines them, registry.c
@@ -353,6 +358,11 @@ typedef struct {
     int n_layers;
     const fnn_layer *layers;
     fnn_output output;
+    /* the values optimizers update: n_spans [start, end) pairs of the flat
+     * buffer, in order (fnn_net_trainable_spans; NULL: all of it); their
+     * state holds those values only, back to back */
+    const int64_t *spans;
+    int n_spans;
 } fnn_net;
 
 /* Optimizer settings and step count; the caller owns it across steps.
@@ -405,6 +415,13 @@ fnn_status fnn_layer_check(const fnn_layer *g);
 fnn_status fnn_net_check(const fnn_net *net);
 int64_t fnn_net_n_params(const fnn_net *net);
 int64_t fnn_net_n_coefs(const fnn_net *net);
+/* The blocks of the flat buffer that are not frozen (the weights, biases
+ * and batch norm blocks of layers whose `frozen` is 0), as [start, end)
+ * pairs in buffer order, neighbours merged, into spans (room for 6
+ * n_layers values); returns how many pairs, -1 for a bad net. */
+int fnn_net_trainable_spans(int64_t *spans, const fnn_net *net);
+/* The values those spans hold. */
+int64_t fnn_net_n_trainable(const fnn_net *net);
 /* The layout of the flat parameter buffer, defined here only: for layer
  * l, blocks[6 l .. 6 l + 5] = its weights' offset and count, its biases'
  * offset and count, its batch norm block's offset and count (counts 0

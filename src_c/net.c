@@ -150,6 +150,36 @@ fnn_status fnn_net_param_blocks(int64_t *blocks, const fnn_net *net) {
     return FNN_OK;
 }
 
+int fnn_net_trainable_spans(int64_t *spans, const fnn_net *net) {
+    if (fnn_net_check(net) != FNN_OK) return -1;
+    int n = 0;
+    /* the weights of every layer, then the biases, then the norm blocks */
+    for (int part = 0; part < 3; part++) {
+        int64_t at = part == 0 ? 0 : part == 1 ? fnn_net_n_coefs(net) : norm_offset(net);
+        for (int l = 0; l < net->n_layers; l++) {
+            const fnn_layer *g = net->layers + l;
+            const int64_t count = part == 0   ? weight_count(g)
+                                  : part == 1 ? bias_count(g)
+                                              : norm_count(g);
+            if (count > 0 && !g->frozen) {
+                if (n > 0 && spans[2 * n - 1] == at)
+                    spans[2 * n - 1] = at + count; /* joins the last span */
+                else
+                    spans[2 * n] = at, spans[2 * n + 1] = at + count, n++;
+            }
+            at += count;
+        }
+    }
+    return n;
+}
+
+int64_t fnn_net_n_trainable(const fnn_net *net) {
+    if (net->spans == NULL) return fnn_net_n_params(net);
+    int64_t n = 0;
+    for (int i = 0; i < net->n_spans; i++) n += net->spans[2 * i + 1] - net->spans[2 * i];
+    return n;
+}
+
 /* work for n rows: every layer's output back to back (the last one's at
  * *last), then tmp at *tmp (the widest input of any layer but the first,
  * for input gradients), then what each layer keeps from forward to

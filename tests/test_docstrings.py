@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import callbacks, datasets, exceptions, layers, plot, text
+from fastnn import callbacks, datasets, exceptions, layers, plot, text, transfer
 
 numpydoc = pytest.importorskip("numpydoc.docscrape", reason="numpydoc is not installed")
 
@@ -36,7 +36,8 @@ for name in ("onnx", "persistence"):
     except ImportError:
         pass
 
-PUBLIC = [obj for module in [fastnn, datasets, text, callbacks, plot, exceptions] + OPTIONAL
+PUBLIC = [obj for module in [fastnn, datasets, text, callbacks, plot, exceptions, transfer]
+          + OPTIONAL
           for obj in _public(module)]
 LAYERS = list(_public(layers))
 

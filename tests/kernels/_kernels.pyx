@@ -130,11 +130,14 @@ cdef inline fnn_status fnn_loss(double *loss, real *dZ, const real *Z, const rea
 
 cdef inline fnn_status fnn_optim_step(
         real *params, real *state, double *sq, const real *grad, int64_t n,
-        int64_t n_decay, double scale, fnn_optim *opt, const fnn_ctx *ctx) noexcept nogil:
+        int64_t n_decay, const int64_t *spans, int n_spans, double scale, fnn_optim *opt,
+        const fnn_ctx *ctx) noexcept nogil:
     if real is float:
-        return fnn_optim_step_f32(params, state, sq, grad, n, n_decay, scale, opt, ctx)
+        return fnn_optim_step_f32(params, state, sq, grad, n, n_decay, spans, n_spans, scale,
+                                  opt, ctx)
     else:
-        return fnn_optim_step_f64(params, state, sq, grad, n, n_decay, scale, opt, ctx)
+        return fnn_optim_step_f64(params, state, sq, grad, n, n_decay, spans, n_spans, scale,
+                                  opt, ctx)
 
 
 cdef inline fnn_status fnn_conv_forward(
@@ -337,20 +340,32 @@ def output_loss(real[:, ::1] Z, const real[:, ::1] Y, sw, str output,
 
 
 def optim_step(real[::1] params, real[::1] state, const real[::1] grad,
-               int64_t n_decay, double scale, opt, int n_threads=1):
+               int64_t n_decay, double scale, opt, int n_threads=1, spans=None):
     """One fused update; returns the pre-update squared norm of the
-    decayed prefix.  opt.t is advanced for adam and adamw."""
+    decayed prefix.  opt.t is advanced for adam and adamw.  spans: None,
+    or (k, 2) int64 [start, end) rows, the only values updated, whose state
+    is packed."""
     cdef fnn_ctx ctx = make_ctx(n_threads)
     cdef fnn_optim o = make_optim(opt)
     cdef double sq = 0
+    cdef int64_t[:, ::1] sp
+    cdef const int64_t *span_ptr = NULL
+    cdef int n_spans = 0
+    cdef int64_t n_values = params.shape[0]
+    if spans is not None:
+        sp = np.ascontiguousarray(spans, dtype=np.int64).reshape(-1, 2)
+        n_spans = sp.shape[0]
+        if n_spans:
+            span_ptr = &sp[0, 0]
+        n_values = int(np.sum(np.asarray(sp)[:, 1] - np.asarray(sp)[:, 0]))
     if (params.shape[0] == 0 or grad.shape[0] != params.shape[0]
-            or state.shape[0] != fnn_optim_state_size(&o, params.shape[0])
+            or state.shape[0] != fnn_optim_state_size(&o, n_values)
             or not 0 <= n_decay <= params.shape[0]):
         raise ValueError("parameter, gradient and state sizes disagree")
     cdef fnn_status s
     with nogil:
         s = fnn_optim_step(&params[0], &state[0], &sq, &grad[0], params.shape[0], n_decay,
-                           scale, &o, &ctx)
+                           span_ptr, n_spans, scale, &o, &ctx)
     check(s)
     opt.t = o.t
     return sq
