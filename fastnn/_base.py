@@ -224,11 +224,13 @@ class BaseNetwork(BaseEstimator):
         for spec in specs:
             shape = coef_shape(spec)
             if shape is not None:
+                # (weights, biases or None: the usual ones, ...) to start from
                 start = getattr(spec, "initial", None)
-                if start is None:
-                    coef, intercept = self._init_coef(spec, dtype)
-                else:
-                    coef, intercept = start[0].reshape(shape).astype(dtype), start[1].astype(dtype)
+                coef, intercept = self._init_coef(spec, dtype)
+                if start is not None:
+                    coef = start[0].reshape(shape).astype(dtype)
+                    if start[1] is not None:
+                        intercept = start[1].astype(dtype)
                 self.coefs_.append(coef)
                 self.intercepts_.append(intercept)
         SOLVERS[self.solver](self).start()

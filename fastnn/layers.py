@@ -17,6 +17,8 @@ docs/design.md).
 from dataclasses import dataclass, field, fields
 from numbers import Integral, Real
 
+import numpy as np
+
 from . import _engine
 from ._network import LayerSpec, conv_layer, n_values, pool_layer, recurrent_layer
 
@@ -129,6 +131,10 @@ class Embedding(Layer):
         Id 0 is padding: recurrent layers keep their state across it and
         global pooling leaves it out, so a padded sequence gives what the
         unpadded one would.
+    weights : array-like of shape (vocab_size, dim), default=None
+        The vectors to start from (pretrained word vectors, row i for id
+        i: fastnn.text.embedding_weights lines them up with a
+        SequenceVectorizer's ids); None: small random ones.
     trainable : bool, default=True
         False freezes the layer's values: every fit leaves its weights
         (and a batch norm's statistics) as they are, for transfer learning
@@ -147,6 +153,8 @@ class Embedding(Layer):
     vocab_size: int
     dim: int
     mask_padding: bool = True
+    # compare=False: two layers are the same settings whatever their arrays
+    weights: object = field(default=None, repr=False, compare=False)
     trainable: bool = field(default=True, repr=False)
     takes = ("sequence",)
 
@@ -157,6 +165,14 @@ class Embedding(Layer):
         if not isinstance(self.mask_padding, bool):
             raise ValueError("Embedding: mask_padding must be True or False, got %r."
                              % (self.mask_padding,))
+        if self.weights is not None:
+            weights = np.array(self.weights, dtype=np.float64)
+            if weights.shape != (self.vocab_size, self.dim) or not np.isfinite(weights).all():
+                raise ValueError("Embedding: weights must be finite numbers of shape "
+                                 "(vocab_size, dim) = (%d, %d), got shape %r."
+                                 % (self.vocab_size, self.dim, weights.shape))
+            weights.flags.writeable = False
+            object.__setattr__(self, "weights", weights)
 
     def build(self, shape, built):
         # ids are the input's: all of it, or its Columns (a second input beside them)
@@ -176,6 +192,8 @@ class Embedding(Layer):
                              "steps) ids." % (self, describe(shape)))
         spec = LayerSpec(kind="embedding", h=steps, w=1, c=1, oh=steps, ow=1, oc=self.dim,
                          vocab=self.vocab_size)
+        if self.weights is not None:
+            spec.initial = (self.weights, None, None)  # read by the estimator's first fit
         return [spec], ("sequence", steps, self.dim)
 
 

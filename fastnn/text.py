@@ -1,14 +1,16 @@
 """Raw text to the integer token sequences an Embedding layer reads."""
 import re
+import warnings
 from collections import Counter
 from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["SequenceVectorizer", "sample_text"]
+__all__ = ["SequenceVectorizer", "embedding_weights", "read_word_vectors", "sample_text"]
 
 # Words, and each punctuation mark as a token of its own.
 WORD_PATTERN = re.compile(r"\w+|[^\w\s]")
@@ -237,3 +239,123 @@ def sample_text(model, vectorizer, seed, length=200, temperature=1.0, random_sta
         tokens.append(names[ids[-1]])
     sep = "" if vectorizer.analyzer == "char" else " "
     return seed + sep.join([""] + tokens if sep else tokens)
+
+
+def read_word_vectors(path, vocabulary=None, lowercase=False):
+    """Pretrained word vectors from a text file in word2vec's or GloVe's
+    format: a word and its values on each line, separated by spaces, after
+    an optional "count dimension" header line (word2vec's).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file (UTF-8).
+    vocabulary : container of str, default=None
+        Keep only these words (a SequenceVectorizer's ``vocabulary_``), so
+        that a large file takes little memory; None: every word.
+    lowercase : bool, default=False
+        Lowercase the file's words (keeping a word's first vector), to
+        match a SequenceVectorizer that lowercases.
+
+    Returns
+    -------
+    vectors : dict
+        Word to float32 vector, all of one length.
+
+    See Also
+    --------
+    embedding_weights : The vectors lined up with a vectorizer's ids.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from fastnn.text import read_word_vectors
+    >>> path = os.path.join(tempfile.mkdtemp(), "vectors.txt")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("2 3\\ncat 0.1 0.2 0.3\\ndog 0.4 0.5 0.6\\n")
+    >>> read_word_vectors(path)["dog"]
+    array([0.4, 0.5, 0.6], dtype=float32)
+    """
+    vectors, dim = {}, None
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            fields = line.rstrip().split(" ")
+            if number == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
+                continue  # word2vec's header
+            if not fields[0]:
+                continue
+            word = fields[0].lower() if lowercase else fields[0]
+            if (vocabulary is not None and word not in vocabulary) or word in vectors:
+                continue
+            try:
+                vector = np.array(fields[1:], dtype=np.float32)
+            except ValueError:
+                raise ValueError("%s, line %d: %r is not a word and its numbers."
+                                 % (path, number, line[:60])) from None
+            if dim is None:
+                dim = vector.size
+            if vector.size != dim or dim == 0 or not np.isfinite(vector).all():
+                raise ValueError("%s, line %d: %d values, where the file's vectors have %s."
+                                 % (path, number, vector.size, dim))
+            vectors[word] = vector
+    return vectors
+
+
+def embedding_weights(vectorizer, vectors, random_state=None):
+    """An Embedding's starting weights from pretrained vectors, row i for
+    the vectorizer's id i.
+
+    Padding (id 0) gets zeros; the unknown-token id and every word without
+    a vector get random values of the vectors' own spread, and a warning
+    says how many words had none.
+
+    Parameters
+    ----------
+    vectorizer : fitted SequenceVectorizer
+    vectors : dict
+        Word to vector (read_word_vectors), all of one length.
+    random_state : int, RandomState instance or None, default=None
+        Draws the rows of the words without a vector.
+
+    Returns
+    -------
+    weights : ndarray of shape (vectorizer.vocab_size_, dim)
+        For ``Embedding(vectorizer.vocab_size_, dim, weights=weights)``.
+
+    See Also
+    --------
+    read_word_vectors : Reads the vectors from a file.
+    fastnn.layers.Embedding : The layer they start.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnn.layers import Embedding
+    >>> from fastnn.text import SequenceVectorizer, embedding_weights
+    >>> vectorizer = SequenceVectorizer(analyzer="word").fit(["a cat", "a dog"])
+    >>> vectors = {"a": np.ones(2), "cat": np.zeros(2), "dog": -np.ones(2)}
+    >>> weights = embedding_weights(vectorizer, vectors, random_state=0)
+    >>> weights[vectorizer.vocabulary_["dog"]]
+    array([-1., -1.])
+    >>> layer = Embedding(vectorizer.vocab_size_, 2, weights=weights, trainable=False)
+    """
+    check_is_fitted(vectorizer)
+    if not vectors:
+        raise ValueError("embedding_weights needs at least one vector.")
+    table = np.array(list(vectors.values()), dtype=np.float64)
+    if table.ndim != 2:
+        raise ValueError("The vectors must all have the same length.")
+    rng = check_random_state(random_state)
+    weights = rng.normal(table.mean(), table.std() or 1.0,
+                         (vectorizer.vocab_size_, table.shape[1]))
+    weights[PADDING] = 0
+    missing = 0
+    for token, i in vectorizer.vocabulary_.items():
+        if token in vectors:
+            weights[i] = vectors[token]
+        else:
+            missing += 1
+    if missing:
+        warnings.warn("%d of the vectorizer's %d tokens have no pretrained vector; their rows "
+                      "are random." % (missing, len(vectorizer.vocabulary_)))
+    return weights

@@ -15,6 +15,7 @@ from sklearn.pipeline import make_pipeline
 
 from fastnn import ConvClassifier, MLPClassifier, NetClassifier, NetRegressor, _engine
 from fastnn import layers as L
+from fastnn import text
 from fastnn._optimizer import StepSettings
 from fastnn.datasets import FASHION_MNIST_DIR, load_fashion_mnist
 from fastnn.transfer import NetTransformer, Pretrained
@@ -279,3 +280,73 @@ def test_frozen_layers_of_a_fashion_model_learn_new_classes_from_few_images():
     print("new classes from 20 images each: pretrained %.3f, scratch %.3f"
           % (np.mean(tuned), np.mean(scratch)))
     assert np.mean(tuned) > np.mean(scratch) + 0.01
+
+
+# ---- pretrained word vectors ------------------------------------------------------
+
+def test_read_word_vectors_reads_word2vec_and_glove_files(tmp_path):
+    word2vec = tmp_path / "w2v.txt"
+    word2vec.write_text("3 2\nCat 1 2\ndog 3 4\ncat 5 6\n", encoding="utf-8")
+    vectors = text.read_word_vectors(word2vec)
+    assert set(vectors) == {"Cat", "dog", "cat"}
+    np.testing.assert_array_equal(vectors["dog"], [3, 4])
+    assert vectors["dog"].dtype == np.float32
+    lowered = text.read_word_vectors(word2vec, lowercase=True)
+    np.testing.assert_array_equal(lowered["cat"], [1, 2])  # a word's first vector
+    glove = tmp_path / "glove.txt"
+    glove.write_text("the 0.5 0.25 1\nof -1 0 2\n", encoding="utf-8")
+    assert set(text.read_word_vectors(glove, vocabulary={"of", "and"})) == {"of"}
+    glove.write_text("the 0.5 0.25 1\nof -1 0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2: 2 values"):
+        text.read_word_vectors(glove)
+    glove.write_text("the 0.5 x 1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 1"):
+        text.read_word_vectors(glove)
+
+
+def test_embedding_weights_line_up_with_the_vectorizer():
+    vectorizer = text.SequenceVectorizer(analyzer="word").fit(["a cat sat", "a dog"])
+    vectors = {"a": np.full(3, 2.0), "dog": np.arange(3.0), "zebra": np.ones(3)}
+    with pytest.warns(UserWarning, match="2 of the vectorizer's 4 tokens have no pretrained"):
+        weights = text.embedding_weights(vectorizer, vectors, random_state=0)
+    assert weights.shape == (vectorizer.vocab_size_, 3)
+    assert not weights[0].any()  # padding
+    np.testing.assert_array_equal(weights[vectorizer.vocabulary_["dog"]], [0, 1, 2])
+    np.testing.assert_array_equal(weights[vectorizer.vocabulary_["a"]], [2, 2, 2])
+    assert np.isfinite(weights).all() and weights[vectorizer.vocabulary_["cat"]].any()
+    L.Embedding(6, 3, weights=weights)
+    with pytest.raises(ValueError, match="shape \\(vocab_size, dim\\) = \\(7, 3\\)"):
+        L.Embedding(7, 3, weights=weights)
+
+
+def test_pretrained_vectors_carry_what_the_training_texts_never_showed():
+    """Words of two kinds (their vectors say which); the training texts use
+    half of the words, the scored ones only the other half.  A frozen
+    embedding of the vectors classifies the unseen words' texts; one
+    learned from the training texts cannot."""
+    rng = np.random.default_rng(0)
+    words = ["w%d" % i for i in range(200)]
+    kind = np.arange(200) % 2
+    vectors = {w: np.r_[2.0 * kind[i] - 1, rng.normal(0, 0.3, 7)] for i, w in enumerate(words)}
+
+    def texts(pool, n):
+        picks = [rng.choice(pool, 6) for _ in range(n)]
+        return [" ".join(words[i] for i in p) for p in picks], \
+            np.array([int(kind[p].mean() > 0.5) for p in picks])
+
+    seen, unseen = np.arange(100), np.arange(100, 200)
+    X_train, y_train = texts(seen, 300)
+    X_test, y_test = texts(unseen, 300)
+    vectorizer = text.SequenceVectorizer(analyzer="word", max_length=6).fit(words)
+    weights = text.embedding_weights(vectorizer, vectors, random_state=0)
+    scores = {}
+    for name, embedding in [("pretrained", L.Embedding(vectorizer.vocab_size_, 8,
+                                                       weights=weights, trainable=False)),
+                            ("learned", L.Embedding(vectorizer.vocab_size_, 8))]:
+        model = NetClassifier([embedding, L.GlobalAvgPool()], max_iter=100,
+                              learning_rate_init=0.05, random_state=0)
+        model.fit(vectorizer.transform(X_train), y_train)
+        scores[name] = model.score(vectorizer.transform(X_test), y_test)
+        if name == "pretrained":
+            np.testing.assert_array_equal(model.coefs_[0], weights.astype(model.coefs_[0].dtype))
+    assert scores["pretrained"] > 0.9 > 0.7 > scores["learned"], scores
