@@ -261,7 +261,10 @@ class BaseNetwork(BaseEstimator):
             state["_optimizer"] = copy.deepcopy(state["_optimizer"])
         return state
 
-    def _fit_or_fail(self, X, y, sample_weight, incremental, eval_set):
+    def _fit_or_fail(self, X, y, sample_weight, incremental, eval_set, values=None):
+        """A fit; given values (coefs, intercepts, batch norm blocks), no
+        training: the network X and y call for, fitted to those values
+        (fastnn.onnx.from_onnx)."""
         if self.device != "cpu":
             raise ValueError("device=%r is not available: this fastnn runs on the CPU only "
                              "(device='cpu'); GPU kernels are planned." % (self.device,))
@@ -290,6 +293,9 @@ class BaseNetwork(BaseEstimator):
         params = layout.pack(self.coefs_, self.intercepts_, norms, dtype)
         self._specs = specs
         self.n_outputs_ = y.shape[1]
+        if values is not None:
+            self._set_params_from(layout, layout.pack(*values, dtype))
+            return self
         net = self._engine_net(specs)
         with single_threaded_blas():
             SOLVERS[self.solver](self).fit(net, layout, params, X, y, sample_weight,

@@ -1,4 +1,5 @@
-"""ONNX export of fitted fastnn estimators through skl2onnx.
+"""ONNX export of fitted fastnn estimators through skl2onnx, and import
+of ONNX graphs (PyTorch's, fastnn's) as fitted estimators (from_onnx).
 
 Importing this module registers a converter for every public estimator
 with skl2onnx, so that ``skl2onnx.to_onnx`` converts them alone, inside a
@@ -48,7 +49,9 @@ Example, in a Pipeline::
     onx = to_onnx(make_pipeline(StandardScaler(), MLPClassifier()).fit(X, y),
                   X[:1].astype(np.float32), options={"zipmap": False})
 """
+import dataclasses
 import numbers
+import os
 
 import numpy as np
 
@@ -64,6 +67,9 @@ except ImportError as exc:  # the extra is optional
                       'onnxruntime (in a fastnn checkout: pip install -e ".[onnx]").') from exc
 
 from . import _onnx_graph
+from . import layers as fastnn_layers
+from ._onnx_import import Importer
+from .transfer import NetTransformer
 from ._network import coef_shape
 from .autoencoder import AutoencoderTransformer
 from .conv import ConvClassifier, ConvRegressor
@@ -71,7 +77,7 @@ from .mlp import MLPClassifier, MLPRegressor
 from .net import NetClassifier, NetRegressor
 from .rnn import RNNClassifier, RNNRegressor
 
-__all__ = ["to_onnx"]
+__all__ = ["from_onnx", "to_onnx"]
 
 CLASSIFIERS = (MLPClassifier, ConvClassifier, RNNClassifier, NetClassifier)
 REGRESSORS = (MLPRegressor, ConvRegressor, RNNRegressor, NetRegressor)
@@ -304,3 +310,157 @@ def to_onnx(estimator, X=None, *, target_opset=None, options=None, name=None):
             X = X.astype(np.float32)
     return _skl2onnx_to_onnx(estimator, X, initial_types=initial_types,
                              target_opset=target_opset, options=options, name=name)
+
+
+# ---- import ------------------------------------------------------------------------
+
+def from_onnx(model, task="classifier", classes=None, input_shape=None, trainable=True,
+              params=None):
+    """A fitted fastnn estimator from an ONNX graph, with its weights.
+
+    The graph (made by ``torch.onnx.export``, or by fastnn's own export of
+    a network of the layers below) is read node by node into
+    ``fastnn.layers`` and their values: Gemm, MatMul + Add (Dense), Conv
+    (Conv2D, 'same' or 'valid' padding), BatchNormalization (BatchNorm),
+    MaxPool and AveragePool (side by side windows), Relu, Tanh, Sigmoid,
+    LeakyRelu, Elu and Softplus (the activation of the layer before),
+    Flatten and Reshape to rows (Flatten), Gather of token ids
+    (Embedding), LSTM, GRU and RNN (forward, from zero states, the
+    batch-first transposes PyTorch writes around them), Dropout and
+    Identity (left out), and a last Softmax.  Any other operator is a
+    ValueError naming it and its node.
+
+    The imported estimator predicts as ONNX Runtime runs the graph, and
+    trains on (``warm_start=True`` keeps the imported values as the
+    start; ``partial_fit`` goes on from them).
+
+    Parameters
+    ----------
+    model : str, path-like, bytes or onnx.ModelProto
+        The graph: a file, its bytes, or the loaded model.
+    task : {'classifier', 'regressor', 'transformer'}, default='classifier'
+        What the output is.  'classifier': logits or probabilities of the
+        classes (its last layer, linear, becomes the NetClassifier's
+        output layer; two logits become the one of a binary classifier).
+        'regressor': values (a NetRegressor).  'transformer': features,
+        a NetTransformer of the whole graph (``upto=None``).
+    classes : array-like, default=None
+        The classifier's labels, one per output (None: 0, 1, 2...).
+    input_shape : tuple of int, default=None
+        One sample's shape, where the graph leaves it open (a sequence's
+        length).
+    trainable : bool, default=True
+        False: the imported layers are frozen (``trainable=False``), so a
+        fit trains only the layers added after them.
+    params : dict, default=None
+        Further parameters of the estimator (max_iter, learning_rate_init...),
+        for training it on.
+
+    Returns
+    -------
+    estimator : NetClassifier, NetRegressor or NetTransformer
+        Fitted.  Images are read as the graph reads them, (n, c, h, w);
+        token ids as (n, steps) numbers.
+
+    See Also
+    --------
+    to_onnx : The other way.
+    fastnn.transfer.Pretrained : Imported layers inside a new network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from fastnn import MLPClassifier
+    >>> from fastnn.onnx import from_onnx, to_onnx
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X = X.astype(np.float32)
+    >>> mlp = MLPClassifier((8,), max_iter=300, random_state=0).fit(X, y)
+    >>> back = from_onnx(to_onnx(mlp, X[:1], options={"zipmap": False}))
+    >>> bool((back.predict(X) == mlp.predict(X)).all())
+    True
+    """
+    import onnx
+    from .net import NetClassifier, NetRegressor
+
+    if task not in ("classifier", "regressor", "transformer"):
+        raise ValueError("task must be 'classifier', 'regressor' or 'transformer', got %r."
+                         % (task,))
+    if isinstance(model, (str, os.PathLike)):
+        model = onnx.load(model)
+    elif isinstance(model, bytes):
+        model = onnx.load_from_string(model)
+    if not isinstance(model, onnx.ModelProto):
+        raise ValueError("from_onnx reads an ONNX file, its bytes or an onnx.ModelProto, got "
+                         "%r." % (type(model).__name__,))
+    graph, labels = _graph_of_the_network(model.graph)
+    if classes is None:
+        classes = labels
+    reader = Importer(graph, input_shape)
+    out = reader.run()
+    layers, coefs, intercepts, norms = (reader.layers, reader.coefs, reader.intercepts,
+                                        reader.norms)
+    last = layers[-1] if layers else None
+    # (a classifier's last Sigmoid is the logistic output of a binary one)
+    head = task != "transformer" and isinstance(last, fastnn_layers.Dense) and \
+        out.order is None and (last.activation == "identity" or (
+            task == "classifier" and last.activation == "logistic" and last.units == 1))
+    if head:  # the graph's last layer is the estimator's output layer
+        layers = layers[:-1]
+    else:  # the output as it is, through an identity output layer
+        width = out.shape[1]
+        # (rows a Flatten of images made: back to the graph's order)
+        order = np.arange(width) if out.order is None else out.order
+        coefs = coefs + [np.eye(width, dtype=np.float32)[order]]
+        intercepts = intercepts + [np.zeros(width, np.float32)]
+    if not trainable:
+        layers = [dataclasses.replace(layer, trainable=False)
+                  if "trainable" in {f.name for f in dataclasses.fields(layer)} else layer
+                  for layer in layers]
+    n_out = coefs[-1].shape[1]
+    X = np.zeros((2,) + reader.sample, dtype=np.float32)
+    if task == "classifier":
+        classes = np.arange(max(n_out, 2)) if classes is None else np.asarray(classes)
+        if n_out == 2 and len(classes) == 2:  # two logits: their difference, one logit
+            coefs[-1] = coefs[-1][:, 1:] - coefs[-1][:, :1]
+            intercepts[-1] = intercepts[-1][1:] - intercepts[-1][:1]
+        elif len(classes) != max(n_out, 2) or (n_out == 1 and len(classes) != 2):
+            raise ValueError("classes has %d labels, the graph %d outputs."
+                             % (len(classes), n_out))
+        estimator = NetClassifier(layers, input_shape=reader.input_form, **(params or {}))
+        y = classes
+        X = np.zeros((len(classes),) + reader.sample, dtype=np.float32)
+    else:
+        estimator = NetRegressor(layers, input_shape=reader.input_form, **(params or {}))
+        y = np.zeros((2, n_out) if n_out > 1 else 2, dtype=np.float32)
+    estimator._fit_or_fail(X, y, None, False, None, values=(coefs, intercepts, norms))
+    if task == "transformer":
+        return NetTransformer(estimator, upto=None).fit()
+    return estimator
+
+
+def _graph_of_the_network(graph):
+    """(the graph of the network, the labels it names or None).  fastnn's
+    own classifiers (skl2onnx's conventions: outputs label and
+    probabilities) end in the output activation and the labels: the
+    network is the graph up to its last Softmax or Sigmoid, and the labels
+    are the constant the label output is gathered from."""
+    outputs = [o.name for o in graph.output]
+    if "probabilities" not in outputs or "label" not in outputs:
+        return graph, None
+    activations = [i for i, n in enumerate(graph.node) if n.op_type in ("Softmax", "Sigmoid")]
+    if not activations:
+        return graph, None
+    import onnx
+    from onnx import helper, numpy_helper
+    last = activations[-1]
+    cut = onnx.GraphProto()
+    cut.CopyFrom(graph)
+    del cut.node[last + 1:]
+    del cut.output[:]
+    cut.output.append(helper.make_tensor_value_info(graph.node[last].output[0],
+                                                    onnx.TensorProto.FLOAT, None))
+    constants = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    labels = [constants.get(n.input[0]) for n in graph.node
+              if n.op_type == "Gather" and n.output[0] == "label"]
+    return cut, labels[0] if labels and labels[0] is not None else None

@@ -54,6 +54,8 @@ def fitted_prefix(model, upto, owner):
     how many layer specs they build), checked against the fitted network."""
     model = _fitted(model, owner)
     stack = list(model._layers())
+    if upto is None:  # the output layer too
+        return stack, model._layer_input(model.n_features_in_), len(model._specs)
     if not stack:
         raise ValueError("%s: %s has no layers before its output layer." % (owner, model))
     stack = stack[:_cut(stack, upto, owner)]
@@ -115,6 +117,9 @@ class Pretrained(_Block):
 
     def __post_init__(self):
         _trainable_field(self)
+        if self.upto is None:
+            raise ValueError("Pretrained: upto must name a layer; the output layer stays "
+                             "the model's.")
         fitted_prefix(self.model, self.upto, "Pretrained")
 
     @property
@@ -150,10 +155,11 @@ class NetTransformer(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     model : fitted fastnn estimator
-    upto : int or str, default=-1
+    upto : int, str or None, default=-1
         The last layer run: an index into the model's layers, output layer
-        left out (-1: all of them), or a layer's class name (its first
-        such layer).
+        left out (-1: all of them), a layer's class name (its first such
+        layer), or None: the output layer too, before the output
+        activation (a classifier's logits).
 
     Attributes
     ----------

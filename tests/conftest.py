@@ -53,6 +53,7 @@ SLOW_MODULES = {"test_build.py", "test_cli.py", "test_dask.py", "test_docs_examp
 SLOW_TESTS = {
     "test_conv.py::test_fashion_mnist_accuracy",
     "test_transfer.py::test_frozen_layers_of_a_fashion_model_learn_new_classes_from_few_images",
+    "test_onnx_import.py::test_a_pytorch_cnn_fine_tuned_with_frozen_convolutions_beats_scratch",
     "test_rnn_data.py::test_next_character_beats_the_most_frequent_character",
     "test_text.py::test_text_models_on_fortunes_match_tfidf_and_logistic_regression",
     "test_text.py::test_a_transformer_encoder_on_fortunes_is_within_002_of_the_gru",

@@ -1,0 +1,493 @@
+"""An ONNX graph read back as fastnn layers and their values.
+
+The graph's nodes are walked in order.  One tensor carries the network
+(`Net`: its shape in the graph's own layout, NCHW images, batch-first or
+time-major sequences, and the recurrent operators' outputs); the weights
+are constants; the little shape arithmetic exporters write (PyTorch's
+zero initial states and view(x.size(0), -1)) is folded with the batch
+size as a marker.  Each operator that computes on the network becomes a
+fastnn layer and the values it holds, in the engine's layout: Gemm and
+MatMul + Add are Dense, Conv is Conv2D, BatchNormalization is BatchNorm,
+MaxPool and AveragePool are pools, Flatten and Reshape to rows are
+Flatten, Gather on the input is Embedding, LSTM, GRU and RNN are the
+recurrent layers, and the activations become the activation of the
+layer before.  Anything else is refused with the operator and node named.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+from onnx import numpy_helper
+
+from . import _engine
+from . import layers as L
+from ._network import GATES, conv_output_size
+from ._onnx_graph import ONNX_GATES
+
+BATCH = -(2 ** 40)  # the batch size inside folded shape arithmetic
+ACTIVATIONS = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic", "Elu": "elu",
+               "Softplus": "softplus", "LeakyRelu": "leaky_relu"}
+SKIPPED = ("Identity", "Dropout")  # inference leaves them out
+CELLS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
+DEFAULT_CELL_ACTIVATIONS = {"lstm": ["Sigmoid", "Tanh", "Tanh"], "gru": ["Sigmoid", "Tanh"],
+                            "rnn": ["Tanh"]}
+
+
+@dataclass
+class Net:
+    """The network's tensor: `kind` says how its `shape` (the graph's
+    layout, BATCH where the batch goes) lines up with fastnn's: 'flat',
+    'image' (N, C, H, W), 'sequence' (N, T, F), 'time' (T, N, F), 'y'
+    (a recurrent operator's Y: T, D, N, H), 'h' (its Y_h: D, N, H)."""
+    kind: str
+    shape: tuple
+    order: object = None  # flat rows: fastnn's index -> the graph's, when they differ
+    # flat rows of a structured tensor, not flattened yet: a Reshape back
+    # gives that tensor again, a layer that reads rows adds the Flatten
+    unflat: object = None
+
+
+@dataclass
+class Zeros:
+    """A tensor of zeros whose shape depends on the batch (initial states)."""
+
+
+class Importer:
+    def __init__(self, graph, input_shape):
+        self.graph = graph
+        self.values = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+        self.layers, self.coefs, self.intercepts, self.norms = [], [], [], []
+        inputs = [i for i in graph.input if i.name not in self.values]
+        if len(inputs) != 1:
+            raise ValueError("from_onnx reads graphs of one input, this one has %d: %s."
+                             % (len(inputs), [i.name for i in inputs]))
+        self.input = inputs[0]
+        dims = [d.dim_value if d.HasField("dim_value") else None
+                for d in self.input.type.tensor_type.shape.dim]
+        if input_shape is not None:
+            dims = [None] + [int(d) for d in input_shape]
+        if len(dims) < 2 or any(d is None for d in dims[1:]):
+            raise ValueError("The graph's input %r has shape %s; give input_shape=(...) for "
+                             "one sample's." % (self.input.name, dims))
+        self.sample = tuple(dims[1:])
+        kind = {1: "flat", 2: "sequence", 3: "image"}.get(len(self.sample))
+        if kind is None:
+            raise ValueError("from_onnx reads rows, sequences or images, not %d-D samples."
+                             % len(self.sample))
+        self.values[self.input.name] = Net(kind, (BATCH,) + self.sample)
+        self.ids = self.input.type.tensor_type.elem_type in (6, 7)  # int32, int64: token ids
+        self.input_form = None  # one sample's shape, where the graph reshapes its rows
+
+    # ---- walking ----------------------------------------------------------------
+    def run(self):
+        for number, node in enumerate(self.graph.node):
+            handler = getattr(self, "op_" + node.op_type, None)
+            args = [self.values.get(name) if name else None for name in node.input]
+            where = "%s node %r (#%d)" % (node.op_type, node.name, number)
+            nets = [a for a in args if isinstance(a, Net)]
+            if handler is None:
+                if nets:
+                    raise ValueError("from_onnx cannot import the %s: fastnn has no layer for "
+                                     "that operator." % where)
+                handler = self.fold
+            self.where = where
+            attrs = {a.name: _attribute(a) for a in node.attribute}
+            out = handler(node, args, attrs)
+            outs = out if isinstance(out, tuple) else (out,)
+            for name, value in zip(node.output, outs):
+                self.values[name] = value
+        outputs = [self.values.get(o.name) for o in self.graph.output]
+        if len(outputs) != 1 or not isinstance(outputs[0], Net) or outputs[0].kind != "flat":
+            raise ValueError("from_onnx needs one output of rows per sample (logits, "
+                             "probabilities or values) computed from the input.")
+        return self.flat(outputs[0])
+
+    def fold(self, node, args, attrs):
+        """Shape arithmetic on constants, the batch size marked."""
+        op = node.op_type
+        if op == "Constant":
+            return _attribute(node.attribute[0])
+        if any(a is None and name for a, name in zip(args, node.input)) or \
+                any(isinstance(a, (Zeros, Net)) for a in args):
+            raise ValueError("from_onnx cannot import the %s." % self.where)
+        if op == "ConstantOfShape":
+            value = attrs.get("value", np.zeros(1))
+            if np.any(np.asarray(value) != 0):
+                raise ValueError("from_onnx cannot import the %s (not zeros)." % self.where)
+            if (args[0] == BATCH).any():
+                return Zeros()
+            return np.zeros(args[0], dtype=np.asarray(value).dtype)
+        if op == "Gather":
+            return np.take(args[0], args[1], axis=attrs.get("axis", 0))
+        if op == "Unsqueeze":
+            axes = args[1] if len(args) > 1 else attrs["axes"]
+            return np.expand_dims(args[0], tuple(int(a) for a in np.atleast_1d(axes)))
+        if op == "Squeeze":
+            axes = args[1] if len(args) > 1 else attrs.get("axes")
+            return np.squeeze(args[0], None if axes is None else tuple(np.atleast_1d(axes)))
+        if op == "Concat":
+            return np.concatenate([np.atleast_1d(a) for a in args], axis=attrs.get("axis", 0))
+        if op == "Cast":
+            return np.asarray(args[0])
+        if op in ("Add", "Sub", "Mul", "Div"):
+            a, b = args
+            return {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply,
+                    "Div": np.divide}[op](a, b)
+        if op == "Transpose":
+            return np.transpose(args[0], attrs.get("perm"))
+        if op == "Slice":
+            data, starts, ends = np.asarray(args[0]), args[1], args[2]
+            axes = args[3] if len(args) > 3 and args[3] is not None else range(len(starts))
+            steps = args[4] if len(args) > 4 and args[4] is not None else [1] * len(starts)
+            index = [slice(None)] * data.ndim
+            for a, b, e, k in zip(axes, starts, ends, steps):
+                index[int(a)] = slice(int(b), int(max(min(e, 2 ** 62), -2 ** 62)), int(k))
+            return data[tuple(index)]
+        raise ValueError("from_onnx cannot import the %s." % self.where)
+
+    # ---- adding layers ------------------------------------------------------------
+    def add(self, layer, coef=None, intercept=None):
+        self.layers.append(layer)
+        if coef is not None:
+            self.coefs.append(np.asarray(coef))
+            self.intercepts.append(np.asarray(intercept))
+
+    def flat(self, net):
+        if not isinstance(net, Net) or net.kind != "flat":
+            raise ValueError("from_onnx cannot import the %s: it reads %s, fastnn's layer "
+                             "reads rows." % (self.where, "a constant" if not isinstance(
+                                 net, Net) else net.kind))
+        if net.unflat is not None:
+            self.add(L.Flatten())
+            net = Net("flat", net.shape, net.order)
+        return net
+
+    def dense(self, net, W, b):
+        """Dense from (inputs, outputs) weights; rows that a Flatten of
+        images gave in the graph's order are read in fastnn's."""
+        net = self.flat(net)
+        if W.ndim != 2 or W.shape[0] != net.shape[1]:
+            raise ValueError("from_onnx cannot import the %s: weights of shape %s on rows of "
+                             "%d." % (self.where, W.shape, net.shape[1]))
+        if net.order is not None:
+            W = W[net.order]
+        b = np.zeros(W.shape[1], W.dtype) if b is None else np.broadcast_to(b, W.shape[1])
+        self.add(L.Dense(W.shape[1], "identity"), W, b)
+        return Net("flat", (BATCH, W.shape[1]))
+
+    def op_Gemm(self, node, args, attrs):
+        x, B = args[0], args[1]
+        C = args[2] if len(args) > 2 else None
+        if attrs.get("transA", 0) or not isinstance(B, np.ndarray):
+            raise ValueError("from_onnx cannot import the %s (transA, or weights that are "
+                             "not constants)." % self.where)
+        W = B.T if attrs.get("transB", 0) else B
+        W = W * attrs.get("alpha", 1.0)
+        if C is not None:
+            C = np.asarray(C) * attrs.get("beta", 1.0)
+        return self.dense(x, W, C)
+
+    def op_MatMul(self, node, args, attrs):
+        x, W = args
+        if not isinstance(W, np.ndarray):
+            raise ValueError("from_onnx cannot import the %s (weights not constants)."
+                             % self.where)
+        return self.dense(x, W, None)
+
+    def op_Add(self, node, args, attrs):
+        x, b = args if isinstance(args[0], Net) else args[::-1]
+        last = self.layers[-1] if self.layers else None
+        if (isinstance(x, Net) and isinstance(b, np.ndarray) and isinstance(last, L.Dense)
+                and last.activation == "identity" and b.size == last.units):
+            self.intercepts[-1] = self.intercepts[-1] + b.reshape(-1)  # MatMul + Add
+            return x
+        raise ValueError("from_onnx cannot import the %s: only a bias after MatMul." % self.where)
+
+    def activation(self, node, args, name):
+        net = args[0]
+        # the Dense or Conv2D layer right before, or before its BatchNorm
+        at = len(self.layers) - 1
+        if at > 0 and isinstance(self.layers[at], L.MaxPool2D):
+            at -= 1  # a non-decreasing activation commutes with the max pool
+        if at > 0 and isinstance(self.layers[at], L.BatchNorm):
+            at -= 1
+        last = self.layers[at] if at >= 0 else None
+        if not isinstance(last, (L.Dense, L.Conv2D)) or last.activation != "identity":
+            raise ValueError("from_onnx cannot import the %s: fastnn applies %s to the Dense "
+                             "or Conv2D layer right before it." % (self.where, name))
+        self.layers[at] = type(last)(**{**_settings(last), "activation": name})
+        return net
+
+    def op_LeakyRelu(self, node, args, attrs):
+        if not np.isclose(attrs.get("alpha", 0.01), _engine.LEAKY_SLOPE):
+            raise ValueError("from_onnx cannot import the %s: fastnn's slope is %g."
+                             % (self.where, _engine.LEAKY_SLOPE))
+        return self.activation(node, args, "leaky_relu")
+
+    def op_Elu(self, node, args, attrs):
+        if attrs.get("alpha", 1.0) != 1.0:
+            raise ValueError("from_onnx cannot import the %s: fastnn's elu has alpha 1."
+                             % self.where)
+        return self.activation(node, args, "elu")
+
+    def op_Identity(self, node, args, attrs):
+        return args[0]
+
+    op_Dropout = op_Identity
+
+    def op_Softmax(self, node, args, attrs):
+        x = self.flat(args[0])
+        if attrs.get("axis", -1) not in (-1, 1) or node.output[0] not in \
+                [o.name for o in self.graph.output]:
+            raise ValueError("from_onnx cannot import the %s: a softmax over the classes, last."
+                             % self.where)
+        return Net("flat", x.shape, x.order)  # the classifier's own output activation
+
+    def op_Conv(self, node, args, attrs):
+        x, W = args[0], args[1]
+        b = args[2] if len(args) > 2 else None
+        if not isinstance(x, Net) or x.kind != "image" or W.ndim != 4:
+            raise ValueError("from_onnx cannot import the %s: fastnn converts 2-D "
+                             "convolutions of images." % self.where)
+        _, c, h, w = x.shape
+        oc, wc, kh, kw = W.shape
+        if attrs.get("group", 1) != 1 or any(d != 1 for d in attrs.get("dilations", [1, 1])) \
+                or wc != c:
+            raise ValueError("from_onnx cannot import the %s (groups or dilations)."
+                             % self.where)
+        strides = tuple(attrs.get("strides", [1, 1]))
+        pads = list(attrs.get("pads", [0, 0, 0, 0]))
+        if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+            raise ValueError("from_onnx cannot import the %s (auto_pad)." % self.where)
+        if not any(pads):
+            padding = "valid"
+        else:  # fastnn's 'same': the odd pixel of padding after
+            padding = "same"
+            (oh, top), (ow, left) = (conv_output_size(h, kh, strides[0], "same"),
+                                     conv_output_size(w, kw, strides[1], "same"))
+            if pads != [top, left, (oh - 1) * strides[0] + kh - h - top,
+                        (ow - 1) * strides[1] + kw - w - left]:
+                raise ValueError("from_onnx cannot import the %s: pads %s are neither 'valid' "
+                                 "nor 'same' padding." % (self.where, pads))
+        oh = conv_output_size(h, kh, strides[0], padding)[0]
+        ow = conv_output_size(w, kw, strides[1], padding)[0]
+        self.add(L.Conv2D(oc, (kh, kw), strides, padding, "identity"), W.transpose(2, 3, 1, 0),
+                 np.zeros(oc, W.dtype) if b is None else b)
+        return Net("image", (BATCH, oc, oh, ow))
+
+    def op_BatchNormalization(self, node, args, attrs):
+        x, scale, bias, mean, var = args[:5]
+        last = self.layers[-1] if self.layers else None
+        if not isinstance(last, (L.Dense, L.Conv2D)) or last.activation != "identity":
+            raise ValueError("from_onnx cannot import the %s: fastnn normalises the output of "
+                             "the Dense or Conv2D layer right before it." % self.where)
+        eps = attrs.get("epsilon", 1e-5)
+        # the layer's own bias moves into the mean (fastnn's bias is the
+        # shift), and a different epsilon into the variance: the same values
+        mean = mean - self.intercepts[-1]
+        var = var + eps - _engine.NORM_EPS
+        self.intercepts[-1] = np.asarray(bias)
+        self.norms.append(np.stack([scale, mean, var]))
+        self.layers.append(L.BatchNorm())
+        return x
+
+    def pool(self, node, args, attrs, kind):
+        x = args[0]
+        if not isinstance(x, Net) or x.kind != "image":
+            raise ValueError("from_onnx cannot import the %s: fastnn pools images."
+                             % self.where)
+        kernel = tuple(attrs["kernel_shape"])
+        if tuple(attrs.get("strides", kernel)) != kernel or any(attrs.get("pads", [0])) \
+                or attrs.get("ceil_mode", 0) or any(d != 1 for d in attrs.get("dilations", [1])):
+            raise ValueError("from_onnx cannot import the %s: fastnn pools windows side by "
+                             "side (strides = kernel, no padding)." % self.where)
+        _, c, h, w = x.shape
+        self.add(kind(kernel))
+        return Net("image", (BATCH, c, h // kernel[0], w // kernel[1]))
+
+    def op_MaxPool(self, node, args, attrs):
+        return self.pool(node, args, attrs, L.MaxPool2D)
+
+    def op_AveragePool(self, node, args, attrs):
+        return self.pool(node, args, attrs, L.AvgPool2D)
+
+    def to_rows(self, x):
+        """Rows of x, flattened when a layer reads them: images in the
+        graph's C, H, W order (fastnn's are H, W, C: `order` maps them),
+        or in fastnn's after a transpose to N, H, W, C; sequences step by
+        step."""
+        if x.kind == "flat":
+            return x
+        width = int(np.prod(x.shape[1:]))
+        if x.kind == "image":
+            _, c, h, w = x.shape
+            order = np.arange(width).reshape(c, h, w).transpose(1, 2, 0).ravel()
+            return Net("flat", (BATCH, width), order, unflat=x)
+        if x.kind == "yT":  # a recurrent layer's states, step by step
+            x = Net("sequence", (BATCH, x.shape[1], x.shape[3]))
+        if x.kind in ("nhwc", "sequence"):
+            return Net("flat", (BATCH, width), unflat=x if x.kind == "sequence" else
+                       Net("image", (BATCH, x.shape[3], x.shape[1], x.shape[2])))
+        if x.kind in ("hT", "seq1"):  # a recurrent layer's last state
+            return self.last_step(x) if x.kind == "hT" else Net("flat", (BATCH, x.shape[2]))
+        raise ValueError("from_onnx cannot import the %s: it flattens %s." % (self.where,
+                                                                              x.kind))
+
+    def op_Flatten(self, node, args, attrs):
+        if attrs.get("axis", 1) != 1:
+            raise ValueError("from_onnx cannot import the %s (axis %d)." % (self.where,
+                                                                          attrs["axis"]))
+        return self.to_rows(args[0])
+
+    def op_Reshape(self, node, args, attrs):
+        x, shape = args
+        if not isinstance(x, Net):
+            return self.fold(node, args, attrs)
+        if not isinstance(shape, np.ndarray) or shape[0] not in (BATCH, 0, -1):
+            raise ValueError("from_onnx cannot import the %s." % self.where)
+        width = int(np.prod(x.shape[1:]))
+        dims = tuple(int(d) for d in shape[1:])
+        if dims in ((-1,), (width,)):
+            return self.to_rows(x)
+        if x.kind == "yT" and dims == (x.shape[1], x.shape[3]):  # steps, units
+            return Net("sequence", (BATCH,) + dims)
+        if x.kind == "flat" and x.order is None and int(np.prod(dims)) == width:
+            target = Net({2: "sequence", 3: "image"}.get(len(dims), "?"), (BATCH,) + dims)
+            if x.unflat is not None and x.unflat.shape == target.shape:
+                return x.unflat  # back to what it was
+            if x.unflat is None and not self.layers and target.kind != "?":
+                self.input_form = dims  # rows in, read as images or sequences
+                return target
+        raise ValueError("from_onnx cannot import the %s: a reshape fastnn has no layer for."
+                         % self.where)
+
+    def op_Gather(self, node, args, attrs):
+        table, ids = args
+        if isinstance(table, Net) and isinstance(ids, np.ndarray) and ids.ndim == 0 and (
+                (table.kind == "sequence" and attrs.get("axis", 0) == 1
+                 and int(ids) in (-1, table.shape[1] - 1))
+                or (table.kind == "h" and attrs.get("axis", 0) == 0 and int(ids) in (0, -1))):
+            return self.last_step(table)  # o[:, -1] of the states, or h[0]
+        if not isinstance(ids, Net) or not self.ids or self.layers or ids.kind != "flat" \
+                or attrs.get("axis", 0) != 0 or not isinstance(table, np.ndarray):
+            return self.fold(node, args, attrs)
+        vocab, dim = table.shape
+        self.add(L.Embedding(vocab, dim, mask_padding=False), table, np.zeros(0, table.dtype))
+        return Net("sequence", (BATCH, ids.shape[1], dim))
+
+    def op_Shape(self, node, args, attrs):
+        x = args[0]
+        return np.array(x.shape if isinstance(x, Net) else np.shape(x), dtype=np.int64)
+
+    def op_Transpose(self, node, args, attrs):
+        x, perm = args[0], list(attrs.get("perm", []))
+        if not isinstance(x, Net):
+            return self.fold(node, args, attrs)
+        turns = {("sequence", (1, 0, 2)): "time", ("time", (1, 0, 2)): "sequence",
+                 ("image", (0, 2, 3, 1)): "nhwc", ("h", (1, 0, 2)): "hT",
+                 ("y", (2, 0, 1, 3)): "yT"}
+        kind = turns.get((x.kind, tuple(perm)))
+        if kind is None:
+            raise ValueError("from_onnx cannot import the %s (perm %s on %s)."
+                             % (self.where, perm, x.kind))
+        return Net(kind, tuple(x.shape[p] for p in perm))
+
+    def op_Squeeze(self, node, args, attrs):
+        x = args[0]
+        if not isinstance(x, Net):
+            return self.fold(node, args, attrs)
+        axes = args[1] if len(args) > 1 and args[1] is not None else attrs.get("axes")
+        axes = tuple(int(a) for a in np.atleast_1d(axes))
+        if x.kind == "y" and axes == (1,):
+            return Net("time", (x.shape[0], BATCH, x.shape[3]))
+        if x.kind == "h" and axes == (0,):  # the last state
+            return self.last_step(x)
+        if x.kind == "seq1" and axes == (1,):
+            return Net("flat", (BATCH, x.shape[2]))
+        raise ValueError("from_onnx cannot import the %s." % self.where)
+
+    def last_step(self, x):
+        """The recurrent layer before hands on its last state only."""
+        last = self.layers[-1] if self.layers else None
+        if not isinstance(last, L._Recurrent) or not last.return_sequences:
+            raise ValueError("from_onnx cannot import the %s: the last step of a sequence is "
+                             "taken from a recurrent layer's states." % self.where)
+        self.layers[-1] = type(last)(**{**_settings(last), "return_sequences": False})
+        return Net("flat", (BATCH, x.shape[-1]))
+
+    def op_Slice(self, node, args, attrs):
+        x = args[0]
+        if not isinstance(x, Net):
+            return self.fold(node, args, attrs)
+        starts, ends, axes = (list(np.atleast_1d(a)) for a in args[1:4])
+        steps = list(np.atleast_1d(args[4])) if len(args) > 4 and args[4] is not None else [1]
+        if x.kind == "sequence" and axes == [1] and steps == [1] and \
+                starts[0] in (-1, x.shape[1] - 1) and ends[0] >= x.shape[1]:
+            net = self.last_step(x)
+            return Net("seq1", (BATCH, 1, net.shape[1]))  # Squeeze or Reshape follows
+        raise ValueError("from_onnx cannot import the %s." % self.where)
+
+    def recurrent(self, node, args, attrs):
+        cell = CELLS[node.op_type]
+        x, W, R = args[:3]
+        B = args[3] if len(args) > 3 else None
+        extra = list(args[4:]) + [None] * 4  # sequence_lens, initial_h, initial_c, P
+        zero_states = all(s is None or isinstance(s, Zeros) or not np.any(s)
+                          for s in extra[1:3])
+        if not isinstance(x, Net) or x.kind != "time":
+            raise ValueError("from_onnx cannot import the %s: it reads %s, not the time-major "
+                             "sequence (PyTorch's batch_first transpose) fastnn reads."
+                             % (self.where, getattr(x, "kind", "a constant")))
+        if extra[0] is not None or extra[3] is not None or not zero_states \
+                or attrs.get("direction", b"forward") not in (b"forward", "forward") \
+                or attrs.get("layout", 0) or "clip" in attrs \
+                or [_text(a) for a in attrs.get("activations", DEFAULT_CELL_ACTIVATIONS[cell])] \
+                != DEFAULT_CELL_ACTIVATIONS[cell] \
+                or (cell == "gru" and not attrs.get("linear_before_reset", 0)) \
+                or attrs.get("input_forget", 0):
+            raise ValueError("from_onnx cannot import the %s: fastnn's cells run forward from "
+                             "zero states, with the default activations (a GRU with "
+                             "linear_before_reset=1, as PyTorch's)." % self.where)
+        units, gates = attrs["hidden_size"], GATES[cell]
+        gh = gates * units
+        if B is None:
+            B = np.zeros((1, 2 * gh), W.dtype)
+        order = np.argsort(ONNX_GATES[cell])  # the graph's gates, in fastnn's order
+        cols = np.concatenate([np.arange(k * units, (k + 1) * units) for k in order])
+        coef = np.concatenate([W[0][cols].T, R[0][cols].T])
+        Wb, Rb = B[0][:gh][cols], B[0][gh:][cols]
+        if cell == "gru":  # the candidate's recurrent bias apart (b_hn)
+            bias = np.concatenate([Wb[:2 * units] + Rb[:2 * units], Wb[2 * units:],
+                                   Rb[2 * units:]])
+        else:
+            bias = Wb + Rb
+        layer = {"lstm": L.LSTM, "gru": L.GRU, "rnn": L.SimpleRNN}[cell]
+        self.add(layer(units, return_sequences=True), coef, bias)
+        return Net("y", (x.shape[0], 1, BATCH, units)), Net("h", (1, BATCH, units)), \
+            Net("h", (1, BATCH, units))
+
+    op_LSTM = op_GRU = op_RNN = recurrent
+
+
+for _op, _name in ACTIVATIONS.items():
+    if not hasattr(Importer, "op_" + _op):
+        setattr(Importer, "op_" + _op,
+                lambda self, node, args, attrs, name=_name: self.activation(node, args, name))
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _settings(layer):
+    from dataclasses import fields
+    return {f.name: getattr(layer, f.name) for f in fields(layer)}
+
+
+def _attribute(attr):
+    from onnx import helper
+    value = helper.get_attribute_value(attr)
+    if attr.type == attr.TENSOR:
+        return numpy_helper.to_array(value)
+    if isinstance(value, list):
+        return list(value)
+    return value

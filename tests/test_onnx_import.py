@@ -1,0 +1,255 @@
+"""fastnn.onnx.from_onnx: graphs that PyTorch and fastnn export, read back
+as fitted fastnn estimators that predict as ONNX Runtime runs them and
+train on."""
+import io
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("skl2onnx", reason="fastnn.onnx needs skl2onnx")
+ort = pytest.importorskip("onnxruntime", reason="the reference runs need onnxruntime")
+torch = pytest.importorskip("torch", reason="the exported models are PyTorch's")
+
+from sklearn.datasets import load_digits  # noqa: E402
+
+from fastnn import (ConvClassifier, MLPClassifier, MLPRegressor, NetClassifier,  # noqa: E402
+                    RNNRegressor)
+from fastnn import layers as L  # noqa: E402
+from fastnn.datasets import FASHION_MNIST_DIR, load_fashion_mnist  # noqa: E402
+from fastnn.onnx import from_onnx, to_onnx  # noqa: E402
+from fastnn.transfer import NetTransformer, Pretrained  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("quiet")
+nn = torch.nn
+
+
+def export(module, x, fold=True):
+    """The module as ONNX bytes (PyTorch's TorchScript exporter), batch
+    size left open."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module.eval(), x, buffer, dynamo=False, input_names=["x"],
+                          output_names=["y"], dynamic_axes={"x": {0: "n"}},
+                          do_constant_folding=fold)
+    return buffer.getvalue()
+
+
+def onnx_runtime(graph, x):
+    return ort.InferenceSession(graph).run(None, {"x": x})[0]
+
+
+class Convolutions(nn.Module):
+    def __init__(self, classes=5):
+        super().__init__()
+        self.conv1, self.norm = nn.Conv2d(1, 6, 3, padding=1), nn.BatchNorm2d(6)
+        self.conv2 = nn.Conv2d(6, 8, 3)
+        self.head = nn.Linear(8 * 2 * 2, classes)
+
+    def features(self, x):
+        x = nn.functional.max_pool2d(torch.relu(self.norm(self.conv1(x))), 2)
+        return torch.flatten(torch.tanh(self.conv2(x)), 1)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class Recurrent(nn.Module):
+    def __init__(self, cell):
+        super().__init__()
+        self.first, self.second = cell(3, 6, batch_first=True), cell(6, 4, batch_first=True)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        states, _ = self.first(x)
+        states, _ = self.second(states)
+        return self.head(states[:, -1])
+
+
+class Tokens(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed, self.gru, self.head = nn.Embedding(30, 5), nn.GRU(5, 7, batch_first=True), \
+            nn.Linear(7, 3)
+
+    def forward(self, ids):
+        _, last = self.gru(self.embed(ids))
+        return self.head(last[0])
+
+
+def with_statistics(module):
+    """Batch norm statistics away from 0 and 1, so that they count."""
+    with torch.no_grad():
+        for layer in module.modules():
+            if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                layer.running_mean.uniform_(-1, 1)
+                layer.running_var.uniform_(0.5, 2)
+                layer.weight.uniform_(0.5, 1.5)
+                layer.bias.uniform_(-0.5, 0.5)
+    return module
+
+
+def torch_models():
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 8),
+                        nn.Tanh(), nn.Linear(8, 3))
+    return [("mlp", with_statistics(mlp), torch.randn(64, 4)),
+            ("cnn", with_statistics(Convolutions()), torch.randn(64, 1, 8, 8)),
+            ("lstm", Recurrent(nn.LSTM), torch.randn(64, 7, 3)),
+            ("gru", Recurrent(nn.GRU), torch.randn(64, 7, 3)),
+            ("rnn", Recurrent(nn.RNN), torch.randn(64, 7, 3)),
+            ("embedding-gru", Tokens(), torch.randint(0, 30, (64, 9)))]
+
+
+@pytest.mark.parametrize("fold", [True, False], ids=["folded", "unfolded"])
+@pytest.mark.parametrize("name, module, x", torch_models(), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_pytorch_models_predict_as_onnx_runtime(name, module, x, fold):
+    graph = export(module, x, fold)
+    expected = onnx_runtime(graph, x.numpy())
+    regressor = from_onnx(graph, task="regressor")
+    got = regressor.predict(x.numpy().astype(np.float32)).reshape(expected.shape)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+    # as a classifier of the logits: the same decisions, softmax probabilities
+    classifier = from_onnx(graph, classes=list("abcdef"[:expected.shape[1]]))
+    assert (classifier.predict(x.numpy()) == np.array(list("abcdef"))[expected.argmax(1)]).all()
+    probabilities = np.exp(expected - expected.max(1, keepdims=True))
+    np.testing.assert_allclose(classifier.predict_proba(x.numpy()),
+                               probabilities / probabilities.sum(1, keepdims=True),
+                               rtol=1e-4, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16).astype(np.float32), y
+
+
+@pytest.mark.parametrize("make, form, binary", [
+    (lambda: MLPClassifier((16,), max_iter=20, random_state=0), "rows", False),
+    (lambda: MLPClassifier((16,), max_iter=20, random_state=0), "rows", True),
+    (lambda: MLPRegressor(hidden_layer_sizes=(16, 8), max_iter=20, random_state=0), "rows",
+     False),
+    (lambda: ConvClassifier(filters=(4,), hidden_layer_sizes=(8,), batch_norm=True,
+                            max_iter=3, random_state=0), "images", False),
+    (lambda: RNNRegressor(recurrent_layer_sizes=(5, 4), max_iter=3, random_state=0),
+     "sequences", False)])
+def test_fastnn_models_come_back_as_they_were_exported(digits, make, form, binary):
+    X, y = digits
+    y = y % 2 if binary else y
+    samples = X if form == "rows" else X.reshape(-1, 8, 8)
+    model = make().fit(samples, y)
+    classifier = hasattr(model, "classes_")
+    graph = to_onnx(model, X[:1], options={"zipmap": False} if classifier else None)
+    back = from_onnx(graph, task="classifier" if classifier else "regressor")
+    # read as the graph reads it: flat rows
+    if classifier:
+        np.testing.assert_array_equal(back.classes_, model.classes_)
+        assert (back.predict(X) == model.predict(samples)).all()
+        np.testing.assert_allclose(back.predict_proba(X), model.predict_proba(samples),
+                                   rtol=1e-5, atol=1e-7)
+    else:
+        np.testing.assert_allclose(back.predict(X), model.predict(samples), rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_imported_layers_train_on_or_stay_frozen(digits):
+    X, y = digits
+    module = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+    graph = export(module, torch.from_numpy(X[:2]))
+    tuned = from_onnx(graph, params=dict(max_iter=30, random_state=0))
+    start = [c.copy() for c in tuned.coefs_]
+    tuned.set_params(warm_start=True).fit(X, y)
+    assert not np.array_equal(tuned.coefs_[0], start[0])
+    assert tuned.score(X, y) > 0.8
+    frozen = from_onnx(graph, trainable=False, params=dict(max_iter=5, random_state=0))
+    frozen.set_params(warm_start=True).fit(X, y)
+    np.testing.assert_array_equal(frozen.coefs_[0], start[0])
+    assert not np.array_equal(frozen.coefs_[1], start[1])
+    frozen.partial_fit(X, y)
+    np.testing.assert_array_equal(frozen.coefs_[0], start[0])
+
+
+def test_features_of_a_graph_as_a_transformer():
+    """task='transformer': the graph's output as features, here a flatten
+    of images, whose order (channels first) fastnn's rows keep."""
+    torch.manual_seed(1)
+    module = with_statistics(Convolutions())
+    features = nn.Sequential(module.conv1, module.norm, nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten())
+    x = torch.randn(16, 1, 8, 8)
+    graph = export(features, x)
+    transformer = from_onnx(graph, task="transformer")
+    assert isinstance(transformer, NetTransformer)
+    np.testing.assert_allclose(transformer.transform(x.numpy()), onnx_runtime(graph, x.numpy()),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_what_fastnn_has_no_layer_for_is_named():
+    class Doubles(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(4, 4), nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.b(self.a(x) * 2)
+
+    with pytest.raises(ValueError, match="cannot import the Mul node"):
+        from_onnx(export(Doubles(), torch.randn(2, 4)))
+    with pytest.raises(ValueError, match="task must be"):
+        from_onnx(export(Doubles(), torch.randn(2, 4)), task="ranker")
+    with pytest.raises(ValueError, match="3 labels, the graph 5 outputs"):
+        from_onnx(export(nn.Linear(4, 5), torch.randn(2, 4)), classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="reads an ONNX file"):
+        from_onnx(42)
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(FASHION_MNIST_DIR,
+                                                    "train-labels-idx1-ubyte.gz")),
+                    reason="Fashion-MNIST absent: install Debian's dataset-fashion-mnist")
+def test_a_pytorch_cnn_fine_tuned_with_frozen_convolutions_beats_scratch():
+    """A small CNN trained by PyTorch on Fashion-MNIST's classes 0-4,
+    exported, imported (predictions as ONNX Runtime's), then its
+    convolutions, frozen, with a new head, learn the classes 5-9 from 20
+    images each better than the same network trained from scratch."""
+    X, y = load_fashion_mnist("train", return_X_y=True)
+    X = (X.reshape(-1, 1, 28, 28) / 255).astype(np.float32)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, 5))
+    old = np.flatnonzero(y < 5)[:20000]
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for epoch in range(2):
+        for batch in np.array_split(np.random.default_rng(epoch).permutation(old), 200):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(net(torch.from_numpy(X[batch])),
+                                               torch.from_numpy(y[batch]).long())
+            loss.backward()
+            optimizer.step()
+    graph = export(net, torch.from_numpy(X[:2]))
+    imported = from_onnx(graph)
+    sample = X[:500]
+    expected = onnx_runtime(graph, sample)
+    assert (imported.predict(sample) == expected.argmax(1)).all()
+
+    X_new, y_new = X[y >= 5], y[y >= 5]
+    rng = np.random.default_rng(0)
+    scored = rng.permutation(len(y_new))[:3000]
+    few = np.concatenate([rng.permutation(np.setdiff1d(np.flatnonzero(y_new == c), scored))[:20]
+                          for c in range(5, 10)])
+    tuned, scratch = [], []
+    for seed in range(2):
+        model = NetClassifier([Pretrained(imported, upto="Flatten"), L.Dense(64)],
+                              max_iter=100, random_state=seed).fit(X_new[few], y_new[few])
+        np.testing.assert_array_equal(model.coefs_[0], imported.coefs_[0])  # frozen
+        tuned.append(model.score(X_new[scored], y_new[scored]))
+        model = NetClassifier([L.Conv2D(16), L.MaxPool2D(), L.Conv2D(32), L.MaxPool2D(),
+                               L.Flatten(), L.Dense(64)], max_iter=100,
+                              random_state=seed).fit(X_new[few], y_new[few])
+        scratch.append(model.score(X_new[scored], y_new[scored]))
+    print("PyTorch CNN imported, fine-tuned on 20 images per new class: %.3f; from scratch: "
+          "%.3f" % (np.mean(tuned), np.mean(scratch)))
+    assert np.mean(tuned) > np.mean(scratch) + 0.01
