@@ -13,6 +13,7 @@ Flatten, Gather on the input is Embedding, LSTM, GRU and RNN are the
 recurrent layers, and the activations become the activation of the
 layer before.  Anything else is refused with the operator and node named.
 """
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ class Net:
     # flat rows of a structured tensor, not flattened yet: a Reshape back
     # gives that tensor again, a layer that reads rows adds the Flatten
     unflat: object = None
+    at: int = 0  # the layers made before it (a residual block's start)
 
 
 @dataclass
@@ -94,6 +96,8 @@ class Importer:
             out = handler(node, args, attrs)
             outs = out if isinstance(out, tuple) else (out,)
             for name, value in zip(node.output, outs):
+                if isinstance(value, Net):
+                    value = dataclasses.replace(value, at=len(self.layers))
                 self.values[name] = value
         outputs = [self.values.get(o.name) for o in self.graph.output]
         if len(outputs) != 1 or not isinstance(outputs[0], Net) or outputs[0].kind != "flat":
@@ -194,6 +198,8 @@ class Importer:
         return self.dense(x, W, None)
 
     def op_Add(self, node, args, attrs):
+        if all(isinstance(a, Net) for a in args):
+            return self.residual(*sorted(args, key=lambda a: a.at))
         x, b = args if isinstance(args[0], Net) else args[::-1]
         last = self.layers[-1] if self.layers else None
         if (isinstance(x, Net) and isinstance(b, np.ndarray) and isinstance(last, L.Dense)
@@ -201,6 +207,34 @@ class Importer:
             self.intercepts[-1] = self.intercepts[-1] + b.reshape(-1)  # MatMul + Add
             return x
         raise ValueError("from_onnx cannot import the %s: only a bias after MatMul." % self.where)
+
+    def residual(self, before, after):
+        """before + after, where after is what the layers since before made
+        of it: those layers become a Residual block."""
+        if after.at != len(self.layers) or after.at == before.at or \
+                (before.kind, before.shape) != (after.kind, after.shape) or \
+                before.kind not in ("flat", "image", "sequence") or before.unflat or \
+                before.order is not None or after.order is not None:
+            raise ValueError("from_onnx cannot import the %s: fastnn adds a block's output "
+                             "to its input of the same shape (Residual)." % self.where)
+        block = self.layers[before.at:]
+        del self.layers[before.at:]
+        self.layers.append(L.Residual(block))
+        return after
+
+    def op_LayerNormalization(self, node, args, attrs):
+        x, scale = args[0], args[1]
+        shift = args[2] if len(args) > 2 and args[2] is not None else np.zeros_like(scale)
+        if not isinstance(x, Net) or x.kind not in ("flat", "sequence") or \
+                attrs.get("axis", -1) not in (-1, len(x.shape) - 1) or \
+                not np.isclose(attrs.get("epsilon", 1e-5), _engine.NORM_EPS, rtol=1e-6) or \
+                np.shape(scale) != (x.shape[-1],):
+            raise ValueError("from_onnx cannot import the %s: fastnn normalises the last axis "
+                             "of rows or sequences with epsilon %g."
+                             % (self.where, _engine.NORM_EPS))
+        x = self.flat(x) if x.kind == "flat" else x
+        self.add(L.LayerNorm(), scale, shift)
+        return Net(x.kind, x.shape)
 
     def activation(self, node, args, name):
         net = args[0]
@@ -211,7 +245,8 @@ class Importer:
         if at > 0 and isinstance(self.layers[at], L.BatchNorm):
             at -= 1
         last = self.layers[at] if at >= 0 else None
-        if not isinstance(last, (L.Dense, L.Conv2D)) or last.activation != "identity":
+        if not isinstance(last, (L.Dense, L.Conv2D, L.Residual)) or \
+                last.activation != "identity":
             raise ValueError("from_onnx cannot import the %s: fastnn applies %s to the Dense "
                              "or Conv2D layer right before it." % (self.where, name))
         self.layers[at] = type(last)(**{**_settings(last), "activation": name})

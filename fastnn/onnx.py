@@ -326,9 +326,11 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
     LeakyRelu, Elu and Softplus (the activation of the layer before),
     Flatten and Reshape to rows (Flatten), Gather of token ids
     (Embedding), LSTM, GRU and RNN (forward, from zero states, the
-    batch-first transposes PyTorch writes around them), Dropout and
-    Identity (left out), and a last Softmax.  Any other operator is a
-    ValueError naming it and its node.
+    batch-first transposes PyTorch writes around them),
+    LayerNormalization over the last axis (LayerNorm), the Add of a
+    tensor and what later layers made of it (a Residual block of those
+    layers), Dropout and Identity (left out), and a last Softmax.  Any
+    other operator is a ValueError naming it and its node.
 
     The imported estimator predicts as ONNX Runtime runs the graph, and
     trains on (``warm_start=True`` keeps the imported values as the

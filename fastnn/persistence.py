@@ -15,7 +15,9 @@ What a fitted fastnn model holds, as skops sees it (what
 - the layer classes of its ``layers`` parameter, e.g.
   ``fastnn.layers.Dense`` (each is rebuilt through its constructor, so
   its checks run on load);
-- ``fastnn.callbacks.ReduceLROnPlateau`` where it is a callback.
+- ``fastnn.callbacks.ReduceLROnPlateau`` where it is a callback;
+- ``fastnn.transfer.Pretrained`` (a layer holding a fitted fastnn
+  estimator, itself trusted) and ``fastnn.transfer.NetTransformer``.
 
 Nothing else: the engine's buffer and networks are rebuilt from
 ``coefs_``, ``intercepts_`` and ``batch_norm_`` on load, and the layer
@@ -52,6 +54,7 @@ from .net import NetClassifier, NetRegressor
 from .rnn import RNNClassifier, RNNRegressor
 from .text import SequenceVectorizer
 from .transformer import TransformerClassifier, TransformerRegressor
+from .transfer import NetTransformer, Pretrained
 
 __all__ = ["TRUSTED_TYPES", "dump", "load"]
 
@@ -78,7 +81,8 @@ TRUSTED_TYPES = tuple(sorted(_type_name(cls) for cls in [
     RNNRegressor, TransformerClassifier, TransformerRegressor, NetClassifier, NetRegressor,
     AutoencoderTransformer, SequenceVectorizer,
     # the values of a `layers` parameter, rebuilt through their constructors
-    *_public_layer_classes(),
+    # (Pretrained's checks that it holds a fitted fastnn estimator)
+    *_public_layer_classes(), Pretrained, NetTransformer,
     # numbers only; ModelCheckpoint is left out (see the module's docstring)
     ReduceLROnPlateau,
 ]))

@@ -79,6 +79,33 @@ class Tokens(nn.Module):
         return self.head(last[0])
 
 
+class ResidualRows(nn.Module):
+    """Residual blocks as PyTorch writes them: x + f(x), then relu."""
+
+    def __init__(self):
+        super().__init__()
+        self.first, self.norm = nn.Linear(6, 16), nn.LayerNorm(16)
+        self.inner, self.outer, self.head = nn.Linear(16, 16), nn.Linear(16, 16), \
+            nn.Linear(16, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.first(x))
+        x = torch.relu(x + self.outer(torch.relu(self.inner(self.norm(x)))))
+        return self.head(x)
+
+
+class ResidualImages(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first, self.second = nn.Conv2d(1, 4, 3, padding=1), nn.Conv2d(4, 4, 3, padding=1)
+        self.norm, self.head = nn.BatchNorm2d(4), nn.Linear(4 * 8 * 8, 2)
+
+    def forward(self, x):
+        x = torch.relu(self.first(x))
+        x = torch.relu(self.norm(self.second(x)) + x)
+        return self.head(torch.flatten(x, 1))
+
+
 def with_statistics(module):
     """Batch norm statistics away from 0 and 1, so that they count."""
     with torch.no_grad():
@@ -100,7 +127,9 @@ def torch_models():
             ("lstm", Recurrent(nn.LSTM), torch.randn(64, 7, 3)),
             ("gru", Recurrent(nn.GRU), torch.randn(64, 7, 3)),
             ("rnn", Recurrent(nn.RNN), torch.randn(64, 7, 3)),
-            ("embedding-gru", Tokens(), torch.randint(0, 30, (64, 9)))]
+            ("embedding-gru", Tokens(), torch.randint(0, 30, (64, 9))),
+            ("residual-layernorm", ResidualRows(), torch.randn(64, 6)),
+            ("residual-conv", with_statistics(ResidualImages()), torch.randn(64, 1, 8, 8))]
 
 
 @pytest.mark.parametrize("fold", [True, False], ids=["folded", "unfolded"])

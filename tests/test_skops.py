@@ -5,6 +5,7 @@ import json
 import pickle
 import subprocess
 import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -245,6 +246,7 @@ def test_trusted_types_are_fastnn_public_types_only():
                    "fastnn.net.NetClassifier", "fastnn.net.NetRegressor",
                    "fastnn.rnn.RNNClassifier", "fastnn.rnn.RNNRegressor",
                    "fastnn.text.SequenceVectorizer",
+                   "fastnn.transfer.NetTransformer", "fastnn.transfer.Pretrained",
                    "fastnn.transformer.TransformerClassifier",
                    "fastnn.transformer.TransformerRegressor"])
     assert persistence.TRUSTED_TYPES == tuple(sorted(expected))
@@ -402,3 +404,21 @@ def test_skops_is_optional():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert "pip install skops" in out and 'pip install -e ".[skops]"' in out
+
+
+def test_transfer_learning_models_round_trip(tmp_path):
+    """A network that starts with a fitted model's layers (Pretrained, which
+    holds that model) and a NetTransformer of it load back trusted."""
+    from fastnn.transfer import NetTransformer, Pretrained
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 6)), rng.integers(0, 3, 60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = MLPClassifier((5,), max_iter=5, random_state=0).fit(X, y)
+        model = NetClassifier([Pretrained(base), L.Dense(4)], max_iter=3,
+                              random_state=0).fit(X, y)
+    for obj, out in [(model, lambda m: m.predict_proba(X)),
+                     (NetTransformer(base).fit(X), lambda m: m.transform(X))]:
+        path = tmp_path / "model.skops"
+        persistence.dump(obj, path)
+        np.testing.assert_array_equal(out(persistence.load(path)), out(obj))
