@@ -350,3 +350,28 @@ def test_pretrained_vectors_carry_what_the_training_texts_never_showed():
         if name == "pretrained":
             np.testing.assert_array_equal(model.coefs_[0], weights.astype(model.coefs_[0].dtype))
     assert scores["pretrained"] > 0.9 > 0.7 > scores["learned"], scores
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_frozen_layers_in_front_get_no_gradient_and_the_rest_the_same(n_threads):
+    """The walk back ends at the first layer after a frozen prefix: the
+    prefix's gradient stays 0, every other value's is the one the network
+    without frozen layers gets, to the bit."""
+    rng = np.random.default_rng(3)
+    stack = [L.Conv2D(3), L.MaxPool2D(), L.Flatten(), L.Dense(6)]
+    frozen = [L.Conv2D(3, trainable=False)] + stack[1:]
+    shape = ("image", 6, 6, 2)
+    nets = [_engine.Network(L.build(layers, shape, 4), "softmax", n_threads)
+            for layers in (stack, frozen)]
+    params = rand(rng, nets[0].n_params) * 0.5
+    X, Y = rand(rng, 50, 72), np.eye(4)[rng.integers(0, 4, 50)]
+    grads = []
+    for net in nets:
+        grad = np.zeros_like(params)
+        net.loss_grad(params, grad, X, Y, None, seed=5)
+        grads.append(grad)
+    conv = nets[1].param_blocks()[0]
+    prefix = np.r_[conv[0]:conv[0] + conv[1], conv[2]:conv[2] + conv[3]]
+    assert not grads[1][prefix].any() and grads[0][prefix].any()
+    rest = np.setdiff1d(np.arange(len(params)), prefix)
+    np.testing.assert_array_equal(grads[1][rest], grads[0][rest])
