@@ -8,10 +8,12 @@ zero initial states and view(x.size(0), -1)) is folded with the batch
 size as a marker.  Each operator that computes on the network becomes a
 fastnn layer and the values it holds, in the engine's layout: Gemm and
 MatMul + Add are Dense, Conv is Conv2D, BatchNormalization is BatchNorm,
-MaxPool and AveragePool are pools, Flatten and Reshape to rows are
-Flatten, Gather on the input is Embedding, LSTM, GRU and RNN are the
-recurrent layers, and the activations become the activation of the
-layer before.  Anything else is refused with the operator and node named.
+LayerNormalization is LayerNorm, MaxPool and AveragePool are pools,
+Flatten and Reshape to rows are Flatten, Gather on the input is
+Embedding, LSTM, GRU and RNN are the recurrent layers, the Add of a value
+and what the layers after it made of it is a Residual block of those
+layers, and the activations become the activation of the layer before.
+Anything else is refused with the operator and node named.
 """
 import dataclasses
 from dataclasses import dataclass
@@ -27,7 +29,6 @@ from ._onnx_graph import ONNX_GATES
 BATCH = -(2 ** 40)  # the batch size inside folded shape arithmetic
 ACTIVATIONS = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic", "Elu": "elu",
                "Softplus": "softplus", "LeakyRelu": "leaky_relu"}
-SKIPPED = ("Identity", "Dropout")  # inference leaves them out
 CELLS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
 DEFAULT_CELL_ACTIVATIONS = {"lstm": ["Sigmoid", "Tanh", "Tanh"], "gru": ["Sigmoid", "Tanh"],
                             "rnn": ["Tanh"]}
@@ -46,6 +47,9 @@ class Net:
     # gives that tensor again, a layer that reads rows adds the Flatten
     unflat: object = None
     at: int = 0  # the layers made before it (a residual block's start)
+    # a value that fastnn's layer no longer hands on: the layer took in the
+    # bias, batch norm or activation that came after it
+    stale: bool = False
 
 
 @dataclass
@@ -86,6 +90,10 @@ class Importer:
             args = [self.values.get(name) if name else None for name in node.input]
             where = "%s node %r (#%d)" % (node.op_type, node.name, number)
             nets = [a for a in args if isinstance(a, Net)]
+            if any(net.stale for net in nets):
+                raise ValueError("from_onnx cannot import the %s: it reads a layer's output "
+                                 "before the bias, batch norm or activation that fastnn applies "
+                                 "inside that layer." % where)
             if handler is None:
                 if nets:
                     raise ValueError("from_onnx cannot import the %s: fastnn has no layer for "
@@ -205,7 +213,7 @@ class Importer:
         if (isinstance(x, Net) and isinstance(b, np.ndarray) and isinstance(last, L.Dense)
                 and last.activation == "identity" and b.size == last.units):
             self.intercepts[-1] = self.intercepts[-1] + b.reshape(-1)  # MatMul + Add
-            return x
+            return self.taken_in(x)
         raise ValueError("from_onnx cannot import the %s: only a bias after MatMul." % self.where)
 
     def residual(self, before, after):
@@ -250,7 +258,14 @@ class Importer:
             raise ValueError("from_onnx cannot import the %s: fastnn applies %s to the Dense "
                              "or Conv2D layer right before it." % (self.where, name))
         self.layers[at] = type(last)(**{**_settings(last), "activation": name})
-        return net
+        return self.taken_in(net)
+
+    @staticmethod
+    def taken_in(net):
+        """The layer's output now includes what came after it: the value
+        before is no longer there to read."""
+        net.stale = True
+        return dataclasses.replace(net, stale=False)
 
     def op_LeakyRelu(self, node, args, attrs):
         if not np.isclose(attrs.get("alpha", 0.01), _engine.LEAKY_SLOPE):
@@ -323,7 +338,7 @@ class Importer:
         self.intercepts[-1] = np.asarray(bias)
         self.norms.append(np.stack([scale, mean, var]))
         self.layers.append(L.BatchNorm())
-        return x
+        return self.taken_in(x)
 
     def pool(self, node, args, attrs, kind):
         x = args[0]

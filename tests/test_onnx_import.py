@@ -225,8 +225,19 @@ def test_what_fastnn_has_no_layer_for_is_named():
         def forward(self, x):
             return self.b(self.a(x) * 2)
 
+    class BeforeAndAfter(nn.Module):  # relu(a) + a: a is gone inside fastnn's layer
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(4, 4), nn.Linear(4, 2)
+
+        def forward(self, x):
+            y = self.a(x)
+            return self.b(torch.relu(y) + y)
+
     with pytest.raises(ValueError, match="cannot import the Mul node"):
         from_onnx(export(Doubles(), torch.randn(2, 4)))
+    with pytest.raises(ValueError, match="before the bias, batch norm or activation"):
+        from_onnx(export(BeforeAndAfter(), torch.randn(2, 4)))
     with pytest.raises(ValueError, match="task must be"):
         from_onnx(export(Doubles(), torch.randn(2, 4)), task="ranker")
     with pytest.raises(ValueError, match="3 labels, the graph 5 outputs"):
