@@ -12,7 +12,10 @@ LayerNormalization is LayerNorm, MaxPool and AveragePool are pools,
 Flatten and Reshape to rows are Flatten, Gather on the input is
 Embedding, LSTM, GRU and RNN are the recurrent layers, the Add of a value
 and what the layers after it made of it is a Residual block of those
-layers, and the activations become the activation of the layer before.
+layers, the nodes between an attention block's D x 3D and D x D
+projections are MultiHeadAttention (`Importer.inside`), a MatMul of
+every step is a Conv1D of width 1, and the activations become the
+activation of the layer before.
 Anything else is refused with the operator and node named.
 """
 import dataclasses
@@ -53,6 +56,14 @@ class Net:
 
 
 @dataclass
+class Inner:
+    """A tensor inside a self-attention block (its heads' queries, keys,
+    scores...), carried through to the block's output projection; its
+    shape where a Reshape set it (the scale reads it)."""
+    shape: object = None
+
+
+@dataclass
 class Zeros:
     """A tensor of zeros whose shape depends on the batch (initial states)."""
 
@@ -90,6 +101,10 @@ class Importer:
             args = [self.values.get(name) if name else None for name in node.input]
             where = "%s node %r (#%d)" % (node.op_type, node.name, number)
             nets = [a for a in args if isinstance(a, Net)]
+            if any(isinstance(a, Inner) for a in args):
+                handler = self.inside
+            elif not nets:  # constants only: shape arithmetic
+                handler = self.fold
             if any(net.stale for net in nets):
                 raise ValueError("from_onnx cannot import the %s: it reads a layer's output "
                                  "before the bias, batch norm or activation that fastnn applies "
@@ -140,12 +155,21 @@ class Importer:
             return np.concatenate([np.atleast_1d(a) for a in args], axis=attrs.get("axis", 0))
         if op == "Cast":
             return np.asarray(args[0])
-        if op in ("Add", "Sub", "Mul", "Div"):
-            a, b = args
-            return {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply,
-                    "Div": np.divide}[op](a, b)
+        if op in ("Add", "Sub", "Mul", "Div", "Mod", "Sqrt", "Equal", "Not", "Less",
+                  "Greater", "Where", "Expand", "Range", "Neg", "Abs", "Floor", "Ceil"):
+            return _ELEMENTWISE[op](*[np.asarray(a) for a in args])
         if op == "Transpose":
             return np.transpose(args[0], attrs.get("perm"))
+        if op == "Identity":
+            return args[0]
+        if op == "Trilu":
+            k = int(args[1]) if len(args) > 1 and args[1] is not None else 0
+            return (np.triu if attrs.get("upper", 1) else np.tril)(args[0], k)
+        if op == "Shape":
+            return np.array(np.shape(args[0]), dtype=np.int64)
+        if op == "Reshape":
+            data, shape = np.asarray(args[0]), [int(d) for d in args[1]]
+            return data.reshape([data.shape[i] if d == 0 else d for i, d in enumerate(shape)])
         if op == "Slice":
             data, starts, ends = np.asarray(args[0]), args[1], args[2]
             axes = args[3] if len(args) > 3 and args[3] is not None else range(len(starts))
@@ -200,18 +224,107 @@ class Importer:
 
     def op_MatMul(self, node, args, attrs):
         x, W = args
-        if not isinstance(W, np.ndarray):
+        if not isinstance(W, np.ndarray) or W.ndim != 2:
             raise ValueError("from_onnx cannot import the %s (weights not constants)."
                              % self.where)
+        if isinstance(x, Net) and x.kind in ("sequence", "time") and \
+                W.shape == (x.shape[2], 3 * x.shape[2]):
+            # the queries', keys' and values' projections: self-attention
+            self.region = {"x": x, "W": W, "b": None, "dh": None, "causal": False}
+            return Inner(np.array(x.shape[:2] + (3 * x.shape[2],)))
+        if isinstance(x, Net) and x.kind == "sequence" and W.shape[0] == x.shape[2]:
+            # the same Dense at every step: a Conv1D of width 1
+            self.add(L.Conv1D(W.shape[1], 1, activation="identity"),
+                     W.reshape(1, 1, *W.shape), np.zeros(W.shape[1], W.dtype))
+            return Net("sequence", (BATCH, x.shape[1], W.shape[1]))
         return self.dense(x, W, None)
+
+    def inside(self, node, args, attrs):
+        """A node of a self-attention block, between the projection of the
+        queries, keys and values (a D x 3D MatMul) and the output's (D x
+        D), as PyTorch's nn.MultiheadAttention writes it: the heads' size
+        is read from the reshapes that split them, the scale is the usual
+        1 / sqrt(head size)."""
+        op, region = node.op_type, self.region
+        D = region["x"].shape[2]
+        inner = next(a for a in args if isinstance(a, Inner))
+        constants = [a for a in args if isinstance(a, np.ndarray)]
+        if op == "Add" and constants and constants[0].shape == (3 * D,) and region["b"] is None:
+            region["b"] = constants[0]
+            return Inner(inner.shape)
+        if op == "Add" and constants and _is_causal(constants[0]):
+            region["causal"] = True  # -inf on the keys after each query
+            return Inner(inner.shape)
+        if op in ("Gemm", "MatMul") and constants and constants[0].shape == (D, D):
+            W = constants[0].T if attrs.get("transB", 0) else constants[0]
+            b = constants[1] * attrs.get("beta", 1.0) if len(constants) > 1 else np.zeros(D)
+            return self.attention(W, b)
+        if op in ("Add", "Where", "Sub") or any(isinstance(a, Net) for a in args):
+            raise ValueError("from_onnx cannot import the %s: fastnn's MultiHeadAttention "
+                             "has no attention mask from the graph (only its own causal and "
+                             "padding masks)." % self.where)
+        if op == "Reshape":
+            target = np.asarray(args[1])
+            d = int(target[-1])
+            if region["dh"] is None and 0 < d < D and D % d == 0:
+                region["dh"] = d
+            return Inner(target if (target != -1).all() and (target != 0).all() else None)
+        if op == "Shape":
+            if inner.shape is None:
+                raise ValueError("from_onnx cannot import the %s." % self.where)
+            return np.asarray(inner.shape, dtype=np.int64)
+        return Inner(self.inner_shape(op, args, attrs, inner))
+
+    @staticmethod
+    def inner_shape(op, args, attrs, inner):
+        """The shape of a node's output inside an attention block, where
+        the scale's arithmetic may read it (None: unknown)."""
+        shape = None if inner.shape is None else list(inner.shape)
+        if shape is None:
+            return None
+        axes = args[1] if len(args) > 1 and isinstance(args[1], np.ndarray) else \
+            attrs.get("axes")
+        if op == "Transpose":
+            return np.asarray(shape)[attrs["perm"]]
+        if op == "Unsqueeze":
+            for a in sorted(int(a) % (len(shape) + 1) for a in np.atleast_1d(axes)):
+                shape.insert(a, 1)
+            return np.array(shape)
+        if op == "Squeeze":
+            drop = {int(a) % len(shape) for a in np.atleast_1d(axes)}
+            return np.array([d for i, d in enumerate(shape) if i not in drop])
+        if op == "Gather" and np.ndim(args[1]) == 0:
+            del shape[attrs.get("axis", 0)]
+            return np.array(shape)
+        if op in ("Mul", "Div", "Softmax", "Identity", "Dropout", "Cast"):
+            return np.array(shape)
+        if op == "MatMul" and isinstance(args[1], Inner) and args[1].shape is not None:
+            return np.array(shape[:-1] + [int(args[1].shape[-1])])
+        return None
+
+    def attention(self, W_out, b_out):
+        region = self.region
+        x, D, dh = region["x"], region["x"].shape[2], region["dh"]
+        if dh is None:
+            raise ValueError("from_onnx cannot import the %s: no reshape splits the heads."
+                             % self.where)
+        b_in = np.zeros(3 * D) if region["b"] is None else region["b"]
+        self.add(L.MultiHeadAttention(D // dh, causal=region["causal"]),
+                 np.concatenate([region["W"], W_out], axis=1),
+                 np.concatenate([b_in, b_out]).astype(region["W"].dtype))
+        self.region = None
+        # rows of every (step, sample), in the input's order
+        return Net("rows_" + x.kind, (x.shape[0] * x.shape[1], D))
 
     def op_Add(self, node, args, attrs):
         if all(isinstance(a, Net) for a in args):
             return self.residual(*sorted(args, key=lambda a: a.at))
         x, b = args if isinstance(args[0], Net) else args[::-1]
         last = self.layers[-1] if self.layers else None
-        if (isinstance(x, Net) and isinstance(b, np.ndarray) and isinstance(last, L.Dense)
-                and last.activation == "identity" and b.size == last.units):
+        width = getattr(last, "units", getattr(last, "filters", None))
+        if (isinstance(x, Net) and isinstance(b, np.ndarray)
+                and isinstance(last, (L.Dense, L.Conv1D)) and last.activation == "identity"
+                and b.size == width and x.at == len(self.layers)):
             self.intercepts[-1] = self.intercepts[-1] + b.reshape(-1)  # MatMul + Add
             return self.taken_in(x)
         raise ValueError("from_onnx cannot import the %s: only a bias after MatMul." % self.where)
@@ -253,7 +366,7 @@ class Importer:
         if at > 0 and isinstance(self.layers[at], L.BatchNorm):
             at -= 1
         last = self.layers[at] if at >= 0 else None
-        if not isinstance(last, (L.Dense, L.Conv2D, L.Residual)) or \
+        if not isinstance(last, (L.Dense, L.Conv2D, L.Conv1D, L.Residual)) or \
                 last.activation != "identity":
             raise ValueError("from_onnx cannot import the %s: fastnn applies %s to the Dense "
                              "or Conv2D layer right before it." % (self.where, name))
@@ -360,6 +473,46 @@ class Importer:
     def op_AveragePool(self, node, args, attrs):
         return self.pool(node, args, attrs, L.AvgPool2D)
 
+    def global_pool(self, x, kind):
+        self.add(kind())
+        return Net("flat", (BATCH, x.shape[1] if x.kind == "image" else x.shape[2]))
+
+    def op_GlobalAveragePool(self, node, args, attrs):
+        return self.pooled(args[0], L.GlobalAvgPool)
+
+    def op_GlobalMaxPool(self, node, args, attrs):
+        return self.pooled(args[0], L.GlobalMaxPool)
+
+    def pooled(self, x, kind):
+        """Each channel over an image's positions, kept as (N, C, 1, 1)."""
+        if not isinstance(x, Net) or x.kind != "image":
+            raise ValueError("from_onnx cannot import the %s: fastnn pools images or "
+                             "sequences." % self.where)
+        rows = self.global_pool(x, kind)
+        return Net("image", (BATCH, rows.shape[1], 1, 1))
+
+    def reduce(self, node, args, attrs, kind):
+        """A mean or max over the steps of a sequence (x.mean(1)), or over an
+        image's positions."""
+        x = args[0]
+        axes = args[1] if len(args) > 1 and args[1] is not None else attrs.get("axes")
+        axes = tuple(sorted(int(a) % len(x.shape) for a in np.atleast_1d(axes))) \
+            if axes is not None and isinstance(x, Net) else None
+        keep = attrs.get("keepdims", 1)
+        if isinstance(x, Net) and x.kind == "sequence" and axes == (1,) and not keep:
+            return self.global_pool(x, kind)
+        if isinstance(x, Net) and x.kind == "image" and axes == (2, 3):
+            rows = self.global_pool(x, kind)
+            return Net("image", (BATCH, rows.shape[1], 1, 1)) if keep else rows
+        raise ValueError("from_onnx cannot import the %s: fastnn pools over all the steps or "
+                         "positions." % self.where)
+
+    def op_ReduceMean(self, node, args, attrs):
+        return self.reduce(node, args, attrs, L.GlobalAvgPool)
+
+    def op_ReduceMax(self, node, args, attrs):
+        return self.reduce(node, args, attrs, L.GlobalMaxPool)
+
     def to_rows(self, x):
         """Rows of x, flattened when a layer reads them: images in the
         graph's C, H, W order (fastnn's are H, W, C: `order` maps them),
@@ -368,6 +521,9 @@ class Importer:
         if x.kind == "flat":
             return x
         width = int(np.prod(x.shape[1:]))
+        if x.kind == "image" and x.shape[2:] == (1, 1) and self.layers and isinstance(
+                self.layers[-1], (L.GlobalAvgPool, L.GlobalMaxPool)):
+            return Net("flat", (BATCH, width))  # the pool's rows already
         if x.kind == "image":
             _, c, h, w = x.shape
             order = np.arange(width).reshape(c, h, w).transpose(1, 2, 0).ravel()
@@ -392,6 +548,13 @@ class Importer:
         x, shape = args
         if not isinstance(x, Net):
             return self.fold(node, args, attrs)
+        if x.kind in ("rows_time", "rows_sequence") and isinstance(shape, np.ndarray) and \
+                len(shape) == 3:
+            kind = x.kind[len("rows_"):]
+            steps = x.shape[0] // BATCH
+            want = (steps, BATCH, x.shape[1]) if kind == "time" else (BATCH, steps, x.shape[1])
+            if all(int(s) == w or (int(s) in (0, -1) and w == BATCH) for s, w in zip(shape, want)):
+                return Net(kind, want)
         if not isinstance(shape, np.ndarray) or shape[0] not in (BATCH, 0, -1):
             raise ValueError("from_onnx cannot import the %s." % self.where)
         width = int(np.prod(x.shape[1:]))
@@ -522,6 +685,30 @@ for _op, _name in ACTIVATIONS.items():
     if not hasattr(Importer, "op_" + _op):
         setattr(Importer, "op_" + _op,
                 lambda self, node, args, attrs, name=_name: self.activation(node, args, name))
+
+
+# folded on constants (shape arithmetic), integer division where both are
+# integers, as ONNX's Div
+_ELEMENTWISE = {
+    "Add": np.add, "Sub": np.subtract, "Mul": np.multiply,
+    "Div": lambda a, b: a // b if a.dtype.kind in "iu" and b.dtype.kind in "iu" else a / b,
+    "Mod": np.mod, "Sqrt": np.sqrt, "Equal": np.equal, "Not": np.logical_not,
+    "Less": np.less, "Greater": np.greater, "Where": np.where, "Neg": np.negative,
+    "Abs": np.abs, "Floor": np.floor, "Ceil": np.ceil,
+    "Expand": lambda a, shape: np.broadcast_to(a, tuple(int(d) for d in shape)),
+    "Range": lambda start, limit, delta: np.arange(start, limit, delta)}
+
+
+def _is_causal(mask):
+    """A float attention mask that hides from each step the steps after it
+    (0 on and below the diagonal, -inf or a large negative value above)."""
+    mask = np.asarray(mask)
+    while mask.ndim > 2 and mask.shape[0] == 1:
+        mask = mask[0]
+    if mask.ndim != 2 or mask.shape[0] != mask.shape[1] or mask.dtype.kind != "f":
+        return False
+    above = np.triu(np.ones(mask.shape, dtype=bool), 1)
+    return bool((mask[~above] == 0).all() and (mask[above] < -1e4).all())
 
 
 def _text(value):

@@ -322,15 +322,22 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
     a network of the layers below) is read node by node into
     ``fastnn.layers`` and their values: Gemm, MatMul + Add (Dense), Conv
     (Conv2D, 'same' or 'valid' padding), BatchNormalization (BatchNorm),
-    MaxPool and AveragePool (side by side windows), Relu, Tanh, Sigmoid,
+    MaxPool and AveragePool (side by side windows), GlobalAveragePool,
+    GlobalMaxPool and ReduceMean or ReduceMax over all the steps or
+    positions (GlobalAvgPool, GlobalMaxPool), Relu, Tanh, Sigmoid,
     LeakyRelu, Elu and Softplus (the activation of the layer before),
     Flatten and Reshape to rows (Flatten), Gather of token ids
     (Embedding), LSTM, GRU and RNN (forward, from zero states, the
     batch-first transposes PyTorch writes around them),
-    LayerNormalization over the last axis (LayerNorm), the Add of a
-    tensor and what later layers made of it (a Residual block of those
-    layers), Dropout and Identity (left out), and a last Softmax.  Any
-    other operator is a ValueError naming it and its node.
+    LayerNormalization over the last axis (LayerNorm), a MatMul of every
+    step by the same weights (Conv1D of width 1), the Add of a tensor and
+    what later layers made of it (a Residual block of those layers),
+    PyTorch's nn.MultiheadAttention between its D x 3D and D x D
+    projections (MultiHeadAttention, causal with a causal float mask: so
+    nn.TransformerEncoderLayer comes in as the Residual blocks fastnn's
+    TransformerEncoder writes), Dropout and Identity (left out), and a
+    last Softmax.  Any other operator is a ValueError naming it and its
+    node.
 
     The imported estimator predicts as ONNX Runtime runs the graph, and
     trains on (``warm_start=True`` keeps the imported values as the

@@ -93,6 +93,23 @@ def rand(rng, *shape, dtype=np.float64):
     return np.ascontiguousarray(rng.standard_normal(shape), dtype=dtype)
 
 
+def fashion_new_classes(per_class=20, n_scored=3000):
+    """Fashion-MNIST's training images ((n, 1, 28, 28) float32 in [0, 1])
+    and labels, for transfer from the classes 0-4 to the classes 5-9:
+    (X, y, X_new, y_new, few, scored), `few` per_class images of each new
+    class to train on, `scored` others to score, indices into X_new."""
+    from fastnn.datasets import load_fashion_mnist
+    X, y = load_fashion_mnist("train", return_X_y=True)
+    X = (X.reshape(-1, 1, 28, 28) / 255).astype(np.float32)
+    X_new, y_new = X[y >= 5], y[y >= 5]
+    rng = np.random.default_rng(0)
+    scored = rng.permutation(len(y_new))[:n_scored]
+    few = np.concatenate([
+        rng.permutation(np.setdiff1d(np.flatnonzero(y_new == c), scored))[:per_class]
+        for c in range(5, 10)])
+    return X, y, X_new, y_new, few, scored
+
+
 def tol(dtype):
     """Tolerance relative to each value, for results with no long sum
     behind them (element-wise functions, optimizer steps) and for whole

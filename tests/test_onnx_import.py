@@ -17,9 +17,11 @@ from sklearn.datasets import load_digits  # noqa: E402
 from fastnn import (ConvClassifier, MLPClassifier, MLPRegressor, NetClassifier,  # noqa: E402
                     RNNRegressor)
 from fastnn import layers as L  # noqa: E402
-from fastnn.datasets import FASHION_MNIST_DIR, load_fashion_mnist  # noqa: E402
+from fastnn.datasets import FASHION_MNIST_DIR  # noqa: E402
 from fastnn.onnx import from_onnx, to_onnx  # noqa: E402
 from fastnn.transfer import NetTransformer, Pretrained  # noqa: E402
+
+from conftest import fashion_new_classes  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("quiet")
 nn = torch.nn
@@ -106,6 +108,57 @@ class ResidualImages(nn.Module):
         return self.head(torch.flatten(x, 1))
 
 
+class Pooled(nn.Module):
+    """Global pooling: AdaptiveAvgPool2d(1) of images, a max over their
+    positions, the mean of a sequence's states."""
+
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+        if how == "steps":
+            self.embed, self.gru = nn.Embedding(20, 6), nn.GRU(6, 4, batch_first=True)
+        else:
+            self.conv = nn.Conv2d(2, 4, 3, padding=1)
+        self.head = nn.Linear(4, 3)
+
+    def forward(self, x):
+        if self.how == "steps":
+            states, _ = self.gru(self.embed(x))
+            return self.head(states.mean(1))
+        x = torch.relu(self.conv(x))
+        if self.how == "avg":
+            return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+        return self.head(x.amax(dim=(2, 3)))
+
+
+class Encoder(nn.Module):
+    """Token ids, PyTorch's pre-norm Transformer encoder layers (its own
+    multi-head attention, optionally causal), the mean over the steps."""
+
+    def __init__(self, layers=2, causal=False):
+        super().__init__()
+        self.embed = nn.Embedding(30, 8)
+        self.encoder = nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True,
+                                       norm_first=True), layers, enable_nested_tensor=False)
+        self.head = nn.Linear(8, 3)
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(9)
+                             if causal else None)
+
+    def forward(self, ids):
+        return self.head(self.encoder(self.embed(ids), mask=self.mask).mean(1))
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attention, self.head = nn.MultiheadAttention(8, 4, batch_first=True), \
+            nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.attention(x, x, x, need_weights=False)[0].mean(1))
+
+
 def with_statistics(module):
     """Batch norm statistics away from 0 and 1, so that they count."""
     with torch.no_grad():
@@ -129,7 +182,13 @@ def torch_models():
             ("rnn", Recurrent(nn.RNN), torch.randn(64, 7, 3)),
             ("embedding-gru", Tokens(), torch.randint(0, 30, (64, 9))),
             ("residual-layernorm", ResidualRows(), torch.randn(64, 6)),
-            ("residual-conv", with_statistics(ResidualImages()), torch.randn(64, 1, 8, 8))]
+            ("residual-conv", with_statistics(ResidualImages()), torch.randn(64, 1, 8, 8)),
+            ("global-avg", Pooled("avg"), torch.randn(64, 2, 6, 6)),
+            ("global-max", Pooled("max"), torch.randn(64, 2, 6, 6)),
+            ("mean-of-steps", Pooled("steps"), torch.randint(0, 20, (64, 7))),
+            ("attention", Attention(), torch.randn(64, 5, 8)),
+            ("transformer-encoder", Encoder(), torch.randint(0, 30, (64, 9))),
+            ("causal-encoder", Encoder(1, causal=True), torch.randint(0, 30, (64, 9)))]
 
 
 @pytest.mark.parametrize("fold", [True, False], ids=["folded", "unfolded"])
@@ -254,8 +313,7 @@ def test_a_pytorch_cnn_fine_tuned_with_frozen_convolutions_beats_scratch():
     exported, imported (predictions as ONNX Runtime's), then its
     convolutions, frozen, with a new head, learn the classes 5-9 from 20
     images each better than the same network trained from scratch."""
-    X, y = load_fashion_mnist("train", return_X_y=True)
-    X = (X.reshape(-1, 1, 28, 28) / 255).astype(np.float32)
+    X, y, X_new, y_new, few, scored = fashion_new_classes()
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -275,11 +333,6 @@ def test_a_pytorch_cnn_fine_tuned_with_frozen_convolutions_beats_scratch():
     expected = onnx_runtime(graph, sample)
     assert (imported.predict(sample) == expected.argmax(1)).all()
 
-    X_new, y_new = X[y >= 5], y[y >= 5]
-    rng = np.random.default_rng(0)
-    scored = rng.permutation(len(y_new))[:3000]
-    few = np.concatenate([rng.permutation(np.setdiff1d(np.flatnonzero(y_new == c), scored))[:20]
-                          for c in range(5, 10)])
     tuned, scratch = [], []
     for seed in range(2):
         model = NetClassifier([Pretrained(imported, upto="Flatten"), L.Dense(64)],

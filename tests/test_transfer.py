@@ -17,10 +17,10 @@ from fastnn import ConvClassifier, MLPClassifier, NetClassifier, NetRegressor, _
 from fastnn import layers as L
 from fastnn import text
 from fastnn._optimizer import StepSettings
-from fastnn.datasets import FASHION_MNIST_DIR, load_fashion_mnist
+from fastnn.datasets import FASHION_MNIST_DIR
 from fastnn.transfer import NetTransformer, Pretrained
 
-from conftest import rand
+from conftest import fashion_new_classes, rand
 
 pytestmark = pytest.mark.usefixtures("quiet")
 
@@ -259,15 +259,9 @@ def test_frozen_layers_of_a_fashion_model_learn_new_classes_from_few_images():
     each better than the same network from scratch (measured here, in
     float32: 0.923 against 0.902, two seeds; docs/transfer.md has the
     float64 runs of the gallery example)."""
-    X, y = load_fashion_mnist("train", return_X_y=True)
-    X = (X.reshape(-1, 1, 28, 28) / 255).astype(np.float32)
+    X, y, X_new, y_new, few, scored = fashion_new_classes()
     first = ConvClassifier(filters=(16, 32), hidden_layer_sizes=(64,), max_iter=2,
                            random_state=0).fit(X[y < 5][:20000], y[y < 5][:20000])
-    X_new, y_new = X[y >= 5], y[y >= 5]
-    rng = np.random.default_rng(0)
-    scored = rng.permutation(len(y_new))[:3000]
-    few = np.concatenate([rng.permutation(np.setdiff1d(np.flatnonzero(y_new == c), scored))[:20]
-                          for c in range(5, 10)])
     tuned, scratch = [], []
     for seed in range(2):
         model = NetClassifier([Pretrained(first, upto="Flatten"), L.Dense(64)], max_iter=100,
