@@ -320,6 +320,13 @@ class Importer:
         if all(isinstance(a, Net) for a in args):
             return self.residual(*sorted(args, key=lambda a: a.at))
         x, b = args if isinstance(args[0], Net) else args[::-1]
+        if isinstance(x, Net) and x.kind == "sequence" and isinstance(b, np.ndarray) and \
+                b.reshape(-1).size == x.shape[1] * x.shape[2] and b.ndim >= 2 and \
+                b.shape[-2:] == x.shape[1:]:
+            # a table added to the steps: learned positions, these values
+            table = b.reshape(x.shape[1], x.shape[2])
+            self.add(L.PositionalEmbedding("learned"), table, np.zeros(0, table.dtype))
+            return Net("sequence", x.shape)
         last = self.layers[-1] if self.layers else None
         width = getattr(last, "units", getattr(last, "filters", None))
         if (isinstance(x, Net) and isinstance(b, np.ndarray)

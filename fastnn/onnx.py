@@ -68,19 +68,21 @@ except ImportError as exc:  # the extra is optional
 
 from . import _onnx_graph
 from . import layers as fastnn_layers
-from ._onnx_import import Importer
-from .transfer import NetTransformer
 from ._network import coef_shape
+from ._onnx_import import Importer
 from .autoencoder import AutoencoderTransformer
 from .conv import ConvClassifier, ConvRegressor
 from .mlp import MLPClassifier, MLPRegressor
 from .net import NetClassifier, NetRegressor
 from .rnn import RNNClassifier, RNNRegressor
+from .transfer import NetTransformer
+from .transformer import TransformerClassifier, TransformerRegressor
 
 __all__ = ["from_onnx", "to_onnx"]
 
-CLASSIFIERS = (MLPClassifier, ConvClassifier, RNNClassifier, NetClassifier)
-REGRESSORS = (MLPRegressor, ConvRegressor, RNNRegressor, NetRegressor)
+CLASSIFIERS = (MLPClassifier, ConvClassifier, RNNClassifier, NetClassifier,
+               TransformerClassifier)
+REGRESSORS = (MLPRegressor, ConvRegressor, RNNRegressor, NetRegressor, TransformerRegressor)
 MIN_OPSET = 13  # Softmax over one axis, ReduceSum's axes as an input
 CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "output_class_labels": [False, True],
                       "nocl": [False, True]}
@@ -390,7 +392,6 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
     True
     """
     import onnx
-    from .net import NetClassifier, NetRegressor
 
     if task not in ("classifier", "regressor", "transformer"):
         raise ValueError("task must be 'classifier', 'regressor' or 'transformer', got %r."

@@ -18,6 +18,7 @@ skl2onnx = pytest.importorskip("skl2onnx",
 ort = pytest.importorskip("onnxruntime",
                          reason="running exported models needs onnxruntime")
 
+from fastnn import TransformerClassifier, TransformerRegressor  # noqa: E402
 from fastnn import (AutoencoderTransformer, ConvClassifier, ConvRegressor,  # noqa: E402
                     MLPClassifier, MLPRegressor, NetClassifier, NetRegressor,
                     RNNClassifier, RNNRegressor)
@@ -438,3 +439,15 @@ def test_attention_over_sequences(sequences):
     stack = [L.Conv1D(4, 1), L.PositionalEmbedding("sinusoidal"),
              L.TransformerEncoder(heads=2, ff=8, causal=True), L.Flatten()]
     check_regressor(NetRegressor(stack, max_iter=5, random_state=0), X, y, X_test)
+
+
+def test_transformer_presets(token_ids, sequences):
+    """TransformerClassifier on token ids (padding masked) and
+    TransformerRegressor on numeric sequences convert like the networks
+    they preset."""
+    ids, y, ids_test = token_ids
+    check_classifier(TransformerClassifier(vocab_size=10, d_model=8, heads=2, encoder_layers=1,
+                                           max_iter=3, random_state=0), ids, y, ids_test)
+    X, y, X_test = sequences
+    check_regressor(TransformerRegressor(d_model=8, heads=2, encoder_layers=1, max_iter=3,
+                                         random_state=0), X, y, X_test)

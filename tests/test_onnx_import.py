@@ -138,6 +138,7 @@ class Encoder(nn.Module):
     def __init__(self, layers=2, causal=False):
         super().__init__()
         self.embed = nn.Embedding(30, 8)
+        self.positions = nn.Parameter(torch.randn(9, 8) * 0.1)  # learned, added
         self.encoder = nn.TransformerEncoder(
             nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True,
                                        norm_first=True), layers, enable_nested_tensor=False)
@@ -146,7 +147,8 @@ class Encoder(nn.Module):
                              if causal else None)
 
     def forward(self, ids):
-        return self.head(self.encoder(self.embed(ids), mask=self.mask).mean(1))
+        x = self.embed(ids) + self.positions
+        return self.head(self.encoder(x, mask=self.mask).mean(1))
 
 
 class Attention(nn.Module):
