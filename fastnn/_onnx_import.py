@@ -53,6 +53,7 @@ class Net:
     # a value that fastnn's layer no longer hands on: the layer took in the
     # bias, batch norm or activation that came after it
     stale: bool = False
+    cast: bool = False  # the input cast to integers: token ids
 
 
 @dataclass
@@ -587,12 +588,20 @@ class Importer:
                  and int(ids) in (-1, table.shape[1] - 1))
                 or (table.kind == "h" and attrs.get("axis", 0) == 0 and int(ids) in (0, -1))):
             return self.last_step(table)  # o[:, -1] of the states, or h[0]
-        if not isinstance(ids, Net) or not self.ids or self.layers or ids.kind != "flat" \
-                or attrs.get("axis", 0) != 0 or not isinstance(table, np.ndarray):
+        if not isinstance(ids, Net) or not (self.ids or ids.cast) or self.layers \
+                or ids.kind != "flat" or attrs.get("axis", 0) != 0 \
+                or not isinstance(table, np.ndarray):
             return self.fold(node, args, attrs)
         vocab, dim = table.shape
         self.add(L.Embedding(vocab, dim, mask_padding=False), table, np.zeros(0, table.dtype))
         return Net("sequence", (BATCH, ids.shape[1], dim))
+
+    def op_Cast(self, node, args, attrs):
+        x = args[0]
+        if x.kind != "flat" or self.layers or attrs.get("to") not in (6, 7):
+            raise ValueError("from_onnx cannot import the %s: only the input's ids cast to "
+                             "integers." % self.where)
+        return dataclasses.replace(x, cast=True)
 
     def op_Shape(self, node, args, attrs):
         x = args[0]

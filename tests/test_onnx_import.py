@@ -348,3 +348,19 @@ def test_a_pytorch_cnn_fine_tuned_with_frozen_convolutions_beats_scratch():
     print("PyTorch CNN imported, fine-tuned on 20 images per new class: %.3f; from scratch: "
           "%.3f" % (np.mean(tuned), np.mean(scratch)))
     assert np.mean(tuned) > np.mean(scratch) + 0.01
+
+
+def test_fastnn_embeddings_come_back_without_their_padding_mask():
+    """An Embedding without padding mask and a GRU, through fastnn's export
+    and back; a padding mask (Equal on the ids) is refused by name."""
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1, 20, (200, 8)).astype(np.float32)
+    y = (ids[:, 0] > 10).astype(int)
+    model = NetClassifier([L.Embedding(20, 4, mask_padding=False), L.GRU(5)], max_iter=3,
+                          random_state=0).fit(ids, y)
+    back = from_onnx(to_onnx(model, ids[:1], options={"zipmap": False}))
+    np.testing.assert_allclose(back.predict_proba(ids), model.predict_proba(ids), rtol=1e-5,
+                               atol=1e-7)
+    masked = NetClassifier([L.Embedding(20, 4), L.GRU(5)], max_iter=1, random_state=0)
+    with pytest.raises(ValueError, match="cannot import the Equal node"):
+        from_onnx(to_onnx(masked.fit(ids, y), ids[:1], options={"zipmap": False}))
