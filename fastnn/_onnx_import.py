@@ -120,7 +120,7 @@ class Importer:
             out = handler(node, args, attrs)
             outs = out if isinstance(out, tuple) else (out,)
             for name, value in zip(node.output, outs):
-                if isinstance(value, Net):
+                if isinstance(value, Net) and not any(value is a for a in args):
                     value = dataclasses.replace(value, at=len(self.layers))
                 self.values[name] = value
         outputs = [self.values.get(o.name) for o in self.graph.output]
@@ -256,6 +256,14 @@ class Importer:
         if op == "Add" and constants and _is_causal(constants[0]):
             region["causal"] = True  # -inf on the keys after each query
             return Inner(inner.shape)
+        if op == "Where" and isinstance(args[0], np.ndarray) and isinstance(args[2], np.ndarray) \
+                and isinstance(args[1], Inner) and (np.all(np.asarray(args[2]) < -1e4) or (
+                    region["causal"] and not np.any(args[2]))) and \
+                _is_causal(np.where(args[0], 0.0, -np.inf)):
+            # the scores where a causal mask allows, else -inf (and the
+            # weights, else 0: fastnn's own graphs)
+            region["causal"] = True
+            return Inner(inner.shape)
         if op in ("Gemm", "MatMul") and constants and constants[0].shape == (D, D):
             W = constants[0].T if attrs.get("transB", 0) else constants[0]
             b = constants[1] * attrs.get("beta", 1.0) if len(constants) > 1 else np.zeros(D)
@@ -314,7 +322,9 @@ class Importer:
                  np.concatenate([region["W"], W_out], axis=1),
                  np.concatenate([b_in, b_out]).astype(region["W"].dtype))
         self.region = None
-        # rows of every (step, sample), in the input's order
+        if x.kind == "sequence":  # projected step by step, as fastnn writes it
+            return Net("sequence", x.shape)
+        # PyTorch's: rows of every (step, sample), time-major
         return Net("rows_" + x.kind, (x.shape[0] * x.shape[1], D))
 
     def op_Add(self, node, args, attrs):
@@ -329,6 +339,11 @@ class Importer:
             self.add(L.PositionalEmbedding("learned"), table, np.zeros(0, table.dtype))
             return Net("sequence", x.shape)
         last = self.layers[-1] if self.layers else None
+        if isinstance(last, L.MultiHeadAttention) and isinstance(b, np.ndarray) and \
+                isinstance(x, Net) and x.at == len(self.layers) and b.size * 4 == \
+                self.intercepts[-1].size and not self.intercepts[-1][-b.size:].any():
+            self.intercepts[-1][-b.size:] = b.reshape(-1)  # the output projection's bias
+            return self.taken_in(x)
         width = getattr(last, "units", getattr(last, "filters", None))
         if (isinstance(x, Net) and isinstance(b, np.ndarray)
                 and isinstance(last, (L.Dense, L.Conv1D)) and last.activation == "identity"
@@ -349,12 +364,12 @@ class Importer:
         block = self.layers[before.at:]
         del self.layers[before.at:]
         self.layers.append(L.Residual(block))
-        return after
+        return dataclasses.replace(after)  # a new value: its place is after the block
 
     def op_LayerNormalization(self, node, args, attrs):
         x, scale = args[0], args[1]
         shift = args[2] if len(args) > 2 and args[2] is not None else np.zeros_like(scale)
-        if not isinstance(x, Net) or x.kind not in ("flat", "sequence") or \
+        if not isinstance(x, Net) or x.kind not in ("flat", "sequence", "steps") or \
                 attrs.get("axis", -1) not in (-1, len(x.shape) - 1) or \
                 not np.isclose(attrs.get("epsilon", 1e-5), _engine.NORM_EPS, rtol=1e-6) or \
                 np.shape(scale) != (x.shape[-1],):
@@ -363,7 +378,7 @@ class Importer:
                              % (self.where, _engine.NORM_EPS))
         x = self.flat(x) if x.kind == "flat" else x
         self.add(L.LayerNorm(), scale, shift)
-        return Net(x.kind, x.shape)
+        return Net(x.kind, x.shape, unflat=x.unflat)
 
     def activation(self, node, args, name):
         net = args[0]
@@ -569,6 +584,17 @@ class Importer:
         dims = tuple(int(d) for d in shape[1:])
         if dims in ((-1,), (width,)):
             return self.to_rows(x)
+        if (x.kind == "flat" and x.unflat is None and dims == (1, width)) or \
+                dims == tuple(x.shape[1:]):
+            return x  # as it is (rows as one position of their features: fastnn's joins)
+        if x.kind == "flat" and x.unflat is not None and x.unflat.kind == "sequence" and \
+                dims == (x.unflat.shape[2],):
+            # each step's features a row of their own (fastnn's LayerNorm)
+            return Net("steps", (BATCH, dims[0]), unflat=x.unflat)
+        if x.kind == "steps" and dims == tuple(x.unflat.shape[1:]):
+            return dataclasses.replace(x.unflat)
+        if x.kind == "steps" and dims == (int(np.prod(x.unflat.shape[1:])),):
+            return Net("flat", (BATCH,) + dims, unflat=x.unflat)
         if x.kind == "yT" and dims == (x.shape[1], x.shape[3]):  # steps, units
             return Net("sequence", (BATCH,) + dims)
         if x.kind == "flat" and x.order is None and int(np.prod(dims)) == width:

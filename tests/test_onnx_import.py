@@ -225,7 +225,13 @@ def digits():
     (lambda: ConvClassifier(filters=(4,), hidden_layer_sizes=(8,), batch_norm=True,
                             max_iter=3, random_state=0), "images", False),
     (lambda: RNNRegressor(recurrent_layer_sizes=(5, 4), max_iter=3, random_state=0),
-     "sequences", False)])
+     "sequences", False),
+    (lambda: NetClassifier([L.Dense(16), L.Residual([L.Dense(16), L.LayerNorm()], "relu")],
+                           max_iter=3, random_state=0), "rows", False),
+    (lambda: NetClassifier([L.MultiHeadAttention(2), L.PositionalEmbedding(),
+                            L.Residual([L.LayerNorm(), L.MultiHeadAttention(4, causal=True)]),
+                            L.Flatten()], input_shape=(8, 8), max_iter=3, random_state=0),
+     "rows", False)])
 def test_fastnn_models_come_back_as_they_were_exported(digits, make, form, binary):
     X, y = digits
     y = y % 2 if binary else y
