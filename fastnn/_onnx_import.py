@@ -384,7 +384,7 @@ class Importer:
         net = args[0]
         # the Dense or Conv2D layer right before, or before its BatchNorm
         at = len(self.layers) - 1
-        if at > 0 and isinstance(self.layers[at], L.MaxPool2D):
+        if at > 0 and isinstance(self.layers[at], (L.MaxPool2D, L.MaxPool1D)):
             at -= 1  # a non-decreasing activation commutes with the max pool
         if at > 0 and isinstance(self.layers[at], L.BatchNorm):
             at -= 1
@@ -428,9 +428,30 @@ class Importer:
                              % self.where)
         return Net("flat", x.shape, x.order)  # the classifier's own output activation
 
+    def conv1d(self, x, W, b, attrs):
+        """A 1-D convolution of channels-first steps (PyTorch's Conv1d
+        after a transpose): Conv1D, whose steps stay channels-last."""
+        _, c, steps = x.shape
+        oc, wc, k = W.shape
+        stride = attrs.get("strides", [1])[0]
+        pads = list(attrs.get("pads", [0, 0]))
+        if attrs.get("group", 1) != 1 or attrs.get("dilations", [1])[0] != 1 or wc != c:
+            raise ValueError("from_onnx cannot import the %s (groups or dilations)." % self.where)
+        padding = "valid" if not any(pads) else "same"
+        out, before = conv_output_size(steps, k, stride, padding)
+        if padding == "same" and pads != [before, (out - 1) * stride + k - steps - before]:
+            raise ValueError("from_onnx cannot import the %s: pads %s are neither 'valid' nor "
+                             "'same' padding." % (self.where, pads))
+        self.add(L.Conv1D(oc, k, stride, padding, "identity"),
+                 W.transpose(2, 1, 0).reshape(k, 1, c, oc),
+                 np.zeros(oc, W.dtype) if b is None else b)
+        return Net("channels", (BATCH, oc, out))
+
     def op_Conv(self, node, args, attrs):
         x, W = args[0], args[1]
         b = args[2] if len(args) > 2 else None
+        if isinstance(x, Net) and x.kind == "channels" and W.ndim == 3:
+            return self.conv1d(x, W, b, attrs)
         if not isinstance(x, Net) or x.kind != "image" or W.ndim != 4:
             raise ValueError("from_onnx cannot import the %s: fastnn converts 2-D "
                              "convolutions of images." % self.where)
@@ -478,6 +499,14 @@ class Importer:
 
     def pool(self, node, args, attrs, kind):
         x = args[0]
+        if isinstance(x, Net) and x.kind == "channels" and len(attrs["kernel_shape"]) == 1:
+            k = attrs["kernel_shape"][0]
+            if attrs.get("strides", [k])[0] != k or any(attrs.get("pads", [0])) or \
+                    attrs.get("ceil_mode", 0):
+                raise ValueError("from_onnx cannot import the %s: fastnn pools windows side by "
+                                 "side (strides = kernel, no padding)." % self.where)
+            self.add({L.MaxPool2D: L.MaxPool1D, L.AvgPool2D: L.AvgPool1D}[kind](k))
+            return Net("channels", (BATCH, x.shape[1], x.shape[2] // k))
         if not isinstance(x, Net) or x.kind != "image":
             raise ValueError("from_onnx cannot import the %s: fastnn pools images."
                              % self.where)
@@ -507,7 +536,11 @@ class Importer:
         return self.pooled(args[0], L.GlobalMaxPool)
 
     def pooled(self, x, kind):
-        """Each channel over an image's positions, kept as (N, C, 1, 1)."""
+        """Each channel over an image's positions, kept as (N, C, 1, 1), or
+        over the steps of channels-first steps, as (N, C, 1)."""
+        if isinstance(x, Net) and x.kind == "channels":
+            self.add(kind())
+            return Net("pooled", (BATCH, x.shape[1], 1))
         if not isinstance(x, Net) or x.kind != "image":
             raise ValueError("from_onnx cannot import the %s: fastnn pools images or "
                              "sequences." % self.where)
@@ -524,6 +557,10 @@ class Importer:
         keep = attrs.get("keepdims", 1)
         if isinstance(x, Net) and x.kind == "sequence" and axes == (1,) and not keep:
             return self.global_pool(x, kind)
+        if isinstance(x, Net) and x.kind == "channels" and axes == (2,):
+            self.add(kind())
+            return Net("flat", (BATCH, x.shape[1])) if not keep else \
+                Net("pooled", (BATCH, x.shape[1], 1))
         if isinstance(x, Net) and x.kind == "image" and axes == (2, 3):
             rows = self.global_pool(x, kind)
             return Net("image", (BATCH, rows.shape[1], 1, 1)) if keep else rows
@@ -552,7 +589,13 @@ class Importer:
             order = np.arange(width).reshape(c, h, w).transpose(1, 2, 0).ravel()
             return Net("flat", (BATCH, width), order, unflat=x)
         if x.kind == "yT":  # a recurrent layer's states, step by step
-            x = Net("sequence", (BATCH, x.shape[1], x.shape[3]))
+            x = Net("sequence", (BATCH, x.shape[1], x.shape[2] * x.shape[3]))
+        if x.kind == "pooled":
+            return Net("flat", (BATCH, width))
+        if x.kind == "channels":  # the graph's rows channel by channel, fastnn's step by step
+            _, c, steps = x.shape
+            order = np.arange(width).reshape(c, steps).T.ravel()
+            return Net("flat", (BATCH, width), order, unflat=Net("sequence", (BATCH, steps, c)))
         if x.kind in ("nhwc", "sequence"):
             return Net("flat", (BATCH, width), unflat=x if x.kind == "sequence" else
                        Net("image", (BATCH, x.shape[3], x.shape[1], x.shape[2])))
@@ -578,6 +621,10 @@ class Importer:
             want = (steps, BATCH, x.shape[1]) if kind == "time" else (BATCH, steps, x.shape[1])
             if all(int(s) == w or (int(s) in (0, -1) and w == BATCH) for s, w in zip(shape, want)):
                 return Net(kind, want)
+        if x.kind == "yt" and isinstance(shape, np.ndarray) and len(shape) == 3 and \
+                int(shape[0]) in (0, x.shape[0]) and int(shape[1]) in (0, -1, BATCH) and \
+                int(shape[2]) in (-1, x.shape[2] * x.shape[3]):
+            return Net("time", (x.shape[0], BATCH, x.shape[2] * x.shape[3]))  # (T, N, D H)
         if not isinstance(shape, np.ndarray) or shape[0] not in (BATCH, 0, -1):
             raise ValueError("from_onnx cannot import the %s." % self.where)
         width = int(np.prod(x.shape[1:]))
@@ -595,6 +642,8 @@ class Importer:
             return dataclasses.replace(x.unflat)
         if x.kind == "steps" and dims == (int(np.prod(x.unflat.shape[1:])),):
             return Net("flat", (BATCH,) + dims, unflat=x.unflat)
+        if x.kind == "yT" and dims == (x.shape[1], x.shape[2] * x.shape[3]):  # steps, units
+            return Net("sequence", (BATCH,) + dims)
         if x.kind == "yT" and dims == (x.shape[1], x.shape[3]):  # steps, units
             return Net("sequence", (BATCH,) + dims)
         if x.kind == "flat" and x.order is None and int(np.prod(dims)) == width:
@@ -612,8 +661,13 @@ class Importer:
         if isinstance(table, Net) and isinstance(ids, np.ndarray) and ids.ndim == 0 and (
                 (table.kind == "sequence" and attrs.get("axis", 0) == 1
                  and int(ids) in (-1, table.shape[1] - 1))
-                or (table.kind == "h" and attrs.get("axis", 0) == 0 and int(ids) in (0, -1))):
+                or (table.kind == "h" and table.shape[0] == 1 and attrs.get("axis", 0) == 0
+                    and int(ids) in (0, -1))):
             return self.last_step(table)  # o[:, -1] of the states, or h[0]
+        if isinstance(table, Net) and table.kind == "h" and isinstance(ids, np.ndarray) and \
+                ids.ndim == 0 and attrs.get("axis", 0) == 0:
+            # one direction's last state: both, side by side, are fastnn's
+            return Net("direction", (BATCH, table.shape[2]), order=int(ids) % table.shape[0])
         if not isinstance(ids, Net) or not (self.ids or ids.cast) or self.layers \
                 or ids.kind != "flat" or attrs.get("axis", 0) != 0 \
                 or not isinstance(table, np.ndarray):
@@ -629,6 +683,13 @@ class Importer:
                              "integers." % self.where)
         return dataclasses.replace(x, cast=True)
 
+    def op_Concat(self, node, args, attrs):
+        directions = [a.order for a in args if isinstance(a, Net) and a.kind == "direction"]
+        if directions != [0, 1] or len(args) != 2 or attrs.get("axis") not in (1, -1):
+            raise ValueError("from_onnx cannot import the %s: fastnn joins layers' outputs in "
+                             "Parallel blocks, not these." % self.where)
+        return self.last_step(args[0])  # h[0] and h[1] side by side
+
     def op_Shape(self, node, args, attrs):
         x = args[0]
         return np.array(x.shape if isinstance(x, Net) else np.shape(x), dtype=np.int64)
@@ -639,7 +700,8 @@ class Importer:
             return self.fold(node, args, attrs)
         turns = {("sequence", (1, 0, 2)): "time", ("time", (1, 0, 2)): "sequence",
                  ("image", (0, 2, 3, 1)): "nhwc", ("h", (1, 0, 2)): "hT",
-                 ("y", (2, 0, 1, 3)): "yT"}
+                 ("y", (2, 0, 1, 3)): "yT", ("y", (0, 2, 1, 3)): "yt",
+                 ("sequence", (0, 2, 1)): "channels", ("channels", (0, 2, 1)): "sequence"}
         kind = turns.get((x.kind, tuple(perm)))
         if kind is None:
             raise ValueError("from_onnx cannot import the %s (perm %s on %s)."
@@ -652,12 +714,14 @@ class Importer:
             return self.fold(node, args, attrs)
         axes = args[1] if len(args) > 1 and args[1] is not None else attrs.get("axes")
         axes = tuple(int(a) for a in np.atleast_1d(axes))
-        if x.kind == "y" and axes == (1,):
+        if x.kind == "y" and axes == (1,) and x.shape[1] == 1:
             return Net("time", (x.shape[0], BATCH, x.shape[3]))
-        if x.kind == "h" and axes == (0,):  # the last state
+        if x.kind == "h" and axes == (0,) and x.shape[0] == 1:  # the last state
             return self.last_step(x)
         if x.kind == "seq1" and axes == (1,):
             return Net("flat", (BATCH, x.shape[2]))
+        if x.kind == "pooled" and axes in ((2,), (-1,)):  # the steps a global pool left
+            return Net("flat", (BATCH, x.shape[1]))
         raise ValueError("from_onnx cannot import the %s." % self.where)
 
     def last_step(self, x):
@@ -667,7 +731,7 @@ class Importer:
             raise ValueError("from_onnx cannot import the %s: the last step of a sequence is "
                              "taken from a recurrent layer's states." % self.where)
         self.layers[-1] = type(last)(**{**_settings(last), "return_sequences": False})
-        return Net("flat", (BATCH, x.shape[-1]))
+        return Net("flat", (BATCH, last.units * (2 if last.bidirectional else 1)))
 
     def op_Slice(self, node, args, attrs):
         x = args[0]
@@ -692,33 +756,39 @@ class Importer:
             raise ValueError("from_onnx cannot import the %s: it reads %s, not the time-major "
                              "sequence (PyTorch's batch_first transpose) fastnn reads."
                              % (self.where, getattr(x, "kind", "a constant")))
+        direction = _text(attrs.get("direction", "forward"))
         if extra[0] is not None or extra[3] is not None or not zero_states \
-                or attrs.get("direction", b"forward") not in (b"forward", "forward") \
+                or direction not in ("forward", "bidirectional") \
                 or attrs.get("layout", 0) or "clip" in attrs \
-                or [_text(a) for a in attrs.get("activations", DEFAULT_CELL_ACTIVATIONS[cell])] \
-                != DEFAULT_CELL_ACTIVATIONS[cell] \
+                or [_text(a) for a in attrs.get("activations", [])] not in \
+                ([], DEFAULT_CELL_ACTIVATIONS[cell] * (2 if direction == "bidirectional" else 1)) \
                 or (cell == "gru" and not attrs.get("linear_before_reset", 0)) \
                 or attrs.get("input_forget", 0):
             raise ValueError("from_onnx cannot import the %s: fastnn's cells run forward from "
                              "zero states, with the default activations (a GRU with "
                              "linear_before_reset=1, as PyTorch's)." % self.where)
         units, gates = attrs["hidden_size"], GATES[cell]
+        dirs = 2 if direction == "bidirectional" else 1
         gh = gates * units
         if B is None:
-            B = np.zeros((1, 2 * gh), W.dtype)
+            B = np.zeros((dirs, 2 * gh), W.dtype)
         order = np.argsort(ONNX_GATES[cell])  # the graph's gates, in fastnn's order
         cols = np.concatenate([np.arange(k * units, (k + 1) * units) for k in order])
-        coef = np.concatenate([W[0][cols].T, R[0][cols].T])
-        Wb, Rb = B[0][:gh][cols], B[0][gh:][cols]
-        if cell == "gru":  # the candidate's recurrent bias apart (b_hn)
-            bias = np.concatenate([Wb[:2 * units] + Rb[:2 * units], Wb[2 * units:],
-                                   Rb[2 * units:]])
+        # one block of columns per direction; the biases of both, then the
+        # GRU's candidate recurrent biases (b_hn) of both
+        coef = np.concatenate([np.concatenate([W[d][cols].T, R[d][cols].T]) for d in range(dirs)],
+                              axis=1)
+        Wb, Rb = B[:, :gh][:, cols], B[:, gh:][:, cols]
+        if cell == "gru":
+            bias = np.concatenate([np.concatenate([Wb[d, :2 * units] + Rb[d, :2 * units],
+                                                   Wb[d, 2 * units:]]) for d in range(dirs)]
+                                  + [Rb[d, 2 * units:] for d in range(dirs)])
         else:
-            bias = Wb + Rb
+            bias = (Wb + Rb).reshape(-1)
         layer = {"lstm": L.LSTM, "gru": L.GRU, "rnn": L.SimpleRNN}[cell]
-        self.add(layer(units, return_sequences=True), coef, bias)
-        return Net("y", (x.shape[0], 1, BATCH, units)), Net("h", (1, BATCH, units)), \
-            Net("h", (1, BATCH, units))
+        self.add(layer(units, return_sequences=True, bidirectional=dirs == 2), coef, bias)
+        return Net("y", (x.shape[0], dirs, BATCH, units)), Net("h", (dirs, BATCH, units)), \
+            Net("h", (dirs, BATCH, units))
 
     op_LSTM = op_GRU = op_RNN = recurrent
 

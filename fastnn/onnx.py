@@ -325,14 +325,15 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
     sequences, residual projections or padding masks) is read node by
     node into
     ``fastnn.layers`` and their values: Gemm, MatMul + Add (Dense), Conv
-    (Conv2D, 'same' or 'valid' padding), BatchNormalization (BatchNorm),
-    MaxPool and AveragePool (side by side windows), GlobalAveragePool,
+    (Conv2D, or Conv1D of channels-first steps; 'same' or 'valid'
+    padding), BatchNormalization (BatchNorm), MaxPool and AveragePool
+    (side by side windows, 2-D or 1-D), GlobalAveragePool,
     GlobalMaxPool and ReduceMean or ReduceMax over all the steps or
     positions (GlobalAvgPool, GlobalMaxPool), Relu, Tanh, Sigmoid,
     LeakyRelu, Elu and Softplus (the activation of the layer before),
     Flatten and Reshape to rows (Flatten), Gather of token ids
-    (Embedding), LSTM, GRU and RNN (forward, from zero states, the
-    batch-first transposes PyTorch writes around them),
+    (Embedding), LSTM, GRU and RNN (forward or bidirectional, from zero
+    states, the batch-first transposes PyTorch writes around them),
     LayerNormalization over the last axis (LayerNorm), a MatMul of every
     step by the same weights (Conv1D of width 1), the Add of a tensor and
     what later layers made of it (a Residual block of those layers),

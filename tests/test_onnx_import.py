@@ -70,6 +70,48 @@ class Recurrent(nn.Module):
         return self.head(states[:, -1])
 
 
+class Bidirectional(nn.Module):
+    """Two bidirectional layers; the mean of the last one's states, or its
+    two directions' last states side by side (fastnn's own)."""
+
+    def __init__(self, cell, sequences):
+        super().__init__()
+        self.sequences = sequences
+        self.first = cell(3, 5, batch_first=True, bidirectional=True)
+        self.second = cell(10, 4, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        states, _ = self.first(x)
+        states, last = self.second(states)
+        if self.sequences:
+            return self.head(states.mean(1))
+        last = last[0] if isinstance(last, tuple) else last  # an LSTM's (h, c)
+        return self.head(torch.cat([last[0], last[1]], 1))
+
+
+class TextConvolutions(nn.Module):
+    """A text CNN as PyTorch writes one: embeddings transposed to channels
+    first, Conv1d, max_pool1d, then a max over time, an adaptive average
+    pool or a flatten."""
+
+    def __init__(self, end):
+        super().__init__()
+        self.end = end
+        self.embed = nn.Embedding(30, 6)
+        self.first, self.second = nn.Conv1d(6, 8, 3, padding=1), nn.Conv1d(8, 5, 3)
+        self.head = nn.Linear(10 if end == "flatten" else 5, 3)
+
+    def forward(self, ids):
+        x = nn.functional.max_pool1d(torch.relu(self.first(self.embed(ids).transpose(1, 2))), 2)
+        x = torch.tanh(self.second(x))
+        if self.end == "max":
+            return self.head(x.amax(-1))
+        if self.end == "adaptive":
+            return self.head(nn.functional.adaptive_avg_pool1d(x, 1).squeeze(-1))
+        return self.head(torch.flatten(x, 1))
+
+
 class Tokens(nn.Module):
     def __init__(self):
         super().__init__()
@@ -188,6 +230,11 @@ def torch_models():
             ("global-avg", Pooled("avg"), torch.randn(64, 2, 6, 6)),
             ("global-max", Pooled("max"), torch.randn(64, 2, 6, 6)),
             ("mean-of-steps", Pooled("steps"), torch.randint(0, 20, (64, 7))),
+            ("bidirectional-lstm-states", Bidirectional(nn.LSTM, True), torch.randn(64, 7, 3)),
+            ("bidirectional-gru-last", Bidirectional(nn.GRU, False), torch.randn(64, 7, 3)),
+            ("conv1d-max", TextConvolutions("max"), torch.randint(0, 30, (64, 8))),
+            ("conv1d-adaptive", TextConvolutions("adaptive"), torch.randint(0, 30, (64, 8))),
+            ("conv1d-flatten", TextConvolutions("flatten"), torch.randint(0, 30, (64, 8))),
             ("attention", Attention(), torch.randn(64, 5, 8)),
             ("transformer-encoder", Encoder(), torch.randint(0, 30, (64, 9))),
             ("causal-encoder", Encoder(1, causal=True), torch.randint(0, 30, (64, 9)))]
@@ -226,6 +273,8 @@ def digits():
                             max_iter=3, random_state=0), "images", False),
     (lambda: RNNRegressor(recurrent_layer_sizes=(5, 4), max_iter=3, random_state=0),
      "sequences", False),
+    (lambda: RNNRegressor(cell="gru", recurrent_layer_sizes=(5, 4), bidirectional=True,
+                          max_iter=3, random_state=0), "sequences", False),
     (lambda: NetClassifier([L.Dense(16), L.Residual([L.Dense(16), L.LayerNorm()], "relu")],
                            max_iter=3, random_state=0), "rows", False),
     (lambda: NetClassifier([L.MultiHeadAttention(2), L.PositionalEmbedding(),
