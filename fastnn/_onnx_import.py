@@ -22,7 +22,7 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from onnx import numpy_helper
+from onnx import helper, numpy_helper
 
 from . import _engine
 from . import layers as L
@@ -40,9 +40,14 @@ DEFAULT_CELL_ACTIVATIONS = {"lstm": ["Sigmoid", "Tanh", "Tanh"], "gru": ["Sigmoi
 @dataclass
 class Net:
     """The network's tensor: `kind` says how its `shape` (the graph's
-    layout, BATCH where the batch goes) lines up with fastnn's: 'flat',
-    'image' (N, C, H, W), 'sequence' (N, T, F), 'time' (T, N, F), 'y'
-    (a recurrent operator's Y: T, D, N, H), 'h' (its Y_h: D, N, H)."""
+    layout, BATCH where the batch goes) lines up with fastnn's:
+    'flat' rows; 'image' (N, C, H, W) and 'nhwc'; 'sequence' (N, T, F),
+    'time' (T, N, F), 'channels' (N, F, T: before a Conv1d) and 'steps'
+    (N T, F: a step a row); a recurrent operator's 'y' (T, D, N, H), 'h'
+    (D, N, H) and their transposes 'yT' (N, T, D, H), 'yt' (T, N, D, H),
+    'hT' (N, D, H), one direction's last state 'direction', a last step
+    'seq1' (N, 1, F); 'pooled' (N, C, 1) after a global pool of steps;
+    an attention block's output rows, 'rows_time' and 'rows_sequence'."""
     kind: str
     shape: tuple
     order: object = None  # flat rows: fastnn's index -> the graph's, when they differ
@@ -828,12 +833,10 @@ def _text(value):
 
 
 def _settings(layer):
-    from dataclasses import fields
-    return {f.name: getattr(layer, f.name) for f in fields(layer)}
+    return {f.name: getattr(layer, f.name) for f in dataclasses.fields(layer)}
 
 
 def _attribute(attr):
-    from onnx import helper
     value = helper.get_attribute_value(attr)
     if attr.type == attr.TENSOR:
         return numpy_helper.to_array(value)
