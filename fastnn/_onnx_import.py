@@ -436,10 +436,14 @@ class Importer:
     def conv1d(self, x, W, b, attrs):
         """A 1-D convolution of channels-first steps (PyTorch's Conv1d
         after a transpose): Conv1D, whose steps stay channels-last."""
-        _, c, steps = x.shape
+        c, steps = x.shape[1:3]
+        pads = list(attrs.get("pads", [0] * 2 * (W.ndim - 2)))
+        if W.ndim == 4:  # fastnn's own: steps as an image of width 1
+            if W.shape[3] != 1 or pads[1] or pads[3] or attrs.get("strides", [1, 1])[1] != 1:
+                raise ValueError("from_onnx cannot import the %s." % self.where)
+            W, pads = W[..., 0], [pads[0], pads[2]]
         oc, wc, k = W.shape
         stride = attrs.get("strides", [1])[0]
-        pads = list(attrs.get("pads", [0, 0]))
         if attrs.get("group", 1) != 1 or attrs.get("dilations", [1])[0] != 1 or wc != c:
             raise ValueError("from_onnx cannot import the %s (groups or dilations)." % self.where)
         padding = "valid" if not any(pads) else "same"
@@ -450,12 +454,12 @@ class Importer:
         self.add(L.Conv1D(oc, k, stride, padding, "identity"),
                  W.transpose(2, 1, 0).reshape(k, 1, c, oc),
                  np.zeros(oc, W.dtype) if b is None else b)
-        return Net("channels", (BATCH, oc, out))
+        return Net("channels", (BATCH, oc, out) + x.shape[3:])
 
     def op_Conv(self, node, args, attrs):
         x, W = args[0], args[1]
         b = args[2] if len(args) > 2 else None
-        if isinstance(x, Net) and x.kind == "channels" and W.ndim == 3:
+        if isinstance(x, Net) and x.kind == "channels" and W.ndim == len(x.shape):
             return self.conv1d(x, W, b, attrs)
         if not isinstance(x, Net) or x.kind != "image" or W.ndim != 4:
             raise ValueError("from_onnx cannot import the %s: fastnn converts 2-D "
@@ -504,14 +508,15 @@ class Importer:
 
     def pool(self, node, args, attrs, kind):
         x = args[0]
-        if isinstance(x, Net) and x.kind == "channels" and len(attrs["kernel_shape"]) == 1:
-            k = attrs["kernel_shape"][0]
+        if isinstance(x, Net) and x.kind == "channels" and \
+                list(attrs["kernel_shape"][1:]) == [1] * (len(x.shape) - 3):
+            k = attrs["kernel_shape"][0]  # (k) or, from fastnn, (k, 1)
             if attrs.get("strides", [k])[0] != k or any(attrs.get("pads", [0])) or \
                     attrs.get("ceil_mode", 0):
                 raise ValueError("from_onnx cannot import the %s: fastnn pools windows side by "
                                  "side (strides = kernel, no padding)." % self.where)
             self.add({L.MaxPool2D: L.MaxPool1D, L.AvgPool2D: L.AvgPool1D}[kind](k))
-            return Net("channels", (BATCH, x.shape[1], x.shape[2] // k))
+            return Net("channels", (BATCH, x.shape[1], x.shape[2] // k) + x.shape[3:])
         if not isinstance(x, Net) or x.kind != "image":
             raise ValueError("from_onnx cannot import the %s: fastnn pools images."
                              % self.where)
@@ -593,6 +598,8 @@ class Importer:
             _, c, h, w = x.shape
             order = np.arange(width).reshape(c, h, w).transpose(1, 2, 0).ravel()
             return Net("flat", (BATCH, width), order, unflat=x)
+        if x.kind == "steps_nhwc":  # fastnn's steps as an image of width 1: steps, features
+            x = Net("sequence", (BATCH, x.shape[1], x.shape[3]))
         if x.kind == "yT":  # a recurrent layer's states, step by step
             x = Net("sequence", (BATCH, x.shape[1], x.shape[2] * x.shape[3]))
         if x.kind == "pooled":
@@ -639,6 +646,15 @@ class Importer:
         if (x.kind == "flat" and x.unflat is None and dims == (1, width)) or \
                 dims == tuple(x.shape[1:]):
             return x  # as it is (rows as one position of their features: fastnn's joins)
+        if x.kind == "steps_nhwc" and dims == (x.shape[1], x.shape[3]):
+            return Net("sequence", (BATCH,) + dims)
+        if x.kind == "flat" and x.order is None and len(dims) == 3 and dims[1] == 1 and \
+                dims[0] * dims[2] == width and (
+                    (x.unflat is not None and x.unflat.shape[1:] == (dims[0], dims[2]))
+                    or (x.unflat is None and not self.layers)):
+            if not self.layers:
+                self.input_form = (dims[0], dims[2])  # rows in, read as steps
+            return Net("steps_nhwc", (BATCH,) + dims)
         if x.kind == "flat" and x.unflat is not None and x.unflat.kind == "sequence" and \
                 dims == (x.unflat.shape[2],):
             # each step's features a row of their own (fastnn's LayerNorm)
@@ -706,7 +722,9 @@ class Importer:
         turns = {("sequence", (1, 0, 2)): "time", ("time", (1, 0, 2)): "sequence",
                  ("image", (0, 2, 3, 1)): "nhwc", ("h", (1, 0, 2)): "hT",
                  ("y", (2, 0, 1, 3)): "yT", ("y", (0, 2, 1, 3)): "yt",
-                 ("sequence", (0, 2, 1)): "channels", ("channels", (0, 2, 1)): "sequence"}
+                 ("sequence", (0, 2, 1)): "channels", ("channels", (0, 2, 1)): "sequence",
+                 # fastnn's own 1-D layers: steps as an image of width 1
+                 ("steps_nhwc", (0, 3, 1, 2)): "channels", ("channels", (0, 2, 3, 1)): "steps_nhwc"}
         kind = turns.get((x.kind, tuple(perm)))
         if kind is None:
             raise ValueError("from_onnx cannot import the %s (perm %s on %s)."

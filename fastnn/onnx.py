@@ -321,9 +321,8 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
     """A fitted fastnn estimator from an ONNX graph, with its weights.
 
     The graph (made by ``torch.onnx.export``, or by fastnn's own export of
-    a network of the layers below: not yet its Conv1D, pooling of
-    sequences, residual projections or padding masks) is read node by
-    node into
+    a network of the layers below: not yet its residual projections,
+    Parallel branches or padding masks) is read node by node into
     ``fastnn.layers`` and their values: Gemm, MatMul + Add (Dense), Conv
     (Conv2D, or Conv1D of channels-first steps; 'same' or 'valid'
     padding), BatchNormalization (BatchNorm), MaxPool and AveragePool
