@@ -59,6 +59,10 @@ class Net:
     # bias, batch norm or activation that came after it
     stale: bool = False
     cast: bool = False  # the input cast to integers: token ids
+    # a residual block's projection of its input: the input's place, and
+    # the projection's [weights, biases], added to the values with the block
+    projects: int = -1
+    projection: object = None
 
 
 @dataclass
@@ -206,6 +210,7 @@ class Importer:
     def dense(self, net, W, b):
         """Dense from (inputs, outputs) weights; rows that a Flatten of
         images gave in the graph's order are read in fastnn's."""
+        branch = isinstance(net, Net) and net.at < len(self.layers) and net.projects < 0
         net = self.flat(net)
         if W.ndim != 2 or W.shape[0] != net.shape[1]:
             raise ValueError("from_onnx cannot import the %s: weights of shape %s on rows of "
@@ -213,6 +218,11 @@ class Importer:
         if net.order is not None:
             W = W[net.order]
         b = np.zeros(W.shape[1], W.dtype) if b is None else np.broadcast_to(b, W.shape[1])
+        if branch:
+            # a Dense of a value before the last layers: a residual block's
+            # projection of its input; its values follow the block's
+            return Net("flat", (BATCH, W.shape[1]), projects=net.at,
+                       projection=[W, np.array(b)])
         self.add(L.Dense(W.shape[1], "identity"), W, b)
         return Net("flat", (BATCH, W.shape[1]))
 
@@ -334,8 +344,20 @@ class Importer:
 
     def op_Add(self, node, args, attrs):
         if all(isinstance(a, Net) for a in args):
+            projected = [a for a in args if a.projects >= 0]
+            if projected:
+                main = next(a for a in args if a is not projected[0])
+                out = self.residual(Net(main.kind, main.shape, at=projected[0].projects), main,
+                                    projected=True)
+                self.coefs.append(projected[0].projection[0])  # after the block's
+                self.intercepts.append(projected[0].projection[1])
+                return out
             return self.residual(*sorted(args, key=lambda a: a.at))
         x, b = args if isinstance(args[0], Net) else args[::-1]
+        if isinstance(x, Net) and x.projects >= 0 and isinstance(b, np.ndarray) and \
+                b.size == x.projection[1].size:
+            weights, bias = x.projection  # the projection's bias
+            return dataclasses.replace(x, projection=[weights, bias + b.reshape(-1)])
         if isinstance(x, Net) and x.kind == "sequence" and isinstance(b, np.ndarray) and \
                 b.reshape(-1).size == x.shape[1] * x.shape[2] and b.ndim >= 2 and \
                 b.shape[-2:] == x.shape[1:]:
@@ -357,11 +379,12 @@ class Importer:
             return self.taken_in(x)
         raise ValueError("from_onnx cannot import the %s: only a bias after MatMul." % self.where)
 
-    def residual(self, before, after):
+    def residual(self, before, after, projected=False):
         """before + after, where after is what the layers since before made
-        of it: those layers become a Residual block."""
-        if after.at != len(self.layers) or after.at == before.at or \
-                (before.kind, before.shape) != (after.kind, after.shape) or \
+        of it: those layers become a Residual block (projected: before is
+        the block's input through a Dense, whose values are the last)."""
+        if after.at != len(self.layers) or after.at == before.at or (
+                not projected and (before.kind, before.shape) != (after.kind, after.shape)) or \
                 before.kind not in ("flat", "image", "sequence") or before.unflat or \
                 before.order is not None or after.order is not None:
             raise ValueError("from_onnx cannot import the %s: fastnn adds a block's output "
@@ -762,6 +785,11 @@ class Importer:
             return self.fold(node, args, attrs)
         starts, ends, axes = (list(np.atleast_1d(a)) for a in args[1:4])
         steps = list(np.atleast_1d(args[4])) if len(args) > 4 and args[4] is not None else [1]
+        # (flat rows read as one position of their features have a third axis)
+        last = (-1, len(x.shape) - 1) + ((2,) if x.kind == "flat" else ())
+        if len(axes) == 1 and axes[0] in last and steps == [1] and starts == [0] and \
+                ends[0] >= x.shape[-1]:
+            return x  # every feature: fastnn's "take" of a block's input
         if x.kind == "sequence" and axes == [1] and steps == [1] and \
                 starts[0] in (-1, x.shape[1] - 1) and ends[0] >= x.shape[1]:
             net = self.last_step(x)

@@ -138,6 +138,21 @@ class ResidualRows(nn.Module):
         return self.head(x)
 
 
+class ProjectedRows(nn.Module):
+    """relu(f(x) + P x): a residual block that changes the width, with a
+    linear projection of its input."""
+
+    def __init__(self):
+        super().__init__()
+        self.first, self.inner, self.projection = nn.Linear(6, 16), nn.Linear(16, 8), \
+            nn.Linear(16, 8)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.first(x))
+        return self.head(torch.relu(self.inner(x) + self.projection(x)))
+
+
 class ResidualImages(nn.Module):
     def __init__(self):
         super().__init__()
@@ -227,6 +242,7 @@ def torch_models():
             ("embedding-gru", Tokens(), torch.randint(0, 30, (64, 9))),
             ("residual-layernorm", ResidualRows(), torch.randn(64, 6)),
             ("residual-conv", with_statistics(ResidualImages()), torch.randn(64, 1, 8, 8)),
+            ("residual-projection", ProjectedRows(), torch.randn(64, 6)),
             ("global-avg", Pooled("avg"), torch.randn(64, 2, 6, 6)),
             ("global-max", Pooled("max"), torch.randn(64, 2, 6, 6)),
             ("mean-of-steps", Pooled("steps"), torch.randint(0, 20, (64, 7))),
@@ -280,6 +296,8 @@ def digits():
                            random_state=0), "rows", False),
     (lambda: NetClassifier([L.Dense(16), L.Residual([L.Dense(16), L.LayerNorm()], "relu")],
                            max_iter=3, random_state=0), "rows", False),
+    (lambda: NetClassifier([L.Dense(16), L.Residual([L.Dense(8), L.Dense(12, "tanh")]),
+                            L.Dense(5)], max_iter=3, random_state=0), "rows", False),
     (lambda: NetClassifier([L.MultiHeadAttention(2), L.PositionalEmbedding(),
                             L.Residual([L.LayerNorm(), L.MultiHeadAttention(4, causal=True)]),
                             L.Flatten()], input_shape=(8, 8), max_iter=3, random_state=0),
