@@ -12,7 +12,8 @@ LayerNormalization is LayerNorm, MaxPool and AveragePool are pools,
 Flatten and Reshape to rows are Flatten, Gather on the input is
 Embedding, LSTM, GRU and RNN are the recurrent layers, the Add of a value
 and what the layers after it made of it is a Residual block of those
-layers, the nodes between an attention block's D x 3D and D x D
+layers, layers that read an earlier value make a Branch that an Add or
+Concat joins (a Residual's projection, or Parallel), the nodes between an attention block's D x 3D and D x D
 projections are MultiHeadAttention (`Importer.inside`), a MatMul of
 every step is a Conv1D of width 1, and the activations become the
 activation of the layer before.
@@ -59,10 +60,7 @@ class Net:
     # bias, batch norm or activation that came after it
     stale: bool = False
     cast: bool = False  # the input cast to integers: token ids
-    # a residual block's projection of its input: the input's place, and
-    # the projection's [weights, biases], added to the values with the block
-    projects: int = -1
-    projection: object = None
+    branch: object = None  # the Branch that made it (None: the main line)
 
 
 @dataclass
@@ -71,6 +69,30 @@ class Inner:
     scores...), carried through to the block's output projection; its
     shape where a Reshape set it (the scale reads it)."""
     shape: object = None
+
+
+@dataclass
+class Branch:
+    """Layers that read a value from before the main line's last layers
+    (a residual block's projection of its input, Parallel's other branch):
+    their own lists, until an Add or Concat joins them to the main line
+    as a Residual or Parallel block; `start`: the main line's layers
+    before the value they read."""
+    start: int
+    layers: list = dataclasses.field(default_factory=list)
+    coefs: list = dataclasses.field(default_factory=list)
+    intercepts: list = dataclasses.field(default_factory=list)
+    norms: list = dataclasses.field(default_factory=list)
+
+    def lists(self):
+        return self.layers, self.coefs, self.intercepts, self.norms
+
+
+# Operators that make a layer: on a value from before the main line's last
+# layers, they start a Branch.
+LAYER_OPS = frozenset({"Gemm", "MatMul", "Conv", "LSTM", "GRU", "RNN", "LayerNormalization",
+                       "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
+                       "ReduceMean", "ReduceMax"})
 
 
 @dataclass
@@ -126,11 +148,34 @@ class Importer:
                 handler = self.fold
             self.where = where
             attrs = {a.name: _attribute(a) for a in node.attribute}
-            out = handler(node, args, attrs)
+            branches = {id(n.branch): n.branch for n in nets if n.branch is not None}
+            branch = next(iter(branches.values()), None)
+            if len(branches) > 1 or (branch is not None and any(n.branch is None for n in nets)
+                                     and node.op_type not in ("Add", "Concat")):
+                # (an Add or Concat of the main line and a branch joins them)
+                raise ValueError("from_onnx cannot import the %s: it mixes branches fastnn "
+                                 "has no block for." % where)
+            if branch is None and node.op_type in LAYER_OPS and len(nets) == 1 and \
+                    nets[0].at < len(self.layers):
+                branch = Branch(nets[0].at)  # a second branch from an earlier value
+                args = [dataclasses.replace(a, at=0, branch=branch) if a is nets[0] else a
+                        for a in args]
+                nets = [a for a in args if isinstance(a, Net)]
+            main = self.layers, self.coefs, self.intercepts, self.norms
+            joins = branch is not None and any(n.branch is None for n in nets)
+            if branch is not None and not joins:  # the branch's layers, not the main line's
+                self.layers, self.coefs, self.intercepts, self.norms = branch.lists()
+            try:
+                out = handler(node, args, attrs)
+            finally:
+                self.layers, self.coefs, self.intercepts, self.norms = main
             outs = out if isinstance(out, tuple) else (out,)
             for name, value in zip(node.output, outs):
                 if isinstance(value, Net) and not any(value is a for a in args):
-                    value = dataclasses.replace(value, at=len(self.layers))
+                    inside = branch if branch is not None and not joins else None
+                    value = dataclasses.replace(
+                        value, branch=inside,
+                        at=len(inside.layers if inside is not None else self.layers))
                 self.values[name] = value
         outputs = [self.values.get(o.name) for o in self.graph.output]
         if len(outputs) != 1 or not isinstance(outputs[0], Net) or outputs[0].kind != "flat":
@@ -210,7 +255,6 @@ class Importer:
     def dense(self, net, W, b):
         """Dense from (inputs, outputs) weights; rows that a Flatten of
         images gave in the graph's order are read in fastnn's."""
-        branch = isinstance(net, Net) and net.at < len(self.layers) and net.projects < 0
         net = self.flat(net)
         if W.ndim != 2 or W.shape[0] != net.shape[1]:
             raise ValueError("from_onnx cannot import the %s: weights of shape %s on rows of "
@@ -218,11 +262,6 @@ class Importer:
         if net.order is not None:
             W = W[net.order]
         b = np.zeros(W.shape[1], W.dtype) if b is None else np.broadcast_to(b, W.shape[1])
-        if branch:
-            # a Dense of a value before the last layers: a residual block's
-            # projection of its input; its values follow the block's
-            return Net("flat", (BATCH, W.shape[1]), projects=net.at,
-                       projection=[W, np.array(b)])
         self.add(L.Dense(W.shape[1], "identity"), W, b)
         return Net("flat", (BATCH, W.shape[1]))
 
@@ -344,20 +383,11 @@ class Importer:
 
     def op_Add(self, node, args, attrs):
         if all(isinstance(a, Net) for a in args):
-            projected = [a for a in args if a.projects >= 0]
-            if projected:
-                main = next(a for a in args if a is not projected[0])
-                out = self.residual(Net(main.kind, main.shape, at=projected[0].projects), main,
-                                    projected=True)
-                self.coefs.append(projected[0].projection[0])  # after the block's
-                self.intercepts.append(projected[0].projection[1])
-                return out
+            side = [a for a in args if a.branch is not None]
+            if side:
+                return self.join(next(a for a in args if a.branch is None), side[0], "add")
             return self.residual(*sorted(args, key=lambda a: a.at))
         x, b = args if isinstance(args[0], Net) else args[::-1]
-        if isinstance(x, Net) and x.projects >= 0 and isinstance(b, np.ndarray) and \
-                b.size == x.projection[1].size:
-            weights, bias = x.projection  # the projection's bias
-            return dataclasses.replace(x, projection=[weights, bias + b.reshape(-1)])
         if isinstance(x, Net) and x.kind == "sequence" and isinstance(b, np.ndarray) and \
                 b.reshape(-1).size == x.shape[1] * x.shape[2] and b.ndim >= 2 and \
                 b.shape[-2:] == x.shape[1:]:
@@ -379,12 +409,11 @@ class Importer:
             return self.taken_in(x)
         raise ValueError("from_onnx cannot import the %s: only a bias after MatMul." % self.where)
 
-    def residual(self, before, after, projected=False):
+    def residual(self, before, after):
         """before + after, where after is what the layers since before made
-        of it: those layers become a Residual block (projected: before is
-        the block's input through a Dense, whose values are the last)."""
-        if after.at != len(self.layers) or after.at == before.at or (
-                not projected and (before.kind, before.shape) != (after.kind, after.shape)) or \
+        of it: those layers become a Residual block."""
+        if after.at != len(self.layers) or after.at == before.at or \
+                (before.kind, before.shape) != (after.kind, after.shape) or \
                 before.kind not in ("flat", "image", "sequence") or before.unflat or \
                 before.order is not None or after.order is not None:
             raise ValueError("from_onnx cannot import the %s: fastnn adds a block's output "
@@ -393,6 +422,33 @@ class Importer:
         del self.layers[before.at:]
         self.layers.append(L.Residual(block))
         return dataclasses.replace(after)  # a new value: its place is after the block
+
+    def join(self, main, side, how):
+        """The main line's layers since the branch's start and the branch,
+        added (a Residual block with the branch as its input's projection,
+        when the branch is one linear layer, else Parallel) or side by side
+        (Parallel, join='concat'); the branch's values follow the block's."""
+        branch = side.branch
+        block = self.layers[branch.start:]
+        if main.at != len(self.layers) or not block or not branch.layers or \
+                main.kind != side.kind or main.order is not None or side.order is not None or \
+                (how == "add" and main.shape != side.shape):
+            raise ValueError("from_onnx cannot import the %s: fastnn joins two branches that "
+                             "read the same value (Parallel, Residual)." % self.where)
+        projection = len(branch.layers) == 1 and isinstance(
+            branch.layers[0], (L.Dense, L.Conv1D, L.Conv2D)) and \
+            branch.layers[0].activation == "identity" and how == "add"
+        del self.layers[branch.start:]
+        self.layers.append(L.Residual(block) if projection else
+                           L.Parallel([block, branch.layers], join=how))
+        self.coefs += branch.coefs
+        self.intercepts += branch.intercepts
+        self.norms += branch.norms
+        if how == "add":
+            return Net(main.kind, main.shape)
+        shape = main.shape[:1] + (main.shape[1] + side.shape[1],) + main.shape[2:] \
+            if main.kind == "image" else main.shape[:-1] + (main.shape[-1] + side.shape[-1],)
+        return Net(main.kind, shape)
 
     def op_LayerNormalization(self, node, args, attrs):
         x, scale = args[0], args[1]
@@ -728,6 +784,14 @@ class Importer:
         return dataclasses.replace(x, cast=True)
 
     def op_Concat(self, node, args, attrs):
+        nets = [a for a in args if isinstance(a, Net)]
+        if len(args) == 2 and len(nets) == 2 and nets[0].branch is None and \
+                nets[1].branch is not None:
+            last = len(nets[0].shape) - 1
+            axis = attrs.get("axis") % (last + 1 + (nets[0].kind == "flat"))
+            if axis == (1 if nets[0].kind == "image" else last) or \
+                    (nets[0].kind == "flat" and axis == 2):  # (rows as one position)
+                return self.join(nets[0], nets[1], "concat")
         directions = [a.order for a in args if isinstance(a, Net) and a.kind == "direction"]
         if directions != [0, 1] or len(args) != 2 or attrs.get("axis") not in (1, -1):
             raise ValueError("from_onnx cannot import the %s: fastnn joins layers' outputs in "

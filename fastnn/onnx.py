@@ -321,9 +321,8 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
     """A fitted fastnn estimator from an ONNX graph, with its weights.
 
     The graph (made by ``torch.onnx.export``, or by fastnn's own export of
-    a network of the layers below: not yet its residual projections of
-    images or sequences, Parallel branches or padding masks) is read node
-    by node into
+    a network of the layers below: not yet its padding masks or Columns)
+    is read node by node into
     ``fastnn.layers`` and their values: Gemm, MatMul + Add (Dense), Conv
     (Conv2D, or Conv1D of channels-first steps; 'same' or 'valid'
     padding), BatchNormalization (BatchNorm), MaxPool and AveragePool
@@ -336,8 +335,9 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
     states, the batch-first transposes PyTorch writes around them),
     LayerNormalization over the last axis (LayerNorm), a MatMul of every
     step by the same weights (Conv1D of width 1), the Add of a tensor and
-    what later layers made of it (a Residual block of those layers; on
-    rows also through a Dense projection), PyTorch's nn.MultiheadAttention between its D x 3D and D x D
+    what later layers made of it (a Residual block of those layers, also
+    with a linear projection of its input), the Add or Concat of two
+    branches of one value (Parallel), PyTorch's nn.MultiheadAttention between its D x 3D and D x D
     projections (MultiHeadAttention, causal with a causal float mask: so
     nn.TransformerEncoderLayer comes in as the Residual blocks fastnn's
     TransformerEncoder writes), Dropout and Identity (left out), and a

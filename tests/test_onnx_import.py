@@ -153,6 +153,31 @@ class ProjectedRows(nn.Module):
         return self.head(torch.relu(self.inner(x) + self.projection(x)))
 
 
+class Branches(nn.Module):
+    """Two branches of one value, side by side (cat) or added: Parallel."""
+
+    def __init__(self, join, images=False):
+        super().__init__()
+        self.join, self.images = join, images
+        if images:
+            self.first, self.left, self.right = nn.Conv2d(1, 4, 3, padding=1), \
+                nn.Conv2d(4, 3, 3, padding=1), nn.Conv2d(4, 2, 1)
+            self.head = nn.Linear(5 * 8 * 8, 2)
+        else:
+            self.first, self.left, self.right = nn.Linear(6, 16), nn.Linear(16, 8), \
+                nn.Linear(16, 8)
+            self.more = nn.Linear(8, 8)
+            self.head = nn.Linear(16 if join == "cat" else 8, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.first(x))
+        if self.images:
+            return self.head(torch.flatten(torch.cat([torch.relu(self.left(x)),
+                                                      self.right(x)], 1), 1))
+        left, right = torch.tanh(self.left(x)), self.more(torch.relu(self.right(x)))
+        return self.head(torch.cat([left, right], 1) if self.join == "cat" else left + right)
+
+
 class ResidualImages(nn.Module):
     def __init__(self):
         super().__init__()
@@ -243,6 +268,9 @@ def torch_models():
             ("residual-layernorm", ResidualRows(), torch.randn(64, 6)),
             ("residual-conv", with_statistics(ResidualImages()), torch.randn(64, 1, 8, 8)),
             ("residual-projection", ProjectedRows(), torch.randn(64, 6)),
+            ("branches-concat", Branches("cat"), torch.randn(64, 6)),
+            ("branches-add", Branches("add"), torch.randn(64, 6)),
+            ("branches-images", Branches("cat", images=True), torch.randn(64, 1, 8, 8)),
             ("global-avg", Pooled("avg"), torch.randn(64, 2, 6, 6)),
             ("global-max", Pooled("max"), torch.randn(64, 2, 6, 6)),
             ("mean-of-steps", Pooled("steps"), torch.randint(0, 20, (64, 7))),
@@ -298,6 +326,12 @@ def digits():
                            max_iter=3, random_state=0), "rows", False),
     (lambda: NetClassifier([L.Dense(16), L.Residual([L.Dense(8), L.Dense(12, "tanh")]),
                             L.Dense(5)], max_iter=3, random_state=0), "rows", False),
+    (lambda: NetClassifier([L.Dense(16), L.Parallel([[L.Dense(8, "tanh")],
+                                                     [L.Dense(4), L.Dense(6)]])],
+                           max_iter=3, random_state=0), "rows", False),
+    (lambda: NetClassifier([L.Dense(16), L.Parallel([[L.Dense(8, "tanh")],
+                                                     [L.Dense(4), L.Dense(8)]], join="add")],
+                           max_iter=3, random_state=0), "rows", False),
     (lambda: NetClassifier([L.MultiHeadAttention(2), L.PositionalEmbedding(),
                             L.Residual([L.LayerNorm(), L.MultiHeadAttention(4, causal=True)]),
                             L.Flatten()], input_shape=(8, 8), max_iter=3, random_state=0),
