@@ -290,11 +290,11 @@ class BaseNetwork(BaseEstimator):
         norms = getattr(self, "batch_norm_", None)
         if norms is None:
             norms = Layout.initial_norms(specs, dtype)
-        params = layout.pack(self.coefs_, self.intercepts_, norms, dtype)
+        params = layout.pack(*(values or (self.coefs_, self.intercepts_, norms)), dtype)
         self._specs = specs
         self.n_outputs_ = y.shape[1]
-        if values is not None:
-            self._set_params_from(layout, layout.pack(*values, dtype))
+        if values is not None:  # fitted to them, no training
+            self._set_params_from(layout, params)
             return self
         net = self._engine_net(specs)
         with single_threaded_blas():
@@ -367,11 +367,9 @@ class BaseNetwork(BaseEstimator):
         activation = last.declared_activation or last.activation
         specs[-1] = dataclasses.replace(last, activation="identity", dropout=0.0,
                                         declared_activation=None)
-        blocks = _engine.Network(self._specs, "identity", 1).param_blocks()[start:stop]
-        flat = self._packed_params(dtype)
-        params = np.concatenate([flat[w:w + nw] for w, nw, *_ in blocks]
-                                + [flat[b:b + nb] for _, _, b, nb, _, _ in blocks]
-                                + [flat[n:n + nn] for *_, n, nn in blocks])
+        values = self._spec_values(stop, dtype)[start:]
+        # the buffer's layout: every layer's weights, then the biases, then the norm blocks
+        params = np.concatenate([v[part] for part in range(3) for v in values])
         return _engine.Network(specs, "identity", self._threads()), params, activation
 
     def _run_part(self, start, stop, X):
@@ -384,11 +382,12 @@ class BaseNetwork(BaseEstimator):
             _engine.activation_forward(out.ravel(), activation, self._threads())
         return out
 
-    def _spec_values(self, stop):
+    def _spec_values(self, stop, dtype=None):
         """(weights, biases, batch norm block) of each of the first `stop`
-        layer specs, as flat arrays of the fitted buffer."""
+        layer specs, as flat arrays of the fitted buffer (in dtype; None:
+        the model's)."""
         blocks = _engine.Network(self._specs, "identity", 1).param_blocks()[:stop]
-        flat = self._packed_params(self.coefs_[0].dtype)
+        flat = self._packed_params(self.coefs_[0].dtype if dtype is None else dtype)
         return [(flat[w:w + nw], flat[b:b + nb], flat[n:n + nn])
                 for w, nw, b, nb, n, nn in blocks.tolist()]
 
