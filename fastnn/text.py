@@ -319,7 +319,7 @@ def embedding_weights(vectorizer, vectors, random_state=None):
 
     Returns
     -------
-    weights : ndarray of shape (vectorizer.vocab_size_, dim)
+    weights : ndarray of shape (``vectorizer.vocab_size_``, dim)
         For ``Embedding(vectorizer.vocab_size_, dim, weights=weights)``.
 
     See Also

@@ -202,7 +202,7 @@ class NetTransformer(TransformerMixin, BaseEstimator):
         return fitted_prefix(self.model, self.upto, "NetTransformer")[2]
 
     def transform(self, X):
-        """The layer's output for each sample: (n_samples, n_features_out_)."""
+        """The layer's output for each sample: (n_samples, ``n_features_out_``)."""
         count, model = self._count(), self.model
         return model._run_part(0, count,
                                model._engine_rows(model._predict_input(X), reset=False))
