@@ -132,7 +132,10 @@ def dense_layers(units, activation):
 def conv_output_size(size, kernel, stride, padding):
     """(output size, padding before) along one axis, as Keras and
     TensorFlow define 'same' (ceil(size / stride), extra pad at the end)
-    and 'valid' (only whole windows)."""
+    and 'valid' (only whole windows); an int pads that many zeros on
+    both sides (PyTorch's padding=p)."""
+    if not isinstance(padding, str):
+        return (size + 2 * padding - kernel) // stride + 1, padding
     if padding == "same":
         out = -(-size // stride)
         total = max((out - 1) * stride + kernel - size, 0)
@@ -141,9 +144,11 @@ def conv_output_size(size, kernel, stride, padding):
 
 
 def conv_layer(h, w, c, filters, kernel, stride, padding, activation):
+    """padding: 'same', 'valid' or (rows, columns) of zeros on each side."""
     (kh, kw), (sh, sw) = kernel, stride
-    oh, ph = conv_output_size(h, kh, sh, padding)
-    ow, pw = conv_output_size(w, kw, sw, padding)
+    pad_h, pad_w = (padding, padding) if isinstance(padding, str) else padding
+    oh, ph = conv_output_size(h, kh, sh, pad_h)
+    ow, pw = conv_output_size(w, kw, sw, pad_w)
     return LayerSpec(kind="conv", h=h, w=w, c=c, oh=oh, ow=ow, oc=filters, kh=kh, kw=kw,
                 sh=sh, sw=sw, ph=ph, pw=pw, activation=activation)
 

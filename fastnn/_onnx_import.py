@@ -473,7 +473,7 @@ class Importer:
         if at > 0 and isinstance(self.layers[at], L.BatchNorm):
             at -= 1
         last = self.layers[at] if at >= 0 else None
-        if not isinstance(last, (L.Dense, L.Conv2D, L.Conv1D, L.Residual)) or \
+        if not isinstance(last, (L.Dense, L.Conv2D, L.Conv1D, L.Residual, L.Parallel)) or \
                 last.activation != "identity":
             raise ValueError("from_onnx cannot import the %s: fastnn applies %s to the Dense "
                              "or Conv2D layer right before it." % (self.where, name))
@@ -525,11 +525,12 @@ class Importer:
         stride = attrs.get("strides", [1])[0]
         if attrs.get("group", 1) != 1 or attrs.get("dilations", [1])[0] != 1 or wc != c:
             raise ValueError("from_onnx cannot import the %s (groups or dilations)." % self.where)
-        padding = "valid" if not any(pads) else "same"
-        out, before = conv_output_size(steps, k, stride, padding)
-        if padding == "same" and pads != [before, (out - 1) * stride + k - steps - before]:
-            raise ValueError("from_onnx cannot import the %s: pads %s are neither 'valid' nor "
-                             "'same' padding." % (self.where, pads))
+        padding = _padding(pads, (steps,), (k,), (stride,))
+        if padding is None:
+            raise ValueError("from_onnx cannot import the %s: pads %s are neither 'valid', "
+                             "'same' nor the same zeros at both ends." % (self.where, pads))
+        padding = padding if isinstance(padding, str) else padding[0]
+        out = conv_output_size(steps, k, stride, padding)[0]
         self.add(L.Conv1D(oc, k, stride, padding, "identity"),
                  W.transpose(2, 1, 0).reshape(k, 1, c, oc),
                  np.zeros(oc, W.dtype) if b is None else b)
@@ -553,18 +554,13 @@ class Importer:
         pads = list(attrs.get("pads", [0, 0, 0, 0]))
         if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
             raise ValueError("from_onnx cannot import the %s (auto_pad)." % self.where)
-        if not any(pads):
-            padding = "valid"
-        else:  # fastnn's 'same': the odd pixel of padding after
-            padding = "same"
-            (oh, top), (ow, left) = (conv_output_size(h, kh, strides[0], "same"),
-                                     conv_output_size(w, kw, strides[1], "same"))
-            if pads != [top, left, (oh - 1) * strides[0] + kh - h - top,
-                        (ow - 1) * strides[1] + kw - w - left]:
-                raise ValueError("from_onnx cannot import the %s: pads %s are neither 'valid' "
-                                 "nor 'same' padding." % (self.where, pads))
-        oh = conv_output_size(h, kh, strides[0], padding)[0]
-        ow = conv_output_size(w, kw, strides[1], padding)[0]
+        padding = _padding(pads, (h, w), (kh, kw), strides)
+        if padding is None:
+            raise ValueError("from_onnx cannot import the %s: pads %s are neither 'valid', "
+                             "'same' nor the same zeros on each side." % (self.where, pads))
+        pad_h, pad_w = (padding, padding) if isinstance(padding, str) else padding
+        oh = conv_output_size(h, kh, strides[0], pad_h)[0]
+        ow = conv_output_size(w, kw, strides[1], pad_w)[0]
         self.add(L.Conv2D(oc, (kh, kw), strides, padding, "identity"), W.transpose(2, 3, 1, 0),
                  np.zeros(oc, W.dtype) if b is None else b)
         return Net("image", (BATCH, oc, oh, ow))
@@ -936,6 +932,24 @@ def _is_causal(mask):
         return False
     above = np.triu(np.ones(mask.shape, dtype=bool), 1)
     return bool((mask[~above] == 0).all() and (mask[above] < -1e4).all())
+
+
+def _padding(pads, sizes, kernel, strides):
+    """ONNX's pads (all befores, then all afters) as fastnn's padding:
+    'valid', 'same' (the odd one after) or zeros on each side (a tuple),
+    whichever has the graph's zeros before and its output size (zeros
+    after the last window read change nothing); None if none has."""
+    before, after = list(pads[:len(sizes)]), list(pads[len(sizes):])
+    out = [(n + b + a - k) // s + 1 for n, b, a, k, s in zip(sizes, before, after, kernel,
+                                                              strides)]
+    for padding in ("valid", "same", tuple(int(b) for b in before)):
+        fits = [conv_output_size(n, k, s, p) for n, k, s, p in zip(
+            sizes, kernel, strides, padding if isinstance(padding, tuple) else
+            (padding,) * len(sizes))]
+        if [o for o, _ in fits] == out and [b for _, b in fits] == before and \
+                all(b < k for b, k in zip(before, kernel)):
+            return padding
+    return None
 
 
 def _text(value):

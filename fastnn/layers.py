@@ -14,7 +14,7 @@ Adding a layer kind: a class here whose `build` returns the engine's
 LayerSpecs for it, and, if the engine lacks the kind, its kernels in src_c (see
 docs/design.md).
 """
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -77,10 +77,23 @@ def _activation(value, owner):
     return value
 
 
-def _padding_and_activation(conv):
-    owner = type(conv).__name__
-    if conv.padding not in ("same", "valid"):
-        raise ValueError("%s: padding must be 'same' or 'valid', got %r." % (owner, conv.padding))
+def _padding_and_activation(conv, kernel):
+    """padding: 'same', 'valid', or zeros on each side (an int, or a pair
+    for Conv2D, kept as a pair), fewer than the kernel's size."""
+    owner, padding = type(conv).__name__, conv.padding
+    if not isinstance(padding, str):
+        pads = padding if isinstance(padding, (tuple, list)) and len(kernel) == 2 else \
+            (padding,) * len(kernel)
+        if len(pads) != len(kernel) or not all(
+                isinstance(p, Integral) and not isinstance(p, bool) and 0 <= p < k
+                for p, k in zip(pads, kernel)):
+            raise ValueError("%s: padding must be 'same', 'valid' or zeros on each side, from 0 "
+                             "to the kernel size - 1, got %r." % (owner, padding))
+        object.__setattr__(conv, "padding", tuple(int(p) for p in pads) if len(kernel) == 2
+                           else int(pads[0]))
+    elif padding not in ("same", "valid"):
+        raise ValueError("%s: padding must be 'same', 'valid' or zeros on each side, got %r."
+                         % (owner, padding))
     _activation(conv.activation, owner)
 
 
@@ -254,9 +267,11 @@ class Conv2D(Layer):
         The window.
     strides : int or (h, w) tuple, default=1
         The step between windows.
-    padding : {'same', 'valid'}, default='same'
+    padding : {'same', 'valid'}, int or (h, w) tuple, default='same'
         'same' keeps ceil(size / stride) pixels (zeros added, the extra one
-        after), 'valid' only whole windows.
+        after), 'valid' only whole windows; an int or a pair adds that many
+        rows and columns of zeros on each side, as PyTorch's padding does
+        (floor((size + 2 p - kernel) / stride) + 1 pixels).
     activation : str, default='relu'
         Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
@@ -279,7 +294,7 @@ class Conv2D(Layer):
     filters: int
     kernel_size: object = 3
     strides: object = 1
-    padding: str = "same"
+    padding: object = "same"
     activation: str = "relu"
     trainable: bool = field(default=True, repr=False)
     takes = ("image",)
@@ -289,7 +304,7 @@ class Conv2D(Layer):
         _positive_int_field(self, "filters")
         object.__setattr__(self, "kernel_size", pair(self.kernel_size, "kernel_size", "Conv2D"))
         object.__setattr__(self, "strides", pair(self.strides, "strides", "Conv2D"))
-        _padding_and_activation(self)
+        _padding_and_activation(self, self.kernel_size)
 
     def build(self, shape, built):
         self._check_input(shape)
@@ -379,8 +394,8 @@ class Conv1D(Layer):
         Steps in the window.
     strides : int, default=1
         Steps between windows.
-    padding : {'same', 'valid'}, default='same'
-        As Conv2D's.
+    padding : {'same', 'valid'} or int, default='same'
+        As Conv2D's; an int adds that many steps of zeros at each end.
     activation : str, default='relu'
         Applied to each output: 'identity', 'logistic', 'tanh', 'relu',
         'leaky_relu', 'elu', 'gelu' or 'softplus' (as the estimators').
@@ -403,7 +418,7 @@ class Conv1D(Layer):
     filters: int
     kernel_size: int = 3
     strides: int = 1
-    padding: str = "same"
+    padding: object = "same"
     activation: str = "relu"
     trainable: bool = field(default=True, repr=False)
     takes = ("sequence",)
@@ -412,14 +427,15 @@ class Conv1D(Layer):
         _trainable_field(self)
         for name in ("filters", "kernel_size", "strides"):
             _positive_int_field(self, name)
-        _padding_and_activation(self)
+        _padding_and_activation(self, (self.kernel_size,))
 
     def build(self, shape, built):
         # a sequence is an image one pixel wide: the same memory, NHWC
         self._check_input(shape)
         _, steps, features = shape
+        padding = self.padding if isinstance(self.padding, str) else (self.padding, 0)
         spec = conv_layer(steps, 1, features, self.filters, (self.kernel_size, 1),
-                          (self.strides, 1), self.padding, self.activation)
+                          (self.strides, 1), padding, self.activation)
         if spec.oh < 1:
             raise ValueError("%r receives %s and would output no steps; use padding='same', "
                              "a smaller kernel or stride, or longer sequences."
@@ -1074,6 +1090,9 @@ class Parallel(_Block):
         'concat': the branches' outputs side by side along the last axis
         (they must agree on the positions: same rows, steps or pixels);
         'add': their sum (same shapes).
+    activation : str, default='identity'
+        Applied to the joined output ('relu' for a ResNet block whose
+        shortcut is a convolution with batch norm).
     trainable : bool, default=True
         False freezes the layer's values: every fit leaves its weights
         (and a batch norm's statistics) as they are, for transfer learning
@@ -1092,6 +1111,7 @@ class Parallel(_Block):
     """
     branches: tuple
     join: str = "concat"
+    activation: str = "identity"
     trainable: bool = field(default=True, repr=False)
 
     def __post_init__(self):
@@ -1103,6 +1123,7 @@ class Parallel(_Block):
             _layer_list(b, "each branch", "Parallel") for b in self.branches))
         if self.join not in ("concat", "add"):
             raise ValueError("Parallel: join must be 'concat' or 'add', got %r." % (self.join,))
+        _activation(self.activation, "Parallel")
 
     def _branch(self, branch, shape, specs, masked, source):
         """Builds one branch on tensor `source`; (its output tensor, shape,
@@ -1136,6 +1157,8 @@ class Parallel(_Block):
                 out = out[:-1] + (width,)
                 specs.append(_join("concat", specs, branch_out, out, joined))
             joined = len(specs)
+        if self.activation != "identity":
+            specs[-1] = replace(specs[-1], activation=self.activation)
         return out, all_masked
 
 

@@ -42,7 +42,9 @@ def test_layers_are_immutable_values(layer):
     (lambda: L.Dense(3, "softmax"), "activation must be one of"),
     (lambda: L.Conv2D(4, kernel_size=(3, 3, 3)), "kernel_size must be an int or a pair"),
     (lambda: L.Conv2D(4, kernel_size=2.5), "kernel_size must be an int or a pair"),
-    (lambda: L.Conv2D(4, padding="full"), "padding must be 'same' or 'valid'"),
+    (lambda: L.Conv2D(4, padding="full"), "padding must be 'same', 'valid' or zeros"),
+    (lambda: L.Conv2D(4, 3, padding=3), "from 0 to the kernel size - 1"),
+    (lambda: L.Conv1D(4, 3, padding=(1, 1)), "from 0 to the kernel size - 1"),
     (lambda: L.MaxPool2D(0), "pool_size must be a positive int"),
     (lambda: L.Dropout(1.0), r"rate must be in \[0, 1\)"),
     (lambda: L.LSTM(8, return_sequences=1), "return_sequences must be True or False"),
@@ -208,6 +210,10 @@ STACKS = {
     "flattened sequences": (("sequence", 4, 2), [L.LSTM(3, return_sequences=True), L.Flatten(),
                                      L.Dense(3)]),
     "images pooled whole": (("image", 4, 3, 2), [L.Conv2D(3, 2), L.GlobalAvgPool()]),
+    # zeros on each side, as PyTorch pads: 6 rows, stride 2 -> 3
+    "images, padded": (("image", 6, 5, 2), [L.Conv2D(3, 3, strides=2, padding=1),
+                           L.Conv2D(2, (3, 2), padding=(1, 0), activation="tanh"),
+                           L.Flatten()]),
     # ids in: padding (0) masked where mask_padding, else an id like any
     "text, recurrent": (("sequence", 6, 1), [L.Embedding(5, 3),
                            L.GRU(3, return_sequences=True, bidirectional=True),
@@ -219,15 +225,16 @@ STACKS = {
                            L.SimpleRNN(2, return_sequences=True), L.GlobalAvgPool()]),
     "text, convolved": (("sequence", 7, 1), [L.Embedding(6, 3), L.Conv1D(4, 3, activation="elu"),
                            L.MaxPool1D(2), L.Conv1D(2, 2, strides=2, padding="valid"),
-                           L.AvgPool1D(1), L.GlobalMaxPool(), L.Dense(3)]),
+                           L.AvgPool1D(1), L.Conv1D(3, 3, strides=2, padding=1),
+                           L.GlobalMaxPool(), L.Dense(3)]),
     # joins: residual blocks (with and without a projection), branches
     # joined by concat and add, columns of the input
     "residual and branches": (("flat", 6), [
         L.Dense(5, "tanh"),
         L.Residual([L.Dense(5, "gelu"), L.Dropout(0.2), L.Dense(5, "identity")], "relu"),
         L.Residual([L.Dense(3, "elu")]),
-        L.Parallel([[L.Dense(4, "tanh")], [L.Columns(1, 3)], []]),
-        L.Parallel([[L.Dense(3)], [L.Dense(3, "logistic")]], join="add")]),
+        L.Parallel([[L.Dense(4, "tanh")], [L.Columns(1, 3)], []], activation="elu"),
+        L.Parallel([[L.Dense(3)], [L.Dense(3, "logistic")]], join="add", activation="tanh")]),
     "residual images": (("image", 4, 4, 2), [
         L.Conv2D(3), L.Residual([L.Conv2D(3), L.Conv2D(3, activation="identity")], "relu"),
         L.Residual([L.Conv2D(4), L.MaxPool2D(2)]), L.Flatten()]),

@@ -238,6 +238,7 @@ def test_rnn_classifier_flat_rows_float64(sequences):
     [L.Conv1D(4, 3, strides=2, padding="valid", activation="gelu"), L.AvgPool1D(2),
      L.Flatten(), L.Dense(5, "softplus"), L.BatchNorm()],
     [L.Conv1D(4, 2), L.MaxPool1D(4), L.GlobalMaxPool()],
+    [L.Conv1D(3, 3, strides=2, padding=1), L.Flatten()],
     [L.LSTM(4, return_sequences=True), L.Dropout(0.2), L.GlobalAvgPool()],
     [L.GRU(3, return_sequences=True, bidirectional=True), L.Flatten()],
     [L.Flatten(), L.Dense(6, "leaky_relu")],
@@ -256,6 +257,10 @@ def test_net_classifier_images(images):
     check_classifier(NetClassifier(stack, max_iter=5, random_state=0), X, y, X_test)
     check_classifier(NetClassifier([L.Conv2D(3, 3, strides=2), L.GlobalAvgPool()], max_iter=5,
                                    random_state=0), X, y, X_test, dtype=np.float64)
+    # zeros on each side (PyTorch's padding=1), strided
+    for dtype in (np.float32, np.float64):
+        check_classifier(NetClassifier([L.Conv2D(3, 3, strides=2, padding=1), L.Flatten()],
+                                       max_iter=5, random_state=0), X, y, X_test, dtype=dtype)
 
 
 @pytest.mark.parametrize("stack", [
@@ -390,7 +395,7 @@ JOINED_ROWS = [L.Dense(5, "tanh"),
                L.Residual([L.Dense(5, "elu"), L.Dense(5, "identity")], activation="relu"),
                L.Residual([L.Dense(3)]),
                L.Parallel([[L.Dense(4, "tanh")], [L.Columns(1, 3)], []]),
-               L.Parallel([[L.Dense(3)], [L.Dense(3, "logistic")]], join="add")]
+               L.Parallel([[L.Dense(3)], [L.Dense(3, "logistic")]], join="add", activation="relu")]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -190,6 +190,29 @@ class ResidualImages(nn.Module):
         return self.head(torch.flatten(x, 1))
 
 
+class Downsampling(nn.Module):
+    """ResNet's basic block where it halves the image: 3x3 convolutions
+    with PyTorch's padding=1 (stride 2 on an even size, which is not
+    'same'), a batch-normalised 1x1 convolution of the input as the
+    shortcut, relu after the sum; then an average over the positions."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 4, 3, padding=1)
+        self.conv1, self.norm1 = nn.Conv2d(4, 8, 3, stride=2, padding=1, bias=False), \
+            nn.BatchNorm2d(8)
+        self.conv2, self.norm2 = nn.Conv2d(8, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8)
+        self.shortcut = nn.Sequential(nn.Conv2d(4, 8, 1, stride=2, bias=False),
+                                      nn.BatchNorm2d(8))
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        out = self.norm2(self.conv2(torch.relu(self.norm1(self.conv1(x)))))
+        out = torch.relu(out + self.shortcut(x))
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(out, 1), 1))
+
+
 class Pooled(nn.Module):
     """Global pooling: AdaptiveAvgPool2d(1) of images, a max over their
     positions, the mean of a sequence's states."""
@@ -268,6 +291,7 @@ def torch_models():
             ("residual-layernorm", ResidualRows(), torch.randn(64, 6)),
             ("residual-conv", with_statistics(ResidualImages()), torch.randn(64, 1, 8, 8)),
             ("residual-projection", ProjectedRows(), torch.randn(64, 6)),
+            ("resnet-downsampling", with_statistics(Downsampling()), torch.randn(64, 1, 8, 8)),
             ("branches-concat", Branches("cat"), torch.randn(64, 6)),
             ("branches-add", Branches("add"), torch.randn(64, 6)),
             ("branches-images", Branches("cat", images=True), torch.randn(64, 1, 8, 8)),
@@ -330,8 +354,12 @@ def digits():
                                                      [L.Dense(4), L.Dense(6)]])],
                            max_iter=3, random_state=0), "rows", False),
     (lambda: NetClassifier([L.Dense(16), L.Parallel([[L.Dense(8, "tanh")],
-                                                     [L.Dense(4), L.Dense(8)]], join="add")],
+                                                     [L.Dense(4), L.Dense(8), L.BatchNorm()]],
+                                                    join="add", activation="relu")],
                            max_iter=3, random_state=0), "rows", False),
+    (lambda: NetClassifier([L.Conv2D(4, 3, strides=2, padding=1), L.BatchNorm(),
+                            L.Conv2D(3, (3, 2), padding=(1, 0)), L.Flatten()],
+                           input_shape=(1, 8, 8), max_iter=3, random_state=0), "rows", False),
     (lambda: NetClassifier([L.MultiHeadAttention(2), L.PositionalEmbedding(),
                             L.Residual([L.LayerNorm(), L.MultiHeadAttention(4, causal=True)]),
                             L.Flatten()], input_shape=(8, 8), max_iter=3, random_state=0),
