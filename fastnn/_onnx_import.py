@@ -20,6 +20,7 @@ activation of the layer before.
 Anything else is refused with the operator and node named.
 """
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ from . import _engine
 from . import layers as L
 from ._network import GATES, conv_output_size
 from ._onnx_graph import ONNX_GATES
+from ._onnx_unrolled import Step, Unroller
 
 BATCH = -(2 ** 40)  # the batch size inside folded shape arithmetic
 ACTIVATIONS = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "logistic", "Elu": "elu",
@@ -92,12 +94,28 @@ class Branch:
 # layers, they start a Branch.
 LAYER_OPS = frozenset({"Gemm", "MatMul", "Conv", "LSTM", "GRU", "RNN", "LayerNormalization",
                        "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-                       "ReduceMean", "ReduceMax"})
+                       "ReduceMean", "ReduceMax", "Slice"})
 
 
 @dataclass
 class Zeros:
     """A tensor of zeros whose shape depends on the batch (initial states)."""
+
+
+@dataclass
+class Mask:
+    """What the graph computes from the padding mask (the input's ids
+    equal to 0): `tag` 'padding' or 'keep' (the mask, or its negation,
+    in any shape), 'here' (one step's), 'count' (tokens per sample, or at
+    least 1: 'count1'), 'seen' (count > 0), and a sequence x with its
+    padding steps zeroed ('zeroed') or at the lowest value ('lowest'),
+    summed ('sum') or maxed ('max') over the steps; 'causal' the keys a
+    query may see, causal and padding masks together; 'additive' (and
+    'additive_causal') a float mask to add to attention scores: -inf at
+    padding (and after the query), else 0."""
+    tag: str
+    x: object = None
+    shape: object = None  # the mask's, as the input's ids (Shape reads it)
 
 
 class Importer:
@@ -122,9 +140,12 @@ class Importer:
         if kind is None:
             raise ValueError("from_onnx reads rows, sequences or images, not %d-D samples."
                              % len(self.sample))
-        self.values[self.input.name] = Net(kind, (BATCH,) + self.sample)
+        self.values[self.input.name] = self.input_net = Net(kind, (BATCH,) + self.sample)
         self.ids = self.input.type.tensor_type.elem_type in (6, 7)  # int32, int64: token ids
         self.input_form = None  # one sample's shape, where the graph reshapes its rows
+        self.masked = Counter()  # the layers that read the padding mask, by engine kind
+        self.unroller = Unroller(self)
+        self.unrolling = {}  # id of a step-by-step product -> the direction reading it
 
     # ---- walking ----------------------------------------------------------------
     def run(self):
@@ -133,8 +154,12 @@ class Importer:
             args = [self.values.get(name) if name else None for name in node.input]
             where = "%s node %r (#%d)" % (node.op_type, node.name, number)
             nets = [a for a in args if isinstance(a, Net)]
-            if any(isinstance(a, Inner) for a in args):
+            if any(isinstance(a, Step) for a in args):
+                handler = self.unroller.node
+            elif any(isinstance(a, Inner) for a in args):
                 handler = self.inside
+            elif any(isinstance(a, Mask) for a in args):
+                handler = self.masking
             elif not nets:  # constants only: shape arithmetic
                 handler = self.fold
             if any(net.stale for net in nets):
@@ -177,6 +202,12 @@ class Importer:
                         value, branch=inside,
                         at=len(inside.layers if inside is not None else self.layers))
                 self.values[name] = value
+        if self.masked:  # the Embedding's padding mask, which fastnn's layers after it read
+            first = self.layers[0] if self.layers else None
+            if not isinstance(first, L.Embedding):
+                raise ValueError("from_onnx cannot import the graph's padding mask: fastnn's "
+                                 "comes from an Embedding of the input's ids.")
+            self.layers[0] = dataclasses.replace(first, mask_padding=True)
         outputs = [self.values.get(o.name) for o in self.graph.output]
         if len(outputs) != 1 or not isinstance(outputs[0], Net) or outputs[0].kind != "flat":
             raise ValueError("from_onnx needs one output of rows per sample (logits, "
@@ -192,12 +223,12 @@ class Importer:
                 any(isinstance(a, (Zeros, Net)) for a in args):
             raise ValueError("from_onnx cannot import the %s." % self.where)
         if op == "ConstantOfShape":
-            value = attrs.get("value", np.zeros(1))
-            if np.any(np.asarray(value) != 0):
-                raise ValueError("from_onnx cannot import the %s (not zeros)." % self.where)
+            value = np.asarray(attrs.get("value", np.zeros(1)))
             if (args[0] == BATCH).any():
+                if np.any(value != 0):
+                    raise ValueError("from_onnx cannot import the %s (not zeros)." % self.where)
                 return Zeros()
-            return np.zeros(args[0], dtype=np.asarray(value).dtype)
+            return np.full(args[0], value.reshape(-1)[0], dtype=value.dtype)
         if op == "Gather":
             return np.take(args[0], args[1], axis=attrs.get("axis", 0))
         if op == "Unsqueeze":
@@ -285,8 +316,10 @@ class Importer:
         if isinstance(x, Net) and x.kind in ("sequence", "time") and \
                 W.shape == (x.shape[2], 3 * x.shape[2]):
             # the queries', keys' and values' projections: self-attention
-            self.region = {"x": x, "W": W, "b": None, "dh": None, "causal": False}
-            return Inner(np.array(x.shape[:2] + (3 * x.shape[2],)))
+            qkv = Inner(np.array(x.shape[:2] + (3 * x.shape[2],)))
+            self.region = {"x": x, "W": W, "b": None, "dh": None, "causal": False,
+                           "masked": False, "qkv": qkv}
+            return qkv
         if isinstance(x, Net) and x.kind == "sequence" and W.shape[0] == x.shape[2]:
             # the same Dense at every step: a Conv1D of width 1
             self.add(L.Conv1D(W.shape[1], 1, activation="identity"),
@@ -301,14 +334,45 @@ class Importer:
         is read from the reshapes that split them, the scale is the usual
         1 / sqrt(head size)."""
         op, region = node.op_type, self.region
-        D = region["x"].shape[2]
         inner = next(a for a in args if isinstance(a, Inner))
+        if op == "Gather" and inner is args[0] and attrs.get("axis", 0) == 1 and \
+                np.ndim(args[1]) == 0:
+            # not attention: a recurrent layer's steps whose input product
+            # is 3 times as wide as the input (an LSTM of 3/4 its width...)
+            run = self.unrolling.get(id(inner))
+            if run is not None:
+                return self.unroller.gather(run, args[1])
+            if region is None or inner is not region["qkv"]:
+                raise ValueError("from_onnx cannot import the %s." % self.where)
+            W = region["W"]
+            step = self.unroller.start(region["x"], W, np.zeros(W.shape[1], W.dtype)
+                                       if region["b"] is None else region["b"], args[1])
+            self.unrolling[id(inner)], self.region = step.run, None
+            return step
+        D = region["x"].shape[2]
         constants = [a for a in args if isinstance(a, np.ndarray)]
         if op == "Add" and constants and constants[0].shape == (3 * D,) and region["b"] is None:
             region["b"] = constants[0]
-            return Inner(inner.shape)
+            qkv = Inner(inner.shape)
+            if inner is region["qkv"]:
+                region["qkv"] = qkv  # (with its bias)
+            return qkv
         if op == "Add" and constants and _is_causal(constants[0]):
             region["causal"] = True  # -inf on the keys after each query
+            return Inner(inner.shape)
+        masks = [a.tag for a in args if isinstance(a, Mask)]
+        if op == "Add" and masks in (["additive"], ["additive_causal"]):
+            region["masked"] = True  # -inf on the padding keys (PyTorch's)
+            region["causal"] = region["causal"] or masks == ["additive_causal"]
+            return Inner(inner.shape)
+        if op == "Where" and isinstance(args[0], Mask) and args[0].tag in ("keep", "causal") \
+                and isinstance(args[1], Inner) and isinstance(args[2], np.ndarray) and (
+                    np.all(np.asarray(args[2]) < -1e4) or (region["masked"] and
+                                                           not np.any(args[2]))):
+            # the scores of the keys that are not padding (and, causal, not
+            # after the query), else -inf; the weights, else 0
+            region["masked"] = True
+            region["causal"] = region["causal"] or args[0].tag == "causal"
             return Inner(inner.shape)
         if op == "Where" and isinstance(args[0], np.ndarray) and isinstance(args[2], np.ndarray) \
                 and isinstance(args[1], Inner) and (np.all(np.asarray(args[2]) < -1e4) or (
@@ -372,6 +436,8 @@ class Importer:
             raise ValueError("from_onnx cannot import the %s: no reshape splits the heads."
                              % self.where)
         b_in = np.zeros(3 * D) if region["b"] is None else region["b"]
+        if region["masked"]:
+            self.masked["attention"] += 1
         self.add(L.MultiHeadAttention(D // dh, causal=region["causal"]),
                  np.concatenate([region["W"], W_out], axis=1),
                  np.concatenate([b_in, b_out]).astype(region["W"].dtype))
@@ -752,8 +818,93 @@ class Importer:
         raise ValueError("from_onnx cannot import the %s: a reshape fastnn has no layer for."
                          % self.where)
 
+    def op_Equal(self, node, args, attrs):
+        x, zero = args if isinstance(args[0], Net) else args[::-1]
+        if isinstance(x, Net) and x.kind == "flat" and (x is self.input_net or not self.layers) \
+                and x.order is None and isinstance(zero, np.ndarray) and zero.size == 1 \
+                and not zero.any():
+            return Mask("padding", shape=x.shape)
+        raise ValueError("from_onnx cannot import the %s: fastnn's padding mask is the input's "
+                         "ids equal to 0." % self.where)
+
+    def masking(self, node, args, attrs):
+        """A node that reads the padding mask: the mask in another shape,
+        a global pool of the steps that are not padding (as fastnn writes
+        it), a step's mask for an unrolled recurrent layer, the causal and
+        padding masks of self-attention together."""
+        op, mask = node.op_type, next(a for a in args if isinstance(a, Mask))
+        tag, first = mask.tag, args[0]
+        constants = [np.asarray(a) for a in args if isinstance(a, np.ndarray)]
+        axes = args[1] if len(args) > 1 and isinstance(args[1], np.ndarray) else \
+            attrs.get("axes")
+        over_steps = op.startswith("Reduce") and axes is not None and \
+            [int(a) for a in np.atleast_1d(axes)] == [1]
+        if op == "Not" and tag in ("padding", "keep"):
+            return Mask("keep" if tag == "padding" else "padding", shape=mask.shape)
+        if op == "Shape" and mask.shape is not None:
+            return np.array(mask.shape, dtype=np.int64)
+        if op in ("Unsqueeze", "Reshape", "Cast", "Identity", "Expand") and first is mask and \
+                tag in ("padding", "keep", "count", "causal", "additive", "additive_causal"):
+            # the same, in another shape or type
+            return Mask(tag, shape=mask.shape if op in ("Cast", "Identity") else None)
+        if op == "Where" and tag == "padding" and first is mask and isinstance(args[1], np.ndarray) \
+                and np.all(args[1] < -1e4) and (isinstance(args[2], Zeros) or not np.any(args[2])):
+            return Mask("additive")  # PyTorch's key_padding_mask, as a float mask
+        if op == "Add" and tag == "additive" and len(constants) == 1 and _is_causal(constants[0]):
+            return Mask("additive_causal")
+        if op == "Mul" and tag == "keep" and len(args) == 2 and isinstance(args[1 - args.index(
+                mask)], Net) and args[1 - args.index(mask)].kind == "sequence":
+            return Mask("zeroed", args[1 - args.index(mask)])  # x * keep
+        if op == "ReduceSum" and tag in ("keep", "zeroed") and over_steps:
+            return Mask("count" if tag == "keep" else "sum", mask.x)
+        if op == "ReduceMax" and tag == "lowest" and over_steps and not attrs.get("keepdims", 1):
+            return Mask("max", mask.x)
+        if op in ("Max", "Greater") and tag == "count" and len(constants) == 1 and \
+                constants[0].size == 1 and float(constants[0]) == (op == "Max"):
+            return Mask("count1" if op == "Max" else "seen")
+        if op == "Clip" and tag == "count" and first is mask and len(args) > 1 and \
+                isinstance(args[1], np.ndarray) and float(args[1]) == 1 and \
+                (len(args) < 3 or args[2] is None):
+            return Mask("count1")  # clamp(min=1)
+        if op == "Where" and tag == "keep" and first is mask and isinstance(args[1], Net) and \
+                args[1].kind == "sequence" and len(constants) == 1 and constants[0].size == 1:
+            fill = float(constants[0])
+            if fill == 0 or fill < -1e38:  # zeros, or the type's lowest value
+                return Mask("zeroed" if fill == 0 else "lowest", args[1])
+        if op == "Div" and tag == "sum" and isinstance(args[1], Mask) and args[1].tag == "count1":
+            return self.masked_pool(mask.x, L.GlobalAvgPool)
+        if op == "Where" and tag == "seen" and isinstance(args[1], Mask) and \
+                args[1].tag == "max" and len(constants) == 1 and not constants[0].any():
+            return self.masked_pool(args[1].x, L.GlobalMaxPool)
+        if op == "Gather" and tag == "keep" and attrs.get("axis", 0) == 1 and \
+                constants and constants[0].ndim == 0:
+            return Mask("here")
+        if op == "And" and tag == "keep" and len(constants) == 1 and \
+                _is_causal(np.where(constants[0], 0.0, -np.inf)):
+            return Mask("causal")
+        raise ValueError("from_onnx cannot import the %s: it reads the padding mask as fastnn's "
+                         "layers do not." % self.where)
+
+    def masked_pool(self, x, kind):
+        self.masked["avgpool" if kind is L.GlobalAvgPool else "maxpool"] += 1
+        return self.global_pool(x, kind)
+
     def op_Gather(self, node, args, attrs):
         table, ids = args
+        if isinstance(table, Net) and table.kind == "sequence" and isinstance(ids, np.ndarray) \
+                and ids.ndim == 0 and attrs.get("axis", 0) == 1:
+            # a step's row of a step-by-step product: an unrolled recurrent layer
+            run = self.unrolling.get(id(table))
+            if run is not None:
+                return self.unroller.gather(run, ids)
+            last = self.layers[-1] if self.layers else None
+            if isinstance(last, L.Conv1D) and last.kernel_size == 1 and \
+                    last.activation == "identity" and table.at == len(self.layers):
+                W, b = self.coefs.pop()[0, 0], self.intercepts.pop()
+                del self.layers[-1]
+                step = self.unroller.start(table, W, b, ids)
+                self.unrolling[id(table)] = step.run
+                return step
         if isinstance(table, Net) and isinstance(ids, np.ndarray) and ids.ndim == 0 and (
                 (table.kind == "sequence" and attrs.get("axis", 0) == 1
                  and int(ids) in (-1, table.shape[1] - 1))
@@ -764,7 +915,7 @@ class Importer:
                 ids.ndim == 0 and attrs.get("axis", 0) == 0:
             # one direction's last state: both, side by side, are fastnn's
             return Net("direction", (BATCH, table.shape[2]), order=int(ids) % table.shape[0])
-        if not isinstance(ids, Net) or not (self.ids or ids.cast) or self.layers \
+        if not isinstance(ids, Net) or not (self.ids or ids.cast) or not self.reads_input() \
                 or ids.kind != "flat" or attrs.get("axis", 0) != 0 \
                 or not isinstance(table, np.ndarray):
             return self.fold(node, args, attrs)
@@ -774,10 +925,15 @@ class Importer:
 
     def op_Cast(self, node, args, attrs):
         x = args[0]
-        if x.kind != "flat" or self.layers or attrs.get("to") not in (6, 7):
+        if x.kind != "flat" or not self.reads_input() or attrs.get("to") not in (6, 7):
             raise ValueError("from_onnx cannot import the %s: only the input's ids cast to "
                              "integers." % self.where)
         return dataclasses.replace(x, cast=True)
+
+    def reads_input(self):
+        """Whether the layers so far (of the main line or a branch) hand on
+        the input, or some of its columns."""
+        return all(isinstance(layer, L.Columns) for layer in self.layers)
 
     def op_Concat(self, node, args, attrs):
         nets = [a for a in args if isinstance(a, Net)]
@@ -850,6 +1006,12 @@ class Importer:
         if len(axes) == 1 and axes[0] in last and steps == [1] and starts == [0] and \
                 ends[0] >= x.shape[-1]:
             return x  # every feature: fastnn's "take" of a block's input
+        if len(axes) == 1 and axes[0] in last and steps == [1] and x.kind in ("flat", "sequence") \
+                and x.order is None and 0 <= starts[0] < min(ends[0], x.shape[-1]):
+            stop = int(min(ends[0], x.shape[-1]))  # some of the features: Columns
+            x = self.flat(x) if x.kind == "flat" else x
+            self.add(L.Columns(int(starts[0]), stop))
+            return Net(x.kind, x.shape[:-1] + (stop - int(starts[0]),))
         if x.kind == "sequence" and axes == [1] and steps == [1] and \
                 starts[0] in (-1, x.shape[1] - 1) and ends[0] >= x.shape[1]:
             net = self.last_step(x)

@@ -423,6 +423,12 @@ class Conv1D(Layer):
     trainable: bool = field(default=True, repr=False)
     takes = ("sequence",)
 
+    @property
+    def keeps_mask(self):
+        # one step in, one step out (a Transformer's feed-forward): the
+        # padding steps stay where they were
+        return self.kernel_size == 1 and self.strides == 1
+
     def __post_init__(self):
         _trainable_field(self)
         for name in ("filters", "kernel_size", "strides"):

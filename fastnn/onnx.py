@@ -49,6 +49,7 @@ Example, in a Pipeline::
     onx = to_onnx(make_pipeline(StandardScaler(), MLPClassifier()).fit(X, y),
                   X[:1].astype(np.float32), options={"zipmap": False})
 """
+from collections import Counter
 import dataclasses
 import numbers
 import os
@@ -320,12 +321,12 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
               params=None):
     """A fitted fastnn estimator from an ONNX graph, with its weights.
 
-    The graph (made by ``torch.onnx.export``, or by fastnn's own export of
-    a network of the layers below: not yet its padding masks or Columns)
-    is read node by node into
+    The graph (made by ``torch.onnx.export``, or by fastnn's own export;
+    a float64 one of convolutions or LayerNorm excepted) is read node by
+    node into
     ``fastnn.layers`` and their values: Gemm, MatMul + Add (Dense), Conv
-    (Conv2D, or Conv1D of channels-first steps; 'same' or 'valid'
-    padding), BatchNormalization (BatchNorm), MaxPool and AveragePool
+    (Conv2D, or Conv1D of channels-first steps; 'same', 'valid' or
+    PyTorch's padding), BatchNormalization (BatchNorm), MaxPool and AveragePool
     (side by side windows, 2-D or 1-D), GlobalAveragePool,
     GlobalMaxPool and ReduceMean or ReduceMax over all the steps or
     positions (GlobalAvgPool, GlobalMaxPool), Relu, Tanh, Sigmoid,
@@ -337,12 +338,18 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
     step by the same weights (Conv1D of width 1), the Add of a tensor and
     what later layers made of it (a Residual block of those layers, also
     with a linear projection of its input), the Add or Concat of two
-    branches of one value (Parallel), PyTorch's nn.MultiheadAttention between its D x 3D and D x D
-    projections (MultiHeadAttention, causal with a causal float mask: so
-    nn.TransformerEncoderLayer comes in as the Residual blocks fastnn's
-    TransformerEncoder writes), Dropout and Identity (left out), and a
-    last Softmax.  Any other operator is a ValueError naming it and its
-    node.
+    branches of one value (Parallel, then an activation), a Slice of
+    some of the input's columns (Columns), PyTorch's nn.MultiheadAttention
+    between its D x 3D and D x D projections (MultiHeadAttention, causal
+    with a causal float mask: so nn.TransformerEncoderLayer comes in as
+    the Residual blocks fastnn's TransformerEncoder writes), recurrent
+    layers whose steps the graph spells out (as fastnn writes them),
+    Dropout and Identity (left out), and a last Softmax.  The padding
+    mask (the ids equal to 0: PyTorch's key_padding_mask, a mean of the
+    steps that are not padding, fastnn's own) becomes the Embedding's
+    mask_padding, if the graph masks every recurrent, attention and
+    global pooling layer after it as fastnn does.  Any other operator is
+    a ValueError naming it and its node.
 
     The imported estimator predicts as ONNX Runtime runs the graph, and
     trains on (``warm_start=True`` keeps the imported values as the
@@ -447,9 +454,18 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
         estimator = NetRegressor(layers, input_shape=reader.input_form, **(params or {}))
         y = np.zeros((2, n_out) if n_out > 1 else 2, dtype=np.float32)
     estimator._fit_or_fail(X, y, None, False, None, values=(coefs, intercepts, norms))
+    masked = Counter(spec.kind for spec in estimator._specs if spec.masked)
+    if masked != reader.masked:
+        raise ValueError("from_onnx cannot import the graph's padding mask: fastnn's layers after "
+                         "an Embedding with mask_padding read it (%s), the graph's read it in "
+                         "%s." % (_kinds(masked), _kinds(reader.masked)))
     if task == "transformer":
         return NetTransformer(estimator, upto=None).fit()
     return estimator
+
+
+def _kinds(counts):
+    return ", ".join("%d %s" % (n, kind) for kind, n in sorted(counts.items())) or "none"
 
 
 def _graph_of_the_network(graph):

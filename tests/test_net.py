@@ -244,6 +244,11 @@ STACKS = {
     "attention": (("sequence", 5, 4), [
         L.MultiHeadAttention(2), L.Residual([L.LayerNorm(), L.MultiHeadAttention(4, causal=True)]),
         L.Flatten(), L.Dense(3, "tanh")]),
+    # the mask through a Transformer's feed-forward (width-1 Conv1D) to
+    # the next layer's attention and the pool
+    "text, encoder": (("sequence", 5, 1), [L.Embedding(5, 4),
+                           L.TransformerEncoder(4, 2, 6, layers=2, dropout=0.0),
+                           L.GlobalAvgPool()]),
     "text, attention": (("sequence", 6, 1), [
         L.Embedding(5, 4), L.PositionalEmbedding(), L.MultiHeadAttention(2), L.Dropout(0.2),
         L.PositionalEmbedding("sinusoidal"),

@@ -213,6 +213,20 @@ class Downsampling(nn.Module):
         return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(out, 1), 1))
 
 
+class TwoInputs(nn.Module):
+    """Token ids in the first 5 columns, numbers in the last 3, of one
+    float input: Columns in fastnn."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed, self.numbers = nn.Embedding(20, 6), nn.Linear(3, 4)
+        self.head = nn.Linear(10, 3)
+
+    def forward(self, x):
+        words = self.embed(x[:, :5].long()).mean(1)
+        return self.head(torch.cat([words, torch.tanh(self.numbers(x[:, 5:]))], 1))
+
+
 class Pooled(nn.Module):
     """Global pooling: AdaptiveAvgPool2d(1) of images, a max over their
     positions, the mean of a sequence's states."""
@@ -266,6 +280,38 @@ class Attention(nn.Module):
         return self.head(self.attention(x, x, x, need_weights=False)[0].mean(1))
 
 
+class PaddedEncoder(nn.Module):
+    """Token ids with padding (0): PyTorch's encoder layer told the
+    padding by src_key_padding_mask (and optionally causal), then the
+    mean over the steps that are not padding, as fastnn's masked layers
+    compute them."""
+
+    def __init__(self, causal=False):
+        super().__init__()
+        self.embed = nn.Embedding(30, 8, padding_idx=0)
+        self.encoder = nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True,
+                                       norm_first=True), 2, enable_nested_tensor=False)
+        self.head = nn.Linear(8, 3)
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(9)
+                             if causal else None)
+
+    def forward(self, ids):
+        padding = ids == 0
+        states = self.encoder(self.embed(ids), mask=self.mask, src_key_padding_mask=padding)
+        keep = (~padding).unsqueeze(-1).float()
+        return self.head((states * keep).sum(1) / keep.sum(1).clamp(min=1))
+
+
+def padded_ids(n, steps, vocab, seed=0):
+    """Ids with padding at the end and inside, never all padding (where
+    PyTorch's attention gives NaN and fastnn's zeros)."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(1, vocab, (n, steps))
+    ids[:, 2:] *= rng.random((n, steps - 2)) < 0.6
+    return ids
+
+
 def with_statistics(module):
     """Batch norm statistics away from 0 and 1, so that they count."""
     with torch.no_grad():
@@ -298,6 +344,8 @@ def torch_models():
             ("global-avg", Pooled("avg"), torch.randn(64, 2, 6, 6)),
             ("global-max", Pooled("max"), torch.randn(64, 2, 6, 6)),
             ("mean-of-steps", Pooled("steps"), torch.randint(0, 20, (64, 7))),
+            ("columns", TwoInputs(), torch.cat([torch.randint(0, 20, (64, 5)).float(),
+                                                torch.randn(64, 3)], 1)),
             ("bidirectional-lstm-states", Bidirectional(nn.LSTM, True), torch.randn(64, 7, 3)),
             ("bidirectional-gru-last", Bidirectional(nn.GRU, False), torch.randn(64, 7, 3)),
             ("conv1d-max", TextConvolutions("max"), torch.randint(0, 30, (64, 8))),
@@ -305,7 +353,10 @@ def torch_models():
             ("conv1d-flatten", TextConvolutions("flatten"), torch.randint(0, 30, (64, 8))),
             ("attention", Attention(), torch.randn(64, 5, 8)),
             ("transformer-encoder", Encoder(), torch.randint(0, 30, (64, 9))),
-            ("causal-encoder", Encoder(1, causal=True), torch.randint(0, 30, (64, 9)))]
+            ("causal-encoder", Encoder(1, causal=True), torch.randint(0, 30, (64, 9))),
+            ("padding-mask-encoder", PaddedEncoder(), torch.from_numpy(padded_ids(64, 9, 30))),
+            ("padding-causal-encoder", PaddedEncoder(causal=True),
+             torch.from_numpy(padded_ids(64, 9, 30)))]
 
 
 @pytest.mark.parametrize("fold", [True, False], ids=["folded", "unfolded"])
@@ -357,6 +408,9 @@ def digits():
                                                      [L.Dense(4), L.Dense(8), L.BatchNorm()]],
                                                     join="add", activation="relu")],
                            max_iter=3, random_state=0), "rows", False),
+    (lambda: NetClassifier([L.Parallel([[L.Columns(0, 40), L.Dense(8, "tanh")],
+                                        [L.Columns(40, 64), L.Dense(4), L.Dense(6)]]),
+                            L.Columns(2, 12)], max_iter=3, random_state=0), "rows", False),
     (lambda: NetClassifier([L.Conv2D(4, 3, strides=2, padding=1), L.BatchNorm(),
                             L.Conv2D(3, (3, 2), padding=(1, 0)), L.Flatten()],
                            input_shape=(1, 8, 8), max_iter=3, random_state=0), "rows", False),
@@ -488,17 +542,71 @@ def test_a_pytorch_cnn_fine_tuned_with_frozen_convolutions_beats_scratch():
     assert np.mean(tuned) > np.mean(scratch) + 0.01
 
 
-def test_fastnn_embeddings_come_back_without_their_padding_mask():
-    """An Embedding without padding mask and a GRU, through fastnn's export
-    and back; a padding mask (Equal on the ids) is refused by name."""
-    rng = np.random.default_rng(0)
-    ids = rng.integers(1, 20, (200, 8)).astype(np.float32)
+MASKED = {
+    "gru": [L.Embedding(20, 4), L.GRU(5)],
+    "lstm states, mean": [L.Embedding(20, 4), L.LSTM(3, return_sequences=True),
+                          L.GlobalAvgPool()],
+    "bidirectional rnn, max": [L.Embedding(20, 4),
+                               L.SimpleRNN(3, return_sequences=True, bidirectional=True),
+                               L.GlobalMaxPool()],
+    "bidirectional gru, last": [L.Embedding(20, 4), L.GRU(3, bidirectional=True)],
+    "lstm of 3/4 the width": [L.Embedding(20, 4), L.LSTM(3)],  # its product is 3 x 4 wide
+    "max": [L.Embedding(20, 4), L.GlobalMaxPool()],
+    "attention": [L.Embedding(20, 4), L.PositionalEmbedding(), L.MultiHeadAttention(2),
+                  L.GlobalAvgPool()],
+    "causal attention": [L.Embedding(20, 4), L.MultiHeadAttention(2, causal=True),
+                         L.Flatten()],
+    "encoder": [L.Embedding(20, 4), L.TransformerEncoder(4, 2, 8, layers=2),
+                L.GlobalAvgPool()],
+}
+
+
+# (a float64 graph spells LayerNorm in elementary operators, which
+# from_onnx does not read)
+MASKED_GRAPHS = [pytest.param(stack, dtype, id="%s-%s" % (name, dtype.__name__))
+                 for name, stack in MASKED.items() for dtype in (np.float32, np.float64)
+                 if dtype == np.float32 or not isinstance(stack[1], L.TransformerEncoder)]
+
+
+@pytest.mark.parametrize("stack, dtype", MASKED_GRAPHS)
+def test_fastnn_padding_masks_come_back(stack, dtype):
+    """fastnn's Embedding with its padding mask, and the layers that read
+    it (a float64 graph, or a recurrent layer that reads the mask, has
+    its steps unrolled), through fastnn's export and back."""
+    ids = padded_ids(200, 8, 20).astype(dtype)
+    ids[:2] = 0  # all padding
     y = (ids[:, 0] > 10).astype(int)
-    model = NetClassifier([L.Embedding(20, 4, mask_padding=False), L.GRU(5)], max_iter=3,
-                          random_state=0).fit(ids, y)
+    model = NetClassifier(stack, max_iter=3, random_state=0).fit(ids, y)
     back = from_onnx(to_onnx(model, ids[:1], options={"zipmap": False}))
+    assert back.layers[0].mask_padding
+    if not isinstance(stack[1], L.TransformerEncoder):  # (back as the blocks it is made of)
+        assert [type(layer) for layer in back.layers] == [type(layer) for layer in stack]
     np.testing.assert_allclose(back.predict_proba(ids), model.predict_proba(ids), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_ids_and_numbers_come_back_as_columns():
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.integers(1, 10, (200, 8)), rng.normal(size=(200, 2))].astype(np.float32)
+    y = (X[:, 0] > 5).astype(int)
+    model = NetClassifier([L.Parallel([[L.Columns(0, 8), L.Embedding(10, 4, mask_padding=False),
+                                        L.GRU(3)],
+                                       [L.Columns(8, 10), L.Dense(3, "tanh")]]), L.Dense(4)],
+                          max_iter=3, random_state=0).fit(X, y)
+    back = from_onnx(to_onnx(model, X[:1], options={"zipmap": False}))
+    assert back.layers[0].branches[1][0] == L.Columns(8, 10)
+    np.testing.assert_allclose(back.predict_proba(X), model.predict_proba(X), rtol=1e-5,
                                atol=1e-7)
-    masked = NetClassifier([L.Embedding(20, 4), L.GRU(5)], max_iter=1, random_state=0)
-    with pytest.raises(ValueError, match="cannot import the Equal node"):
-        from_onnx(to_onnx(masked.fit(ids, y), ids[:1], options={"zipmap": False}))
+
+
+def test_a_padding_mask_fastnn_cannot_read_is_named():
+    """Attention told the padding but a mean over every step after it:
+    fastnn's pool after a masked Embedding skips padding steps, so the
+    graph is refused rather than read wrongly."""
+    class Unpooled(PaddedEncoder):
+        def forward(self, ids):
+            return self.head(self.encoder(self.embed(ids), src_key_padding_mask=ids == 0).mean(1))
+
+    ids = torch.from_numpy(padded_ids(8, 9, 30))
+    with pytest.raises(ValueError, match="graph's read it in 2 attention"):
+        from_onnx(export(Unpooled(), ids))
