@@ -130,6 +130,11 @@ class ClassifierNetwork(ClassifierMixin, BaseNetwork):
             y_pred = y_pred.ravel()
         if y_pred.ndim == 1:
             return np.vstack([1 - y_pred, y_pred]).T
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            # a logistic unit is never 0 or 1, but rounds to them in float32
+            # (logits past -87 or 17): keep each label's probability inside
+            finfo = np.finfo(y_pred.dtype)
+            np.clip(y_pred, finfo.tiny, 1 - finfo.epsneg, out=y_pred)
         return y_pred
 
     def __sklearn_tags__(self):

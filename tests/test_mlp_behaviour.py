@@ -418,6 +418,19 @@ def test_attributes_multilabel():
     np.testing.assert_array_equal(est.classes_, np.arange(Y.shape[1]))
 
 
+def test_multilabel_probabilities_stay_inside_0_1_in_float32():
+    """Logits past 17 or -87 round a float32 logistic unit to 1 or 0;
+    scikit-learn's multilabel contract wants each strictly inside."""
+    X, Y = _multilabel()
+    est = _fit(MLPClassifier(hidden_layer_sizes=(6,), max_iter=3, random_state=0),
+               X.astype(np.float32), Y)
+    est.coefs_[-1][:] = np.where(np.arange(Y.shape[1]) % 2, 1e4, -1e4)  # saturating logits
+    proba = est.predict_proba(X.astype(np.float32))
+    assert proba.dtype == np.float32
+    assert (proba > 0).all() and (proba < 1).all()
+    assert (proba.max(0) > 0.999).any() and (proba.min(0) < 1e-30).any()
+
+
 def test_attributes_string_labels():
     X, y = _multiclass()
     labels = np.array(["cat", "dog", "emu"])[y]
