@@ -242,9 +242,10 @@ def test_text_models_on_fortunes_match_tfidf_and_logistic_regression():
 
 @needs_fortunes
 def test_a_transformer_encoder_on_fortunes_is_within_002_of_the_gru():
-    """The same topic task: an embedding and a Transformer encoder block
-    (4 heads, max-pooled) against the embedding + GRU model above, on the
-    same split and settings."""
+    """The same topic task: an embedding, learned positions and a
+    Transformer encoder block (4 heads, max-pooled over the steps that are
+    not padding) against the embedding + GRU model above, on the same
+    split and settings."""
     texts, topics = fortunes_by_topic()
     train, test, y_train, y_test = train_test_split(texts, topics, test_size=0.3,
                                                     random_state=0, stratify=topics)
@@ -252,7 +253,7 @@ def test_a_transformer_encoder_on_fortunes_is_within_002_of_the_gru():
     kw = dict(max_iter=15, learning_rate_init=3e-3, random_state=0)
     models = {"gru": [L.Embedding(vocab, 32), L.GRU(32, return_sequences=True),
                       L.GlobalMaxPool()],
-              "transformer": [L.Embedding(vocab, 64),
+              "transformer": [L.Embedding(vocab, 64), L.PositionalEmbedding(),
                               L.TransformerEncoder(heads=4, ff=128, dropout=0.1),
                               L.GlobalMaxPool()]}
     scores = {}
@@ -260,7 +261,8 @@ def test_a_transformer_encoder_on_fortunes_is_within_002_of_the_gru():
         pipe = make_pipeline(SequenceVectorizer("word", max_length=80, max_tokens=vocab),
                              NetClassifier(layers, **kw)).fit(train, y_train)
         scores[name] = pipe.score(test, y_test)
-    # measured here: gru 0.739, transformer 0.727
+    # measured here (714 texts): gru 0.739, transformer 0.737 (0.761 with
+    # random_state=1; without positions 0.720)
     assert scores["transformer"] >= scores["gru"] - 0.02, scores
 
 
