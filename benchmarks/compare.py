@@ -10,6 +10,7 @@ Usage::
     python benchmarks/compare.py --workload small --threads 1,2   # thread scaling
     python benchmarks/compare.py --workload grid      # GridSearchCV on digits
     python benchmarks/compare.py --workload serving   # one-row predict_proba latency
+    python benchmarks/compare.py --workload mlp --precision bf16  # fastnn's bfloat16 products
     python benchmarks/compare.py --isolate            # one subprocess per library,
                                                       # adds peak RSS per library
     python benchmarks/compare.py --contention         # with another process keeping
@@ -228,7 +229,8 @@ def mlp_fastnn(cfg, X, y, args):
         raise Skip(f"fastnn not importable ({exc.__class__.__name__}: {exc})")
     params = _sk_style_params(cfg, args.seed)
     return _mlp_sk_like(
-        lambda: MLPClassifier(n_threads=args.threads, **params),
+        lambda: MLPClassifier(n_threads=args.threads,
+                              precision=args.precision, **params),
         X, y, args.repeat)
 
 
@@ -423,7 +425,8 @@ def conv_fastnn(cfg, X, y, args):
     return _mlp_sk_like(
         lambda: ConvClassifier(filters=cfg["filters"], kernel_size=cfg["kernel"],
                                padding="valid", pool_size=cfg["pool"],
-                               n_threads=args.threads, **params),
+                               n_threads=args.threads,
+                              precision=args.precision, **params),
         X, y, args.repeat)
 
 
@@ -506,7 +509,8 @@ def lstm_fastnn(cfg, X, y, args):
     params = _sk_style_params(cfg, args.seed)
     return _regressor_sk_like(
         lambda: RNNRegressor(cell="lstm", recurrent_layer_sizes=(cfg["units"],),
-                             n_threads=args.threads, **params),
+                             n_threads=args.threads,
+                              precision=args.precision, **params),
         X, y, args.repeat)
 
 
@@ -566,7 +570,8 @@ def transformer_fastnn(cfg, X, y, args):
                                       heads=cfg["heads"], ff=cfg["ff"],
                                       encoder_layers=cfg["layers"], positions="learned",
                                       pooling="avg", encoder_dropout=0.0,
-                                      n_threads=args.threads, **params),
+                                      n_threads=args.threads,
+                              precision=args.precision, **params),
         X, y, args.repeat)
 
 
@@ -817,7 +822,8 @@ def run_isolated(args, name, libs):
     for lib in libs:
         cmd = [sys.executable, os.path.abspath(__file__), "--workload", name,
                "--threads", str(args.threads), "--repeat", str(args.repeat),
-               "--seed", str(args.seed), "--libs", lib, "--_child"]
+               "--seed", str(args.seed), "--libs", lib, "--_child"] + (
+                   ["--precision", args.precision] if args.precision else [])
         proc = subprocess.run(cmd, capture_output=True, text=True)
         sys.stderr.write(proc.stderr)
         for line in proc.stdout.splitlines():  # pass the child's notes on
@@ -940,6 +946,9 @@ def parse_args(argv=None):
     p.add_argument("--contention", action="store_true",
                    help="run everything while another process keeps one core busy, "
                         "as on a shared machine (compare with a run without it)")
+    p.add_argument("--precision", default=None, choices=["bf16"],
+                   help="fastnn's precision: 'bf16' multiplies bfloat16 operands (CPUs with "
+                        "AVX512-BF16); the other libraries stay float32")
     p.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 

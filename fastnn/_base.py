@@ -77,6 +77,7 @@ class BaseNetwork(BaseEstimator):
         "n_threads": [None, Interval(Integral, None, -1, closed="right"),
                       Interval(Integral, 1, None, closed="left")],
         "device": [str],
+        "precision": [None, StrOptions({"bf16"})],
         "callbacks": [None, list, tuple],
     }
 
@@ -192,7 +193,22 @@ class BaseNetwork(BaseEstimator):
         return self.out_activation_
 
     def _engine_net(self, specs):
-        return _engine.Network(specs, self._engine_output(), self._threads())
+        return self._network(specs, self._engine_output(), self._threads())
+
+    def _bf16(self):
+        """precision='bf16': float32 values, products from bfloat16 operands."""
+        return getattr(self, "precision", None) == "bf16"
+
+    def _network(self, specs, output, n_threads):
+        net = _engine.Network(specs, output, n_threads)
+        if self._bf16():
+            if not _engine.bf16_supported():
+                raise ValueError(
+                    "precision='bf16' multiplies bfloat16 values with AVX512-BF16 "
+                    "instructions (Intel Cooper Lake, Sapphire Rapids and later, AMD Zen 4 "
+                    "and later), which this CPU or build lacks; use precision=None.")
+            net.use_bf16(True)
+        return net
 
     def _loss_scale(self):
         # scikit-learn reports squared error averaged over outputs, while its
@@ -271,6 +287,8 @@ class BaseNetwork(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         with explained(self, X):
             X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if self._bf16():  # float32 values, whatever the input
+            X = X.astype(np.float32, copy=False)
         dtype = X.dtype
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
@@ -370,11 +388,11 @@ class BaseNetwork(BaseEstimator):
         values = self._spec_values(stop, dtype)[start:]
         # the buffer's layout: every layer's weights, then the biases, then the norm blocks
         params = np.concatenate([v[part] for part in range(3) for v in values])
-        return _engine.Network(specs, "identity", self._threads()), params, activation
+        return self._network(specs, "identity", self._threads()), params, activation
 
     def _run_part(self, start, stop, X):
         """The fitted network's specs [start, stop) on engine rows X."""
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        dtype = np.float32 if self._bf16() else np.result_type(X.dtype, self.coefs_[0].dtype)
         net, params, activation = self._fitted_part(start, stop, dtype)
         with single_threaded_blas():
             out = net.forward(params, self._engine_input(X, dtype))
@@ -394,11 +412,12 @@ class BaseNetwork(BaseEstimator):
     def _inference_network(self, n_threads):
         """The engine network for predicting, kept between calls (it holds
         no data, so concurrent predicts may share it)."""
-        specs, net = self._inference_nets.get(n_threads, (None, None))
+        key = n_threads, self._bf16()
+        specs, net = self._inference_nets.get(key, (None, None))
         if specs is not self._specs:
-            specs, net = self._specs, _engine.Network(self._specs, self.out_activation_,
-                                                      n_threads)
-            self._inference_nets[n_threads] = specs, net
+            specs, net = self._specs, self._network(self._specs, self.out_activation_,
+                                                    n_threads)
+            self._inference_nets[key] = specs, net
         return net
 
     # The engine's buffer and networks are rebuilt, not pickled: the state
@@ -480,7 +499,7 @@ class BaseNetwork(BaseEstimator):
             X = self._engine_rows(self._predict_input(X), reset=False)
         # float64 data on a float32 model is computed in float64, as
         # scikit-learn's matrix products would.
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        dtype = np.float32 if self._bf16() else np.result_type(X.dtype, self.coefs_[0].dtype)
         params = self._packed_params(dtype)
         X = self._engine_input(X, dtype)
         if X.shape[0] < SERIAL_ROWS:

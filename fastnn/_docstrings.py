@@ -129,6 +129,12 @@ PARAMETERS = {
                   "Run after every epoch with the estimator and the epoch's figures; one "
                   "returning True stops the fit (see fastnn.callbacks)."),
     "device": ("str", "Where the network runs; 'cpu' is the only device of this version."),
+    "precision": ("{'bf16'} or None",
+                  "None: the input's float type, as scikit-learn's.  'bf16': float32 "
+                  "values and sums, with every matrix product's operands rounded to "
+                  "bfloat16 (8 bits of mantissa) and multiplied by AVX512-BF16 "
+                  "instructions, about twice as fast; a ValueError on a CPU without them "
+                  "(fastnn.bf16_supported())."),
 }
 
 

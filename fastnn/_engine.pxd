@@ -38,6 +38,7 @@ cdef extern from "fastnn.h" nogil:
         fnn_dgemv_fn dgemv
         void *scratch
         int64_t scratch_bytes
+        int bf16
     ctypedef struct fnn_csr:
         const void *data
         const int32_t *indptr
@@ -76,6 +77,11 @@ cdef extern from "fastnn.h" nogil:
     int fnn_max_threads()
     int fnn_num_procs()
     int fnn_has_openmp()
+    int fnn_bf16_supported()
+    fnn_status fnn_gemm_bf16(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K,
+                             float alpha, const float *A, int64_t lda, const float *B,
+                             int64_t ldb, float beta, float *C, int64_t ldc,
+                             int n_threads) noexcept nogil
     fnn_status fnn_layer_check(const fnn_layer *g)
     fnn_status fnn_net_check(const fnn_net *net)
     fnn_status fnn_layer_param_counts(int64_t *counts, const fnn_layer *g)

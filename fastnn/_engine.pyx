@@ -47,6 +47,12 @@ class NonFiniteLoss(FloatingPointError):
     """The training loss became NaN or infinite; parameters were kept."""
 
 
+def bf16_supported():
+    """Whether this CPU and build multiply bfloat16 operands (AVX512-BF16:
+    Intel from Cooper Lake and Sapphire Rapids, AMD from Zen 4)."""
+    return bool(fnn_bf16_supported())
+
+
 def has_openmp():
     """True when the engine was compiled with OpenMP."""
     return bool(fnn_has_openmp())
@@ -115,6 +121,7 @@ cdef fnn_ctx make_ctx(int n_threads):
     ctx.dgemv = <fnn_dgemv_fn>dgemv
     ctx.scratch = NULL
     ctx.scratch_bytes = 0
+    ctx.bf16 = 0
     return ctx
 
 
@@ -254,6 +261,13 @@ cdef class Network:
     def __dealloc__(self):
         PyMem_Free(self.layers)
         PyMem_Free(self.spans)
+
+    def use_bf16(self, bint on):
+        """Products from bfloat16 operands (float32 sums) for a float32
+        network, where the CPU has AVX512-BF16 (bf16_supported())."""
+        if on and not fnn_bf16_supported():
+            raise ValueError("this CPU has no AVX512-BF16 instructions for bfloat16 products")
+        self.ctx.bf16 = on
 
     def trainable_spans(self):
         """(k, 2) int64: the [start, end) ranges of the flat buffer that

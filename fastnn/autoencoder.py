@@ -45,7 +45,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  warmup_epochs=0, monitor="score", clip_grad_norm=None, n_threads=None,
-                 callbacks=None, device="cpu"):
+                 callbacks=None, device="cpu", precision=None):
         self._store_params(locals())
 
     # ---- the network: encoder, then decoder ----------------------------------

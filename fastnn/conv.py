@@ -169,7 +169,7 @@ class ConvClassifier(ConvMixin, ClassifierNetwork):
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score",
                  class_weight=None, n_threads=None,
-                 callbacks=None, device="cpu"):
+                 callbacks=None, device="cpu", precision=None):
         self._store_params(locals())
 
 
@@ -189,7 +189,7 @@ class ConvRegressor(ConvMixin, RegressorNetwork):
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  dropout=0.0, batch_norm=False, warmup_epochs=0, monitor="score", n_threads=None,
-                 callbacks=None, device="cpu"):
+                 callbacks=None, device="cpu", precision=None):
         self._store_params(locals())
 
 

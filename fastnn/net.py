@@ -149,7 +149,7 @@ class NetClassifier(NetMixin, ClassifierNetwork):
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
                  warmup_epochs=0, monitor="score", class_weight=None, clip_grad_norm=None,
                  n_threads=None,
-                 callbacks=None, device="cpu"):
+                 callbacks=None, device="cpu", precision=None):
         self._store_params(locals())
 
 
@@ -168,7 +168,7 @@ class NetRegressor(NetMixin, RegressorNetwork):
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
                  max_fun=15000, warmup_epochs=0, monitor="score", clip_grad_norm=None,
                  n_threads=None,
-                 callbacks=None, device="cpu"):
+                 callbacks=None, device="cpu", precision=None):
         self._store_params(locals())
 
 

@@ -67,10 +67,13 @@ static int gemm_split_k(int64_t M, int64_t N, int64_t K) {
 #include "fnn_dtype_f32.h"
 #define FNN_BLAS_GEMM sgemm
 #define FNN_BLAS_GEMV sgemv
+#define FNN_BF16_PRODUCTS 1 /* float32 products may take bfloat16 operands */
 #include "blas.inc"
 #undef FNN_BLAS_GEMM
 #undef FNN_BLAS_GEMV
+#undef FNN_BF16_PRODUCTS
 #include "fnn_dtype_f64.h"
 #define FNN_BLAS_GEMM dgemm
 #define FNN_BLAS_GEMV dgemv
+#define FNN_BF16_PRODUCTS 0
 #include "blas.inc"

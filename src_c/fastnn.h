@@ -155,6 +155,9 @@ typedef struct {
     fnn_dgemv_fn dgemv;
     void *scratch;
     int64_t scratch_bytes;
+    /* float32 products from bfloat16 operands (fnn_gemm_bf16), where
+     * fnn_bf16_supported(); 0: float32 operands through BLAS */
+    int bf16;
 } fnn_ctx;
 
 /* How many blocks of `bytes` the context's scratch holds. */
@@ -449,6 +452,15 @@ fnn_status fnn_gather_csr_index(int32_t *out_indptr, int32_t *out_indices,
                                 int64_t *src_pos, const int32_t *indptr,
                                 const int32_t *indices, const int64_t *rows,
                                 int64_t n, int64_t n_src, int64_t cap);
+
+/* gemm_bf16.c: C (M x N, row-major) = alpha op(A) op(B) + beta C with A
+ * and B rounded to bfloat16, float32 sums, on n_threads; FNN_ERR_ARG
+ * where fnn_bf16_supported() is 0 (no AVX512-BF16, or a build without
+ * the kernel). */
+int fnn_bf16_supported(void);
+fnn_status fnn_gemm_bf16(int trans_a, int trans_b, int64_t M, int64_t N, int64_t K,
+                         float alpha, const float *A, int64_t lda, const float *B,
+                         int64_t ldb, float beta, float *C, int64_t ldc, int n_threads);
 
 /* Threads OpenMP would use by default (1 in a serial build). */
 int fnn_max_threads(void);

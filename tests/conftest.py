@@ -52,6 +52,7 @@ SLOW_MODULES = {"test_build.py", "test_cli.py", "test_dask.py", "test_docs_examp
                 "test_properties.py", "test_ray.py", "test_sklearn_mlp_suite.py"}
 SLOW_TESTS = {
     "test_conv.py::test_fashion_mnist_accuracy",
+    "test_bf16.py::test_bf16_fits_fashion_mnist_as_well_as_float32",
     "test_transfer.py::test_frozen_layers_of_a_fashion_model_learn_new_classes_from_few_images",
     "test_onnx_import.py::test_a_pytorch_cnn_fine_tuned_with_frozen_convolutions_beats_scratch",
     "test_rnn_data.py::test_next_character_beats_the_most_frequent_character",

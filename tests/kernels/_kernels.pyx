@@ -238,6 +238,23 @@ cdef check_dense_shapes(int64_t N, int64_t C, int64_t OC, W, b, others):
         raise ValueError("inconsistent shapes for a dense layer")
 
 
+def gemm_bf16(const float[:, ::1] A, const float[:, ::1] B, float[:, ::1] C, bint trans_a,
+              bint trans_b, float alpha=1, float beta=0, int n_threads=1):
+    """C = alpha op(A) op(B) + beta C through fnn_gemm_bf16 (row-major;
+    op: the transpose when trans_*), in place."""
+    cdef int64_t M = C.shape[0], N = C.shape[1]
+    cdef int64_t K = A.shape[0] if trans_a else A.shape[1]
+    if (A.shape[1] if trans_a else A.shape[0]) != M or \
+            (B.shape[1] if trans_b else B.shape[0]) != K or \
+            (B.shape[0] if trans_b else B.shape[1]) != N:
+        raise ValueError("inconsistent shapes for a product")
+    cdef fnn_status s
+    with nogil:
+        s = fnn_gemm_bf16(trans_a, trans_b, M, N, K, alpha, &A[0, 0], A.shape[1], &B[0, 0],
+                          B.shape[1], beta, &C[0, 0], C.shape[1], n_threads)
+    check(s)
+
+
 def dense_forward(const real[:, ::1] X, const real[:, ::1] W, const real[::1] b, int n_threads=1,
                   bint reference=False):
     cdef int64_t N = X.shape[0], C = X.shape[1], OC = W.shape[1]
