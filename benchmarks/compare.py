@@ -230,7 +230,7 @@ def mlp_fastnn(cfg, X, y, args):
     params = _sk_style_params(cfg, args.seed)
     return _mlp_sk_like(
         lambda: MLPClassifier(n_threads=args.threads,
-                              precision=args.precision, **params),
+                               precision=args.precision, **params),
         X, y, args.repeat)
 
 
@@ -426,7 +426,7 @@ def conv_fastnn(cfg, X, y, args):
         lambda: ConvClassifier(filters=cfg["filters"], kernel_size=cfg["kernel"],
                                padding="valid", pool_size=cfg["pool"],
                                n_threads=args.threads,
-                              precision=args.precision, **params),
+                               precision=args.precision, **params),
         X, y, args.repeat)
 
 
@@ -510,7 +510,7 @@ def lstm_fastnn(cfg, X, y, args):
     return _regressor_sk_like(
         lambda: RNNRegressor(cell="lstm", recurrent_layer_sizes=(cfg["units"],),
                              n_threads=args.threads,
-                              precision=args.precision, **params),
+                               precision=args.precision, **params),
         X, y, args.repeat)
 
 
@@ -571,7 +571,7 @@ def transformer_fastnn(cfg, X, y, args):
                                       encoder_layers=cfg["layers"], positions="learned",
                                       pooling="avg", encoder_dropout=0.0,
                                       n_threads=args.threads,
-                              precision=args.precision, **params),
+                               precision=args.precision, **params),
         X, y, args.repeat)
 
 
