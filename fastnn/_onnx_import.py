@@ -852,9 +852,10 @@ class Importer:
             return Mask("additive")  # PyTorch's key_padding_mask, as a float mask
         if op == "Add" and tag == "additive" and len(constants) == 1 and _is_causal(constants[0]):
             return Mask("additive_causal")
-        if op == "Mul" and tag == "keep" and len(args) == 2 and isinstance(args[1 - args.index(
-                mask)], Net) and args[1 - args.index(mask)].kind == "sequence":
-            return Mask("zeroed", args[1 - args.index(mask)])  # x * keep
+        other = args[1] if first is mask and len(args) == 2 else first
+        if op == "Mul" and tag == "keep" and len(args) == 2 and isinstance(other, Net) and \
+                other.kind == "sequence":
+            return Mask("zeroed", other)  # x * keep
         if op == "ReduceSum" and tag in ("keep", "zeroed") and over_steps:
             return Mask("count" if tag == "keep" else "sum", mask.x)
         if op == "ReduceMax" and tag == "lowest" and over_steps and not attrs.get("keepdims", 1):
