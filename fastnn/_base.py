@@ -199,14 +199,17 @@ class BaseNetwork(BaseEstimator):
         """precision='bf16': float32 values, products from bfloat16 operands."""
         return getattr(self, "precision", None) == "bf16"
 
+    def _check_precision(self):
+        if self._bf16() and not _engine.bf16_supported():
+            raise ValueError(
+                "precision='bf16' multiplies bfloat16 values with AVX512-BF16 instructions "
+                "(Intel Cooper Lake, Sapphire Rapids and later, AMD Zen 4 and later), which "
+                "this CPU or build lacks; use precision=None.")
+
     def _network(self, specs, output, n_threads):
         net = _engine.Network(specs, output, n_threads)
         if self._bf16():
-            if not _engine.bf16_supported():
-                raise ValueError(
-                    "precision='bf16' multiplies bfloat16 values with AVX512-BF16 "
-                    "instructions (Intel Cooper Lake, Sapphire Rapids and later, AMD Zen 4 "
-                    "and later), which this CPU or build lacks; use precision=None.")
+            self._check_precision()
             net.use_bf16(True)
         return net
 
@@ -284,6 +287,7 @@ class BaseNetwork(BaseEstimator):
         if self.device != "cpu":
             raise ValueError("device=%r is not available: this fastnn runs on the CPU only "
                              "(device='cpu'); GPU kernels are planned." % (self.device,))
+        self._check_precision()  # before anything of a fitted model is set
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         with explained(self, X):
             X, y = self._validate_input(X, y, incremental, reset=first_pass)

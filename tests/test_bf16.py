@@ -113,8 +113,10 @@ def test_a_bf16_fit_learns_as_float32_does(digits, make):
 def test_bf16_on_a_cpu_without_it_is_a_clear_error(digits, monkeypatch):
     X, y = digits
     monkeypatch.setattr(_engine, "bf16_supported", lambda: False)
+    model = MLPClassifier((8,), max_iter=2, precision="bf16")
     with pytest.raises(ValueError, match="AVX512-BF16"):
-        MLPClassifier((8,), max_iter=2, precision="bf16").fit(X, y)
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")  # nothing of a fitted model left behind
 
 
 @pytest.mark.skipif(not os.path.exists(os.path.join(FASHION_MNIST_DIR,
