@@ -60,7 +60,7 @@ PAIR_IDS = ["classifier", "regressor"]
 
 # fastnn's additions, each defaulting to scikit-learn's behaviour.
 ALLOWED_EXTRA_PARAMS = {"n_threads", "dropout", "batch_norm", "class_weight", "device",
-                        "warmup_epochs", "monitor", "callbacks"}
+                        "warmup_epochs", "monitor", "callbacks", "precision"}
 
 # Exact scikit-learn messages (copied from scikit-learn 1.9 source).
 MSG_MAX_ITER = (
