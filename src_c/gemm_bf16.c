@@ -19,7 +19,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__GNUC__) && defined(__x86_64__) && (defined(__clang__) || __GNUC__ >= 10)
+/* GCC 10 and Clang 14 have the intrinsics and the CPU feature's name */
+#if defined(__x86_64__) && ((defined(__clang__) && __clang_major__ >= 14) || \
+                            (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 10))
 #define FNN_HAVE_BF16_KERNEL 1
 #include <immintrin.h>
 #else
