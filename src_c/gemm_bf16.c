@@ -33,7 +33,9 @@ enum { MR = 8, NR = 32, KC = 256, MC = 64, NC = 128 };
 int fnn_bf16_supported(void) {
 #if FNN_HAVE_BF16_KERNEL
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+    /* every CPU with AVX512-BF16 has BW and VL, which the packing uses */
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
 #else
     return 0;
 #endif
