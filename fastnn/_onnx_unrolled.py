@@ -80,12 +80,15 @@ class Unroller:
         if len(runs) != 1:
             self.fail()
         run = steps[0].run
+        constants = [a for a in args if isinstance(a, np.ndarray)]
         if op == "Reshape":
             return self.end(run, steps[0], args[1])
+        if op == "Gemm" and args[0] is steps[0] and steps[0].role in ("value", "states"):
+            # the last state read by the next layer (PyTorch's Linear)
+            return self.importer.op_Gemm(node, [self.end(run, steps[0], None)] + args[1:], attrs)
         if not isinstance(run, Unrolled):
             self.fail()
         run.ops[op] += 1
-        constants = [a for a in args if isinstance(a, np.ndarray)]
         if op == "MatMul" and isinstance(args[0], Step) and len(constants) == 1 and \
                 constants[0].ndim == 2 and constants[0].shape[1] == run.W.shape[1]:
             if run.R is not None and not np.array_equal(run.R, constants[0]):
@@ -124,7 +127,8 @@ class Unroller:
         return Step((first.run, second.run), first.role)
 
     def end(self, run, value, shape):
-        """The states (or the last one) as rows: the layer."""
+        """The states (or the last one) as rows: the layer.  shape: the
+        Reshape's to rows (None: read as they are by the next layer)."""
         runs = run if isinstance(run, tuple) else (run,)
         for r in runs:
             if r.R is None:
@@ -144,10 +148,11 @@ class Unroller:
         bias = np.concatenate([r.b for r in runs] + ([r.b_hn for r in runs] if cell == "gru"
                                                    else []))
         n_out = units * dirs * (runs[0].steps if sequences else 1)
-        if [int(d) for d in np.atleast_1d(shape)] not in ([-1, n_out], [0, n_out]) or \
-                (cell == "gru") != all(r.b_hn is not None for r in runs):
+        if (shape is not None and [int(d) for d in np.atleast_1d(shape)] not in (
+                [-1, n_out], [0, n_out])) or (cell == "gru") != all(r.b_hn is not None
+                                                                   for r in runs):
             self.fail()
-        spec = LayerSpec(kind="recurrent", h=runs[0].steps, w=1, c=r.W.shape[0],
+        spec = LayerSpec(kind="recurrent", h=runs[0].steps, w=1, c=runs[0].W.shape[0],
                          oh=runs[0].steps if sequences else 1, ow=1, oc=units * dirs,
                          cell=cell, dirs=dirs, masked=runs[0].masked)
         if sum((r.ops for r in runs), Counter()) + Counter(Reshape=1) != \

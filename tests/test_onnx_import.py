@@ -599,6 +599,40 @@ def test_ids_and_numbers_come_back_as_columns():
                                atol=1e-7)
 
 
+class HandUnrolled(nn.Module):
+    """A tanh recurrence written step by step in PyTorch, as fastnn's
+    export writes a SimpleRNN's steps; `damped` halves every state, which
+    no fastnn cell does."""
+
+    def __init__(self, damped=False):
+        super().__init__()
+        self.damped = damped
+        self.inputs, self.recurrent = nn.Linear(3, 4), nn.Linear(4, 4, bias=False)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        xw, h = self.inputs(x), None
+        for t in range(x.shape[1]):
+            h = torch.tanh(xw[:, t] if h is None else xw[:, t] + self.recurrent(h))
+            h = h * 0.5 if self.damped else h
+        return self.head(h)
+
+
+def test_steps_written_out_are_read_only_as_a_fastnn_cell():
+    """The recurrence fastnn's export writes comes in as SimpleRNN, from
+    PyTorch too; one that differs from every fastnn cell is refused, not
+    read as the nearest."""
+    torch.manual_seed(0)
+    x = torch.randn(16, 5, 3)
+    graph = export(HandUnrolled(), x)
+    model = from_onnx(graph, task="regressor")
+    assert isinstance(model.layers[0], L.SimpleRNN)
+    np.testing.assert_allclose(model.predict(x.numpy()), onnx_runtime(graph, x.numpy()),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="steps are read as fastnn's own export writes them"):
+        from_onnx(export(HandUnrolled(damped=True), x), task="regressor")
+
+
 def test_a_padding_mask_fastnn_cannot_read_is_named():
     """Attention told the padding but a mean over every step after it:
     fastnn's pool after a masked Embedding skips padding steps, so the
