@@ -342,7 +342,7 @@ class Importer:
             run = self.unrolling.get(id(inner))
             if run is not None:
                 return self.unroller.gather(run, args[1])
-            if region is None or inner is not region["qkv"]:
+            if region is None or inner is not region["qkv"] or region["x"].kind != "sequence":
                 raise ValueError("from_onnx cannot import the %s." % self.where)
             W = region["W"]
             step = self.unroller.start(region["x"], W, np.zeros(W.shape[1], W.dtype)
@@ -886,6 +886,16 @@ class Importer:
         raise ValueError("from_onnx cannot import the %s: it reads the padding mask as fastnn's "
                          "layers do not." % self.where)
 
+    def check_masks(self, specs):
+        """The padding mask read where fastnn reads it: by every recurrent,
+        attention and global pooling layer after a masked Embedding (specs:
+        the network built from the imported layers)."""
+        masked = Counter(spec.kind for spec in specs if spec.masked)
+        if masked != self.masked:
+            raise ValueError("from_onnx cannot import the graph's padding mask: fastnn's layers "
+                             "after an Embedding with mask_padding read it (%s), the graph's "
+                             "read it in %s." % (_kinds(masked), _kinds(self.masked)))
+
     def masked_pool(self, x, kind):
         self.masked["avgpool" if kind is L.GlobalAvgPool else "maxpool"] += 1
         return self.global_pool(x, kind)
@@ -1113,6 +1123,10 @@ def _padding(pads, sizes, kernel, strides):
                 all(b < k for b, k in zip(before, kernel)):
             return padding
     return None
+
+
+def _kinds(counts):
+    return ", ".join("%d %s" % (n, kind) for kind, n in sorted(counts.items())) or "none"
 
 
 def _text(value):

@@ -49,7 +49,6 @@ Example, in a Pipeline::
     onx = to_onnx(make_pipeline(StandardScaler(), MLPClassifier()).fit(X, y),
                   X[:1].astype(np.float32), options={"zipmap": False})
 """
-from collections import Counter
 import dataclasses
 import numbers
 import os
@@ -454,18 +453,10 @@ def from_onnx(model, task="classifier", classes=None, input_shape=None, trainabl
         estimator = NetRegressor(layers, input_shape=reader.input_form, **(params or {}))
         y = np.zeros((2, n_out) if n_out > 1 else 2, dtype=np.float32)
     estimator._fit_or_fail(X, y, None, False, None, values=(coefs, intercepts, norms))
-    masked = Counter(spec.kind for spec in estimator._specs if spec.masked)
-    if masked != reader.masked:
-        raise ValueError("from_onnx cannot import the graph's padding mask: fastnn's layers after "
-                         "an Embedding with mask_padding read it (%s), the graph's read it in "
-                         "%s." % (_kinds(masked), _kinds(reader.masked)))
+    reader.check_masks(estimator._specs)
     if task == "transformer":
         return NetTransformer(estimator, upto=None).fit()
     return estimator
-
-
-def _kinds(counts):
-    return ", ".join("%d %s" % (n, kind) for kind, n in sorted(counts.items())) or "none"
 
 
 def _graph_of_the_network(graph):
