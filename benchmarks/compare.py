@@ -11,6 +11,7 @@ Usage::
     python benchmarks/compare.py --workload grid      # GridSearchCV on digits
     python benchmarks/compare.py --workload serving   # one-row predict_proba latency
     python benchmarks/compare.py --workload mlp --precision bf16  # fastnn's bfloat16 products
+    python benchmarks/compare.py --device cuda        # fastnn and PyTorch on the GPU
     python benchmarks/compare.py --isolate            # one subprocess per library,
                                                       # adds peak RSS per library
     python benchmarks/compare.py --contention         # with another process keeping
@@ -230,7 +231,7 @@ def mlp_fastnn(cfg, X, y, args):
     params = _sk_style_params(cfg, args.seed)
     return _mlp_sk_like(
         lambda: MLPClassifier(n_threads=args.threads,
-                               precision=args.precision, **params),
+                               precision=args.precision, device=args.device, **params),
         X, y, args.repeat)
 
 
@@ -275,16 +276,18 @@ def torch_run(cfg, X, y, args, make_layers, regression=False):
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    Xt = torch.from_numpy(X)  # zero-copy view, made once
+    device = torch.device(args.device)
+    Xt = torch.from_numpy(X).to(device)  # on the CPU: a zero-copy view, made once
     n, bs = Xt.shape[0], cfg["batch_size"]
     if regression:  # float32 column(s), the shape of the network's output
         yt = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32).reshape(n, -1))
     else:
         yt = torch.from_numpy(y)  # int64, as cross_entropy wants
+    yt = yt.to(device)
     gen = torch.Generator().manual_seed(args.seed)
 
     def build():
-        model = nn.Sequential(*make_layers(nn, cfg)).to(torch.float32)
+        model = nn.Sequential(*make_layers(nn, cfg)).to(device, torch.float32)
         # Same objective as scikit-learn: its L2 term adds alpha * W / n_batch
         # to each weight gradient (biases excluded), which is what Adam's
         # weight_decay does with weight_decay = alpha / batch_size.
@@ -307,7 +310,7 @@ def torch_run(cfg, X, y, args, make_layers, regression=False):
         for _ in range(epochs):
             # Shuffle indices, not data: one small randperm per epoch and a
             # 128-row gather per batch (no DataLoader, no collate).
-            perm = torch.randperm(rows, generator=gen)
+            perm = torch.randperm(rows, generator=gen).to(device)
             for start in range(0, rows, bs):
                 idx = perm[start:start + bs]
                 xb = Xt.index_select(0, idx)
@@ -319,12 +322,14 @@ def torch_run(cfg, X, y, args, make_layers, regression=False):
                     loss = F.cross_entropy(model(xb), yb)
                 loss.backward()
                 opt.step()
+        if device.type == "cuda":  # the timing ends when the GPU is done
+            torch.cuda.synchronize()
         return model.eval()
 
     def predict_on(model, rows):
         with torch.inference_mode():
             out = model(Xt[:rows])
-            return (out if regression else torch.softmax(out, dim=1)).numpy()
+            return (out if regression else torch.softmax(out, dim=1)).cpu().numpy()
 
     # Untimed warm-up (oneDNN/MKL set-up, allocator, thread pool), as for
     # the other libraries.
@@ -426,7 +431,7 @@ def conv_fastnn(cfg, X, y, args):
         lambda: ConvClassifier(filters=cfg["filters"], kernel_size=cfg["kernel"],
                                padding="valid", pool_size=cfg["pool"],
                                n_threads=args.threads,
-                               precision=args.precision, **params),
+                               precision=args.precision, device=args.device, **params),
         X, y, args.repeat)
 
 
@@ -510,7 +515,7 @@ def lstm_fastnn(cfg, X, y, args):
     return _regressor_sk_like(
         lambda: RNNRegressor(cell="lstm", recurrent_layer_sizes=(cfg["units"],),
                              n_threads=args.threads,
-                               precision=args.precision, **params),
+                               precision=args.precision, device=args.device, **params),
         X, y, args.repeat)
 
 
@@ -571,7 +576,7 @@ def transformer_fastnn(cfg, X, y, args):
                                       encoder_layers=cfg["layers"], positions="learned",
                                       pooling="avg", encoder_dropout=0.0,
                                       n_threads=args.threads,
-                               precision=args.precision, **params),
+                               precision=args.precision, device=args.device, **params),
         X, y, args.repeat)
 
 
@@ -823,7 +828,8 @@ def run_isolated(args, name, libs):
         cmd = [sys.executable, os.path.abspath(__file__), "--workload", name,
                "--threads", str(args.threads), "--repeat", str(args.repeat),
                "--seed", str(args.seed), "--libs", lib, "--_child"] + (
-                   ["--precision", args.precision] if args.precision else [])
+                   ["--precision", args.precision] if args.precision else []) + [
+                   "--device", args.device]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         sys.stderr.write(proc.stderr)
         for line in proc.stdout.splitlines():  # pass the child's notes on
@@ -949,6 +955,9 @@ def parse_args(argv=None):
     p.add_argument("--precision", default=None, choices=["bf16"],
                    help="fastnn's precision: 'bf16' multiplies bfloat16 operands (CPUs with "
                         "AVX512-BF16); the other libraries stay float32")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                   help="where fastnn and PyTorch run (scikit-learn: the CPU); 'cuda' needs "
+                        "a GPU, fastnn's 'cuda' extra and a CUDA build of PyTorch")
     p.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -960,6 +969,11 @@ def main(argv=None):
     if unknown:
         sys.exit(f"unknown libraries: {', '.join(sorted(unknown))}")
     names = list(WORKLOADS) if args.workload == "all" else [args.workload]
+    if args.device == "cuda" and "fastnn" in libs:
+        import fastnn
+        found = fastnn.cuda_available()
+        if not found:
+            sys.exit(f"--device cuda: {found.reason}")
 
     if args._child:
         args.threads = int(args.threads)

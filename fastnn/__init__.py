@@ -3,7 +3,7 @@ from ._wait_policy import WAIT_POLICY  # noqa: F401  first: loads the engine (se
 from .autoencoder import AutoencoderTransformer
 from .conv import ConvClassifier, ConvRegressor
 from . import exceptions, layers, text
-from ._precision import bf16_supported
+from ._precision import bf16_supported, cuda_available
 from ._version import __version__
 from .mlp import MLPClassifier, MLPRegressor
 from .net import NetClassifier, NetRegressor
@@ -13,5 +13,6 @@ from .windows import make_windows
 
 __all__ = ["AutoencoderTransformer", "ConvClassifier", "ConvRegressor", "MLPClassifier",
            "MLPRegressor", "NetClassifier", "NetRegressor", "RNNClassifier", "RNNRegressor",
-           "TransformerClassifier", "TransformerRegressor", "bf16_supported", "exceptions",
+           "TransformerClassifier", "TransformerRegressor", "bf16_supported", "cuda_available",
+           "exceptions",
            "layers", "make_windows", "text", "__version__"]

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _engine
+from . import _cuda, _engine
 from . import _initial_weights as initial_weights
 from . import layers
 from ._held_out import CHUNK_VALUES
@@ -76,7 +76,7 @@ class BaseNetwork(BaseEstimator):
         "monitor": [StrOptions({"score", "loss"})],
         "n_threads": [None, Interval(Integral, None, -1, closed="right"),
                       Interval(Integral, 1, None, closed="left")],
-        "device": [str],
+        "device": [StrOptions({"cpu", "cuda"})],
         "precision": [None, StrOptions({"bf16"})],
         "callbacks": [None, list, tuple],
     }
@@ -206,7 +206,27 @@ class BaseNetwork(BaseEstimator):
                 "(Intel Cooper Lake, Sapphire Rapids and later, AMD Zen 4 and later), which "
                 "this CPU or build lacks; use precision=None.")
 
+    def _check_device(self, specs=None):
+        """A ValueError, before a fit sets anything, when device='cuda'
+        cannot run here or cannot run these layer specs."""
+        if self.device != "cuda":
+            return
+        found = _cuda.availability()
+        if not found:
+            raise ValueError("device='cuda' is not available: %s. Use device='cpu'; a model "
+                             "fitted on a GPU predicts on the CPU after "
+                             "set_params(device='cpu')." % found.reason)
+        if self._bf16():
+            raise ValueError("precision='bf16' is a CPU mode (AVX512-BF16); with "
+                             "device='cuda' use precision=None")
+        why = _cuda.unsupported(specs) if specs is not None else None
+        if why:
+            raise ValueError(why)
+
     def _network(self, specs, output, n_threads):
+        if self.device == "cuda":
+            self._check_device(specs)
+            return _cuda.device_network(specs, output)
         net = _engine.Network(specs, output, n_threads)
         if self._bf16():
             self._check_precision()
@@ -284,10 +304,8 @@ class BaseNetwork(BaseEstimator):
         """A fit; given values (coefs, intercepts, batch norm blocks), no
         training: the network X and y call for, fitted to those values
         (fastnn.onnx.from_onnx)."""
-        if self.device != "cpu":
-            raise ValueError("device=%r is not available: this fastnn runs on the CPU only "
-                             "(device='cpu'); GPU kernels are planned." % (self.device,))
-        self._check_precision()  # before anything of a fitted model is set
+        self._check_device()  # before anything of a fitted model is set
+        self._check_precision()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         with explained(self, X):
             X, y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -301,6 +319,10 @@ class BaseNetwork(BaseEstimator):
         sample_weight = self._weigh_classes(y, sample_weight)
         y = np.ascontiguousarray(y, dtype=dtype)
         specs = self._layer_specs(X.shape[1], y.shape[1])
+        self._check_device(specs)
+        if self.device == "cuda" and hasattr(X, "tocsr"):
+            raise ValueError("sparse input is not supported by the CUDA engine yet; use "
+                             "device='cpu' or a dense array")
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, specs, dtype)

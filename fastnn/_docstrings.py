@@ -128,7 +128,10 @@ PARAMETERS = {
     "callbacks": ("list of callables or None",
                   "Run after every epoch with the estimator and the epoch's figures; one "
                   "returning True stops the fit (see fastnn.callbacks)."),
-    "device": ("str", "Where the network runs; 'cpu' is the only device of this version."),
+    "device": ("{'cpu', 'cuda'}",
+               "Where the network trains and predicts. 'cuda' runs it on an NVIDIA GPU "
+               "(``fastnn.cuda_available()`` says whether one is usable here; see "
+               "docs/gpu.md for the layers it runs so far)."),
     "precision": ("{'bf16'} or None",
                   "None: the input's float type, as scikit-learn's.  'bf16': float32 "
                   "values and sums, with every matrix product's operands rounded to "

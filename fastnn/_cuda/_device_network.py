@@ -1,0 +1,337 @@
+"""The device engine's network: what fastnn._engine.Network does (forward,
+loss_grad, train_epoch over the same flat parameter buffer and optimizer
+state), run on a backend (_backend.py): weights, optimizer state and the
+training rows stay on the device for a whole epoch, the mini-batches are
+gathered there, and only the epoch's loss comes back.
+
+Its arithmetic is the CPU engine's, step for step: the same products, the
+same activation, loss and update formulas (kernels/), the same dropout
+masks from the same seeds, and the same order of the optimizer's ranges,
+so a fit on either device follows the same path to rounding.
+
+Layer kinds come to the device one at a time: `unsupported` says which
+a network needs that the device engine does not run yet, and the
+estimator refuses such a network before training."""
+import math
+
+import numpy as np
+
+from .. import _engine
+
+# dtype -> the kernels' name suffix
+SUFFIX = {np.dtype(np.float32): "_f32", np.dtype(np.float64): "_f64"}
+CHUNK_ROWS = 16384  # rows per pass of forward and loss_grad
+MASK64 = (1 << 64) - 1
+
+
+def mix64(x):
+    """splitmix64's finaliser (fastnn.h's fnn_mix64), on Python ints."""
+    x &= MASK64
+    x ^= x >> 30
+    x = (x * 0xbf58476d1ce4e5b9) & MASK64
+    x ^= x >> 27
+    x = (x * 0x94d049bb133111eb) & MASK64
+    return x ^ (x >> 31)
+
+
+def layer_seed(seed, layer):
+    """Layer `layer`'s dropout stream of a batch's seed (net.c's)."""
+    return mix64(seed ^ ((0xd1b54a32d192ed03 * (layer + 1)) & MASK64))
+
+
+def keep_threshold(rate):
+    """A value is kept when its hash is at least rate * 2^64 (dropout.c)."""
+    if rate <= 0:
+        return 0
+    t = math.ldexp(rate, 64)
+    return MASK64 if t >= 18446744073709549568.0 else int(t)
+
+
+def unsupported(specs):
+    """Why the device engine cannot run these layer specs yet, or None."""
+    for i, spec in enumerate(specs):
+        if spec.kind != "dense" or (spec.h, spec.w, spec.oh, spec.ow) != (1, 1, 1, 1):
+            what = "a %s layer" % spec.kind
+        elif spec.batch_norm:
+            what = "batch norm"
+        else:
+            continue
+        return ("layer %d needs %s, which the CUDA engine does not run yet: it runs "
+                "networks of dense layers (any activation, dropout, frozen layers); "
+                "use device='cpu' for this one" % (i, what))
+    return None
+
+
+class DeviceNetwork:
+    """A network of dense layers on a backend; the interface of
+    fastnn._engine.Network that the estimators use."""
+
+    def __init__(self, specs, output, backend):
+        why = unsupported(specs)
+        if why:
+            raise ValueError(why)
+        self.layout = _engine.Network(list(specs), output, 1)  # sizes, layout, spans
+        self.specs, self.output, self.backend = list(specs), output, backend
+        for name in ("n_params", "n_coefs", "n_inputs", "n_outputs", "n_trainable"):
+            setattr(self, name, getattr(self.layout, name))
+        self.blocks = self.layout.param_blocks()
+        self.spans = self.layout.trainable_spans()
+        self.out_code = int(_engine.OUTPUTS[output])
+        self.acts = [int(_engine.ACTIVATIONS[s.activation]) for s in self.specs]
+        trainable = [i for i, s in enumerate(self.specs) if not s.frozen]
+        # no input gradient is needed below the first trainable layer
+        self.first = trainable[0] if trainable else len(self.specs)
+        self._rows = None  # (host X, host Y, device X, device Y) of the last epoch
+
+    def use_bf16(self, on):
+        if on:
+            raise ValueError("precision='bf16' is a CPU mode (AVX512-BF16); the CUDA engine "
+                             "computes in the model's float32 or float64")
+
+    def trainable_spans(self):
+        return self.spans
+
+    def param_blocks(self):
+        return self.blocks
+
+    def __reduce__(self):
+        raise TypeError("DeviceNetwork is rebuilt from the estimator, not pickled")
+
+    # ---- the pieces --------------------------------------------------------
+    def _check(self, params, X, Y=None, sw=None, grad=None):
+        if isinstance(X, _engine.CSRBatches):
+            raise ValueError("sparse input is not supported by the CUDA engine yet; "
+                             "use device='cpu' or pass a dense array")
+        self.layout._check(params.shape[0], X, Y, sw, -1 if grad is None else grad.shape[0])
+
+    def _views(self, flat, l):
+        """Layer l's (weights in x out, biases) inside a flat buffer."""
+        w, nw, b, nb = (int(v) for v in self.blocks[l, :4])
+        spec = self.specs[l]
+        return flat[w:w + nw].reshape(spec.c, spec.oc), flat[b:b + nb]
+
+    def _kernel(self, name, dtype):
+        return name + SUFFIX[np.dtype(dtype)]
+
+    def _forward(self, params, X, seed, keep):
+        """Every layer's output on X (device rows), the last one through the
+        output activation; with keep, also gelu layers' pre-activations.
+        Returns (outputs, pre-activations or None per layer)."""
+        be, xp, dtype, n = self.backend, self.backend.xp, params.dtype, X.shape[0]
+        outs, zs = [], []
+        x = X
+        for l, spec in enumerate(self.specs):
+            W, b = self._views(params, l)
+            y = xp.empty((n, spec.oc), dtype=dtype)
+            be.matmul(x, W, y)
+            z = xp.empty_like(y) if keep and spec.activation == "gelu" else None
+            be.launch(self._kernel("bias_activation", dtype), y.size, y, z, b,
+                      np.int64(n), np.int64(spec.oc), np.int32(self.acts[l]))
+            if seed and spec.dropout > 0 and l < len(self.specs) - 1:
+                be.launch(self._kernel("dropout_forward", dtype), y.size, y, np.int64(y.size),
+                          np.uint64(keep_threshold(spec.dropout)),
+                          dtype.type(1 / (1 - spec.dropout)),
+                          np.uint64(layer_seed(seed, l)), np.int64(0))
+            outs.append(y)
+            zs.append(z)
+            x = y
+        be.launch(self._kernel("output_forward", dtype), n, x, np.int64(n),
+                  np.int64(x.shape[1]), np.int32(self.out_code))
+        return outs, zs
+
+    def _loss(self, P, Y, sw, want_grad):
+        """(the rows' summed loss as a device scalar, dZ or None)."""
+        be, xp, n, k = self.backend, self.backend.xp, P.shape[0], P.shape[1]
+        rows = xp.empty(n, dtype=np.float64)
+        dZ = xp.empty_like(P) if want_grad else None
+        be.launch(self._kernel("loss_rows", P.dtype), n, rows, dZ, P, Y, sw, np.int64(n),
+                  np.int64(k), np.int32(self.out_code))
+        return rows.sum(), dZ
+
+    def _backward(self, grad, params, X, outs, zs, dZ, seed, add):
+        """Parameter gradients into grad (added when `add`, else written
+        over each trainable layer's blocks) from the output gradient dZ."""
+        be, xp, dtype, n = self.backend, self.backend.xp, params.dtype, X.shape[0]
+        for l in range(len(self.specs) - 1, self.first - 1, -1):
+            spec = self.specs[l]
+            x = X if l == 0 else outs[l - 1]
+            W, _ = self._views(params, l)
+            if not spec.frozen:
+                dW, db = self._views(grad, l)
+                if add:
+                    part = xp.empty_like(dW)
+                    be.matmul(x.T, dZ, part)
+                    dW += part
+                else:
+                    be.matmul(x.T, dZ, dW)
+                    db.fill(0)
+                be.launch(self._kernel("bias_grad", dtype), spec.oc, db, dZ, np.int64(n),
+                          np.int64(spec.oc))
+            if l == self.first:
+                break
+            prev = self.specs[l - 1]
+            dX = xp.empty((n, spec.c), dtype=dtype)
+            be.matmul(dZ, W.T, dX)
+            A = outs[l - 1]
+            if seed and prev.dropout > 0:  # only kept outputs had an effect
+                be.launch(self._kernel("dropout_backward", dtype), dX.size, dX,
+                          None if prev.activation == "identity" else A, np.int64(dX.size),
+                          np.uint64(keep_threshold(prev.dropout)),
+                          dtype.type(1 / (1 - prev.dropout)), dtype.type(1 - prev.dropout),
+                          np.uint64(layer_seed(seed, l - 1)), np.int64(0))
+            act = np.int32(self.acts[l - 1])
+            if zs[l - 1] is not None:
+                be.launch(self._kernel("activation_backward_from_input", dtype), dX.size,
+                          dX, dX, zs[l - 1], np.int64(dX.size), act)
+            elif prev.activation != "identity":
+                be.launch(self._kernel("activation_backward", dtype), dX.size, dX, dX, A,
+                          np.int64(dX.size), act)
+            dZ = dX
+
+    # ---- what the estimators call -----------------------------------------
+    def forward(self, params, X):
+        """The network's output (NumPy) for every row of X."""
+        self._check(params, X)
+        be = self.backend
+        p = be.to_device(params)
+        out = np.empty((X.shape[0], self.n_outputs), dtype=params.dtype)
+        for start in range(0, X.shape[0], CHUNK_ROWS):
+            rows = be.to_device(np.ascontiguousarray(X[start:start + CHUNK_ROWS]))
+            outs, _ = self._forward(p, rows, 0, False)
+            out[start:start + rows.shape[0]] = be.to_host(outs[-1])
+        return out
+
+    def loss_grad(self, params, grad, X, Y, sw, seed=0):
+        """Summed data loss over all rows; its gradient is added to grad
+        (None: the loss only).  seed: 0 for inference mode, else that
+        seed's dropout masks."""
+        self._check(params, X, Y, sw, grad)
+        be = self.backend
+        p = be.to_device(params)
+        g = be.xp.zeros_like(p) if grad is not None else None
+        total = 0.0
+        for start in range(0, X.shape[0], CHUNK_ROWS):
+            stop = start + CHUNK_ROWS
+            rows = be.to_device(np.ascontiguousarray(X[start:stop]))
+            outs, zs = self._forward(p, rows, seed, grad is not None)
+            w = None if sw is None else be.to_device(np.ascontiguousarray(sw[start:stop]))
+            loss, dZ = self._loss(outs[-1], be.to_device(np.ascontiguousarray(Y[start:stop])),
+                                  w, grad is not None)
+            if grad is not None:
+                self._backward(g, p, rows, outs, zs, dZ, seed, True)
+            total += float(loss)
+        if grad is not None:
+            grad += be.to_host(g)
+        return total
+
+    def _device_rows(self, X, Y):
+        """X and Y on the device, uploaded once for the epochs of a fit
+        (the trainer passes the same arrays every epoch)."""
+        if self._rows is None or self._rows[0] is not X or self._rows[1] is not Y:
+            be = self.backend
+            self._rows = (X, Y, be.to_device(X), be.to_device(Y))
+        return self._rows[2], self._rows[3]
+
+    def _ranges(self):
+        """The optimizer's ranges: (start, end, state offset, decays) for
+        each trainable span, split where the weights end (biases do not
+        decay), in buffer order as optim.inc walks them."""
+        ranges, st = [], 0
+        for a, b in self.spans.tolist():
+            for lo, hi, decays in ((a, min(b, self.n_coefs), True),
+                                   (max(a, self.n_coefs), b, False)):
+                if lo < hi:
+                    ranges.append((lo, hi, st + lo - a, decays))
+            st += b - a
+        return ranges
+
+    def _step(self, params, state, grad, opt, scale):
+        """One optimizer step (optim.inc's fnn_optim_step); returns the sum of
+        squares of the decayed weights before it (a device scalar)."""
+        be, xp, dtype = self.backend, self.backend.xp, params.dtype
+        ranges = self._ranges()
+        alpha_scale = 1.0
+        if opt.clip_norm > 0:  # the data gradient's norm, over the trainable spans
+            norm = abs(scale) * math.sqrt(sum(float(xp.vdot(grad[a:b], grad[a:b]))
+                                              for a, b in self.spans.tolist()))
+            if norm > opt.clip_norm:
+                c = opt.clip_norm / norm
+                scale, alpha_scale = scale * c, 1 / c
+        adamw = opt.solver == "adamw"
+        alpha = 0.0 if adamw else opt.alpha * alpha_scale
+        wd = opt.learning_rate * opt.alpha if adamw else 0.0
+        sq = xp.zeros((), dtype=np.float64)
+        for lo, hi, _, decays in ranges:
+            if decays:
+                sq += xp.vdot(params[lo:hi], params[lo:hi]).astype(np.float64)
+        real, n_state = dtype.type, self.n_trainable
+        for lo, hi, st, decays in ranges:
+            n = hi - lo
+            p, g = params[lo:hi], grad[lo:hi]
+            decay = real(alpha if decays else 0)
+            if opt.solver == "sgd":
+                be.launch(self._kernel("sgd_step", dtype), n, p, state[st:st + n], g,
+                          np.int64(n), decay, real(scale), real(opt.learning_rate),
+                          real(opt.momentum), np.int32(bool(opt.nesterov)))
+            elif opt.solver in ("adam", "adamw"):
+                t = opt.t + 1
+                lr_t = opt.learning_rate * math.sqrt(1 - opt.beta_2 ** t) / (1 - opt.beta_1 ** t)
+                be.launch(self._kernel("adam_step", dtype), n, p, state[st:st + n],
+                          state[n_state + st:n_state + st + n], g, np.int64(n), decay,
+                          real(scale), real(lr_t), real(opt.beta_1), real(opt.beta_2),
+                          real(opt.epsilon), real(wd if decays else 0))
+            else:  # rmsprop: a running average; adagrad: a running sum
+                keep, add = (opt.rho, 1 - opt.rho) if opt.solver == "rmsprop" else (1.0, 1.0)
+                be.launch(self._kernel("rms_step", dtype), n, p, state[st:st + n], g,
+                          np.int64(n), decay, real(scale), real(opt.learning_rate),
+                          real(keep), real(add), real(opt.epsilon))
+        if opt.solver in ("adam", "adamw"):
+            opt.t += 1
+        return sq
+
+    def train_epoch(self, params, grad, state, X, Y, sw, order, batch_size, opt, loss_scale,
+                    seed=0, progress=None):
+        """fastnn._engine.Network.train_epoch on the device: one pass over
+        the rows in `order`, one optimizer step per batch; params and state
+        are updated in place (copied back at the end), and the sum over
+        batches of batch loss * batch rows is returned."""
+        self._check(params, X, Y, sw, grad)
+        order = np.asarray(order, dtype=np.int64)
+        if order.shape[0] and (order.min() < 0 or order.max() >= Y.shape[0]):
+            raise ValueError("row order refers to rows outside X")
+        be, xp = self.backend, self.backend.xp
+        Xd, Yd = self._device_rows(X, Y)
+        p, s = be.to_device(params), be.to_device(state)
+        g = xp.zeros_like(p)
+        n = order.shape[0]
+        batch_size = max(1, min(batch_size, n))
+        penalty = 0.0 if opt.solver == "adamw" else 0.5 * opt.alpha
+        total = xp.zeros((), dtype=np.float64)
+        idx = be.to_device(order)
+        try:
+            for start in range(0, n, batch_size):
+                nb = min(batch_size, n - start)
+                rows = idx[start:start + nb]
+                Xb, Yb = xp.take(Xd, rows, axis=0), xp.take(Yd, rows, axis=0)
+                if sw is None:
+                    wb, sw_sum = None, float(nb)
+                else:
+                    host_w = sw[order[start:start + nb]]
+                    wb, sw_sum = be.to_device(np.ascontiguousarray(host_w)), float(host_w.sum())
+                if sw_sum == 0 or not math.isfinite(sw_sum):
+                    raise _engine.NonFiniteLoss("a batch's sample weights sum to %r" % sw_sum)
+                batch_seed = (mix64(seed + start) | 1) if seed else 0
+                outs, zs = self._forward(p, Xb, batch_seed, True)
+                loss, dZ = self._loss(outs[-1], Yb, wb, True)
+                self._backward(g, p, Xb, outs, zs, dZ, batch_seed, False)
+                sq = self._step(p, s, g, opt, 1.0 / sw_sum)
+                total += (loss * loss_scale + penalty * sq) / sw_sum * nb
+                if progress is not None:
+                    progress(start + nb)
+            result = float(total)  # the epoch's one wait for the device
+            if not math.isfinite(result):
+                raise _engine.NonFiniteLoss("the training loss became non-finite")
+            return result
+        finally:
+            params[:] = be.to_host(p)
+            state[:] = be.to_host(s)

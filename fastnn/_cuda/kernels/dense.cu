@@ -1,0 +1,24 @@
+/* The dense layer's work beside its two products (cuBLAS): the bias and
+ * activation after the forward product, the bias gradient in backward.
+ * Included once per dtype by kernels.cu. */
+
+/* Y: N x K, the product X W; becomes f(Y + b).  Z (N x K, or NULL): gets
+ * Y + b, the pre-activation a gelu layer keeps for backward. */
+FNN_KERNEL FNN_FN(bias_activation)(fnn_real *Y, fnn_real *Z, const fnn_real *b, fnn_i64 N,
+                                   fnn_i64 K, int act) {
+    FNN_EACH(i, N * K) {
+        const fnn_real z = Y[i] + b[i % K];
+        if (Z) Z[i] = z;
+        Y[i] = FNN_FN(activate)(z, act);
+    }
+}
+
+/* db (K) += the column sums of dZ (N x K); a thread per column, its sum in
+ * double, rows in order (the CPU engine's sums, to rounding) */
+FNN_KERNEL FNN_FN(bias_grad)(fnn_real *db, const fnn_real *dZ, fnn_i64 N, fnn_i64 K) {
+    FNN_EACH(j, K) {
+        double s = 0;
+        for (fnn_i64 r = 0; r < N; r++) s += dZ[r * K + j];
+        db[j] += (fnn_real)s;
+    }
+}

@@ -1,0 +1,228 @@
+"""The CUDA engine held to the CPU engine: the same outputs, gradients,
+dropout masks and optimizer steps, to rounding, and the same fits through
+the estimators.
+
+Every test runs twice: on the host (the engine's code with its kernels
+compiled for the CPU, tests/cuda_host.py), everywhere; and on the GPU,
+where one is usable (else skipped with the reason; tools/gpu_check.sh
+runs them on a GPU machine)."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_digits
+
+import fastnn
+from fastnn import _cuda, _engine
+from fastnn._network import LayerSpec
+from fastnn._optimizer import StepSettings
+from fastnn._cuda._device_network import DeviceNetwork
+
+from cuda_host import HostBackend
+
+ACTIVATIONS = list(_engine.ACTIVATIONS)
+OUTPUTS = list(_engine.OUTPUTS)
+# float32 results are held to a few units of float32 rounding of the
+# largest value, float64 to as many of float64's; on the GPU, cuBLAS sums
+# in other orders and its compiler fuses multiply-adds
+TOL = {np.float32: 2e-5, np.float64: 1e-12}
+GPU_TOL = {np.float32: 1e-4, np.float64: 1e-11}
+GPU = fastnn.cuda_available()
+
+
+@pytest.fixture(scope="module", params=["host", "gpu"])
+def where(request):
+    """(backend, tolerances) of the host's kernels or of the GPU."""
+    if request.param == "host":
+        return HostBackend(), TOL
+    if not GPU:
+        pytest.skip("no usable GPU: %s" % GPU.reason)
+    return _cuda.backend(), GPU_TOL
+
+
+def dense(n_in, n_out, activation="identity", **kw):
+    return LayerSpec("dense", 1, 1, n_in, 1, 1, n_out, activation=activation, **kw)
+
+
+def targets(output, rng, n, k, dtype):
+    if output == "softmax":
+        return np.eye(k, dtype=dtype)[rng.integers(0, k, n)]
+    if output == "logistic":
+        return (rng.random((n, k)) > 0.5).astype(dtype)
+    if output == "exp":
+        return rng.poisson(2.0, (n, k)).astype(dtype)
+    return rng.standard_normal((n, k)).astype(dtype)
+
+
+def close(a, b, tol):
+    scale = max(np.abs(a).max(), np.abs(b).max(), 1e-30)
+    np.testing.assert_array_less(np.abs(a - b).max() / scale, tol)
+
+
+def pair(specs, output, backend):
+    return _engine.Network(specs, output, 1), DeviceNetwork(specs, output, backend)
+
+
+CASES = ([(act, "softmax") for act in ACTIVATIONS]
+         + [(act, out) for act in ("relu", "gelu") for out in OUTPUTS if out != "softmax"])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("activation,output", CASES)
+def test_outputs_losses_and_gradients_are_the_cpu_engines(activation, output, dtype, where):
+    backend, tol = where[0], where[1][dtype]
+    rng = np.random.default_rng(len(activation) * 7 + len(output))
+    specs = [dense(5, 7, activation), dense(7, 6, activation), dense(6, 3)]
+    cpu, dev = pair(specs, output, backend)
+    p = (0.5 * rng.standard_normal(cpu.n_params)).astype(dtype)
+    X = rng.standard_normal((40, 5)).astype(dtype)
+    Y = targets(output, rng, 40, 3, dtype)
+    sw = rng.random(40).astype(dtype)
+    close(cpu.forward(p, X), dev.forward(p, X), tol)
+    g_cpu, g_dev = np.zeros_like(p), np.zeros_like(p)
+    loss_cpu = cpu.loss_grad(p, g_cpu, X, Y, sw)
+    loss_dev = dev.loss_grad(p, g_dev, X, Y, sw)
+    assert loss_dev == pytest.approx(loss_cpu, rel=tol)
+    close(g_cpu, g_dev, tol)
+    assert np.abs(g_cpu).max() > 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_dropout_masks_are_the_cpu_engines(dtype, where):
+    """The same seed drops the same values; another seed drops others."""
+    backend, tol = where[0], where[1][dtype]
+    rng = np.random.default_rng(3)
+    specs = [dense(6, 32, "tanh", dropout=0.4), dense(32, 16, "relu", dropout=0.2),
+             dense(16, 2)]
+    cpu, dev = pair(specs, "softmax", backend)
+    p = (0.5 * rng.standard_normal(cpu.n_params)).astype(dtype)
+    X, Y = rng.standard_normal((30, 6)).astype(dtype), targets("softmax", rng, 30, 2, dtype)
+    grads = []
+    for net, seed in ((cpu, 99), (dev, 99), (dev, 100)):
+        g = np.zeros_like(p)
+        net.loss_grad(p, g, X, Y, None, seed=seed)
+        grads.append(g)
+    close(grads[0], grads[1], tol)
+    assert np.abs(grads[1] - grads[2]).max() > 1e-3 * np.abs(grads[1]).max()
+
+
+SOLVERS = [dict(solver="sgd", nesterov=True), dict(solver="sgd", nesterov=False, momentum=0.5),
+           dict(solver="adam"), dict(solver="adamw", alpha=0.01), dict(solver="rmsprop"),
+           dict(solver="adagrad"), dict(solver="adam", clip_norm=0.05)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("settings", SOLVERS, ids=lambda s: "-".join(map(str, s.values())))
+def test_an_epoch_of_steps_is_the_cpu_engines(settings, dtype, where):
+    """train_epoch: batches gathered on the device, dropout, sample
+    weights, a frozen layer and every update rule (clipping included):
+    the same weights, optimizer state, loss and step count."""
+    backend, tol = where[0], where[1][dtype]
+    rng = np.random.default_rng(5)
+    specs = [dense(8, 16, "relu", frozen=True), dense(16, 12, "gelu", dropout=0.25),
+             dense(12, 3)]
+    cpu, dev = pair(specs, "softmax", backend)
+    start = (0.3 * rng.standard_normal(cpu.n_params)).astype(dtype)
+    X, Y = rng.standard_normal((90, 8)).astype(dtype), targets("softmax", rng, 90, 3, dtype)
+    sw = (0.5 + rng.random(90)).astype(dtype)
+    order = rng.permutation(90).astype(np.int64)
+    ends = []
+    for net in (cpu, dev):
+        params = start.copy()
+        opt = StepSettings(learning_rate=0.01, **{"alpha": 1e-3, **settings})
+        state = np.full(_engine.optim_state_size(opt.solver, net.n_trainable), 0.01, dtype)
+        total = net.train_epoch(params, np.empty_like(params), state, X, Y, sw, order, 16,
+                                opt, 1.0, seed=7)
+        ends.append((params, state, total, opt.t))
+    (p0, s0, t0, n0), (p1, s1, t1, n1) = ends
+    close(p0, p1, tol)
+    close(s0, s1, tol)
+    assert t1 == pytest.approx(t0, rel=tol)
+    assert n0 == n1
+    frozen = slice(*cpu.param_blocks()[0, :2].cumsum()[[0, 1]] - [cpu.param_blocks()[0, 1], 0])
+    assert np.array_equal(p1[frozen], start[frozen])  # the frozen weights stayed
+    assert np.abs(p1 - start).max() > 1e-4
+
+
+def test_these_networks_launch_every_kernel_the_sources_define():
+    """Each kernel is reached by the kinds of network tested above."""
+    from test_cuda_sources import kernel_names
+    host, rng = HostBackend(), np.random.default_rng(0)
+    specs = [dense(4, 8, "tanh", dropout=0.5), dense(8, 8, "gelu"), dense(8, 2)]
+    dev = DeviceNetwork(specs, "softmax", host)
+    for dtype in (np.float32, np.float64):
+        X, Y = rng.standard_normal((8, 4)).astype(dtype), targets("softmax", rng, 8, 2, dtype)
+        for solver in ("sgd", "adam", "rmsprop"):
+            params = rng.standard_normal(dev.n_params).astype(dtype)
+            opt = StepSettings(solver=solver, learning_rate=0.1)
+            state = np.zeros(_engine.optim_state_size(solver, dev.n_trainable), dtype)
+            dev.train_epoch(params, np.empty_like(params), state, X, Y, None,
+                            np.arange(8), 4, opt, 1.0, seed=1)
+    assert kernel_names() == host.launched
+
+
+@pytest.fixture(params=["host", "gpu"])
+def on_device(request, monkeypatch):
+    """device='cuda' estimators: on the host's kernels, or on the GPU."""
+    if request.param == "gpu":
+        if not GPU:
+            pytest.skip("no usable GPU: %s" % GPU.reason)
+        return
+    host = HostBackend()
+    monkeypatch.setattr(_cuda, "availability",
+                        lambda: _cuda.Availability(True, "the host's build of the kernels"))
+    monkeypatch.setattr(_cuda, "backend", lambda: host)
+
+
+@pytest.mark.parametrize("kw", [dict(solver="adam", dropout=0.1),
+                                dict(solver="sgd", early_stopping=True),
+                                dict(solver="lbfgs", max_iter=10)],
+                         ids=["adam-dropout", "sgd-early-stopping", "lbfgs"])
+def test_an_mlp_fits_and_predicts_as_on_the_cpu(kw, on_device):
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(np.float32)
+    kw = {"max_iter": 3, **kw}
+    models = [fastnn.MLPClassifier((32, 16), random_state=0, device=device, **kw).fit(X, y)
+              for device in ("cpu", "cuda")]
+    cpu, dev = models
+    assert dev.n_iter_ == cpu.n_iter_
+    assert dev.loss_ == pytest.approx(cpu.loss_, rel=1e-4)
+    for a, b in zip(cpu.coefs_ + cpu.intercepts_, dev.coefs_ + dev.intercepts_):
+        np.testing.assert_allclose(a, b, atol=2e-4)
+    assert (dev.predict(X) == cpu.predict(X)).mean() > 0.99
+    np.testing.assert_allclose(dev.predict_proba(X), cpu.predict_proba(X), atol=1e-3)
+
+
+def test_a_regressor_with_its_loss_and_sample_weights_fits_as_on_the_cpu(on_device):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 6))
+    y = X @ rng.standard_normal((6, 2)) + 0.1 * rng.standard_normal((300, 2))
+    w = rng.random(300)
+    cpu, dev = (fastnn.MLPRegressor(hidden_layer_sizes=(16,), loss="huber", max_iter=5, random_state=1,
+                                    device=device).fit(X, y, sample_weight=w)
+                for device in ("cpu", "cuda"))
+    np.testing.assert_allclose(dev.loss_curve_, cpu.loss_curve_, rtol=1e-9)
+    np.testing.assert_allclose(dev.predict(X), cpu.predict(X), rtol=1e-9, atol=1e-12)
+
+
+def test_a_diverging_fit_keeps_finite_weights_as_on_the_cpu(on_device):
+    X, y = load_digits(return_X_y=True)
+    for device in ("cpu", "cuda"):
+        model = fastnn.MLPRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1e6, max_iter=5,
+                                    random_state=0, device=device)
+        with pytest.raises(ValueError, match="non-finite"):
+            model.fit(X, y.astype(float))
+        assert all(np.isfinite(c).all() for c in model.coefs_)
+
+
+def test_what_the_cuda_engine_does_not_run_yet_is_refused_before_the_fit(on_device):
+    X, y = load_digits(return_X_y=True)
+    conv = fastnn.ConvClassifier(device="cuda", max_iter=1)
+    with pytest.raises(ValueError, match="conv layer.*does not run yet"):
+        conv.fit(X, y)
+    assert not hasattr(conv, "coefs_")
+    with pytest.raises(ValueError, match="batch norm"):
+        fastnn.MLPClassifier(batch_norm=True, device="cuda").fit(X, y)
+    with pytest.raises(ValueError, match="sparse input"):
+        fastnn.MLPClassifier(device="cuda", max_iter=1).fit(sp.csr_matrix(X), y)
+    with pytest.raises(ValueError, match="bf16"):
+        fastnn.MLPClassifier(device="cuda", precision="bf16").fit(X, y)
