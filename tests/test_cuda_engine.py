@@ -43,6 +43,21 @@ def dense(n_in, n_out, activation="identity", **kw):
     return LayerSpec("dense", 1, 1, n_in, 1, 1, n_out, activation=activation, **kw)
 
 
+def conv_stack(activation="relu", dropout=0.0):
+    """Images of 7 x 6 x 2 through a padded stride-2 convolution, a max
+    pool (ragged: 4 x 3 into 2 x 1), a padded 2 x 1 and a 1 x 1
+    convolution, an average pool and a dense layer: every conv and pool
+    path of the kernels."""
+    return [LayerSpec("conv", 7, 6, 2, 4, 3, 5, kh=3, kw=3, sh=2, sw=2, ph=1, pw=1,
+                      activation="identity", declared_activation=activation),
+            LayerSpec("maxpool", 4, 3, 5, 2, 1, 5, kh=2, kw=2, sh=2, sw=2,
+                      activation=activation, dropout=dropout),
+            LayerSpec("conv", 2, 1, 5, 2, 1, 6, kh=2, ph=1, activation=activation),
+            LayerSpec("conv", 2, 1, 6, 2, 1, 4, activation=activation),
+            LayerSpec("avgpool", 2, 1, 4, 1, 1, 4, kh=2, kw=1, sh=2, sw=1),
+            dense(4, 3)]
+
+
 def targets(output, rng, n, k, dtype):
     if output == "softmax":
         return np.eye(k, dtype=dtype)[rng.integers(0, k, n)]
@@ -84,6 +99,26 @@ def test_outputs_losses_and_gradients_are_the_cpu_engines(activation, output, dt
     assert loss_dev == pytest.approx(loss_cpu, rel=tol)
     close(g_cpu, g_dev, tol)
     assert np.abs(g_cpu).max() > 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "gelu"])
+def test_convolutions_and_pools_are_the_cpu_engines(activation, dtype, where):
+    backend, tol = where[0], where[1][dtype]
+    rng = np.random.default_rng(11)
+    cpu, dev = pair(conv_stack(activation, dropout=0.3), "softmax", backend)
+    p = (0.5 * rng.standard_normal(cpu.n_params)).astype(dtype)
+    X, Y = rng.standard_normal((20, 7 * 6 * 2)).astype(dtype), targets("softmax", rng, 20, 3,
+                                                                        dtype)
+    close(cpu.forward(p, X), dev.forward(p, X), tol)
+    for seed in (0, 17):  # inference mode, then training mode with dropout
+        g_cpu, g_dev = np.zeros_like(p), np.zeros_like(p)
+        loss_cpu = cpu.loss_grad(p, g_cpu, X, Y, None, seed=seed)
+        assert dev.loss_grad(p, g_dev, X, Y, None, seed=seed) == pytest.approx(loss_cpu,
+                                                                               rel=tol)
+        close(g_cpu, g_dev, tol)
+    # the first layer's weights have a gradient: col2im and both pools ran
+    assert np.abs(g_dev[:cpu.param_blocks()[0, 1]]).max() > 0
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
@@ -147,10 +182,12 @@ def test_these_networks_launch_every_kernel_the_sources_define():
     """Each kernel is reached by the kinds of network tested above."""
     from test_cuda_sources import kernel_names
     host, rng = HostBackend(), np.random.default_rng(0)
-    specs = [dense(4, 8, "tanh", dropout=0.5), dense(8, 8, "gelu"), dense(8, 2)]
+    specs = conv_stack()[:-1] + [dense(4, 8, "tanh", dropout=0.5), dense(8, 8, "gelu"),
+                                 dense(8, 2)]
     dev = DeviceNetwork(specs, "softmax", host)
     for dtype in (np.float32, np.float64):
-        X, Y = rng.standard_normal((8, 4)).astype(dtype), targets("softmax", rng, 8, 2, dtype)
+        X = rng.standard_normal((8, 7 * 6 * 2)).astype(dtype)
+        Y = targets("softmax", rng, 8, 2, dtype)
         for solver in ("sgd", "adam", "rmsprop"):
             params = rng.standard_normal(dev.n_params).astype(dtype)
             opt = StepSettings(solver=solver, learning_rate=0.1)
@@ -214,12 +251,23 @@ def test_a_diverging_fit_keeps_finite_weights_as_on_the_cpu(on_device):
         assert all(np.isfinite(c).all() for c in model.coefs_)
 
 
+def test_a_conv_net_fits_and_predicts_as_on_the_cpu(on_device):
+    X, y = load_digits(return_X_y=True)
+    X = (X[:600] / 16).astype(np.float32)
+    cpu, dev = (fastnn.ConvClassifier(max_iter=2, random_state=0, device=device).fit(X, y[:600])
+                for device in ("cpu", "cuda"))
+    assert dev.loss_ == pytest.approx(cpu.loss_, rel=1e-4)
+    for a, b in zip(cpu.coefs_, dev.coefs_):
+        np.testing.assert_allclose(a, b, atol=2e-4)
+    np.testing.assert_allclose(dev.predict_proba(X), cpu.predict_proba(X), atol=1e-3)
+
+
 def test_what_the_cuda_engine_does_not_run_yet_is_refused_before_the_fit(on_device):
     X, y = load_digits(return_X_y=True)
-    conv = fastnn.ConvClassifier(device="cuda", max_iter=1)
-    with pytest.raises(ValueError, match="conv layer.*does not run yet"):
-        conv.fit(X, y)
-    assert not hasattr(conv, "coefs_")
+    rnn = fastnn.RNNClassifier(device="cuda", max_iter=1)
+    with pytest.raises(ValueError, match="recurrent layer.*does not run yet"):
+        rnn.fit(X.reshape(-1, 8, 8), y)
+    assert not hasattr(rnn, "coefs_")
     with pytest.raises(ValueError, match="batch norm"):
         fastnn.MLPClassifier(batch_norm=True, device="cuda").fit(X, y)
     with pytest.raises(ValueError, match="sparse input"):

@@ -9,14 +9,21 @@ same activation, loss and update formulas (kernels/), the same dropout
 masks from the same seeds, and the same order of the optimizer's ranges,
 so a fit on either device follows the same path to rounding.
 
-Layer kinds come to the device one at a time: `unsupported` says which
-a network needs that the device engine does not run yet, and the
-estimator refuses such a network before training."""
+Each layer kind has its own module (dense.py, conv.py, pool.py) with its
+forward and backward, listed in KINDS by the engine's kind name; the
+network owns what every layer shares: activations, dropout, the walk
+back, the loss and the optimizer.  Kinds come to the device one at a
+time: `unsupported` names what a network needs that the device engine
+does not run yet, and the estimator refuses such a network before
+training."""
 import math
 
 import numpy as np
 
 from .. import _engine
+from .conv import Conv
+from .dense import Dense
+from .pool import Pool
 
 # dtype -> the kernels' name suffix
 SUFFIX = {np.dtype(np.float32): "_f32", np.dtype(np.float64): "_f64"}
@@ -47,18 +54,21 @@ def keep_threshold(rate):
     return MASK64 if t >= 18446744073709549568.0 else int(t)
 
 
+KINDS = {"dense": Dense(), "conv": Conv(), "maxpool": Pool(), "avgpool": Pool()}
+
+
 def unsupported(specs):
     """Why the device engine cannot run these layer specs yet, or None."""
     for i, spec in enumerate(specs):
-        if spec.kind != "dense" or (spec.h, spec.w, spec.oh, spec.ow) != (1, 1, 1, 1):
-            what = "a %s layer" % spec.kind
-        elif spec.batch_norm:
+        kind = KINDS.get(spec.kind)
+        what = "a %s layer" % spec.kind if kind is None else kind.check(spec)
+        if what is None and spec.batch_norm:
             what = "batch norm"
-        else:
+        if what is None:
             continue
         return ("layer %d needs %s, which the CUDA engine does not run yet: it runs "
-                "networks of dense layers (any activation, dropout, frozen layers); "
-                "use device='cpu' for this one" % (i, what))
+                "%s layers (any activation, dropout, frozen layers); use device='cpu' "
+                "for this network" % (i, what, ", ".join(KINDS)))
     return None
 
 
@@ -104,88 +114,106 @@ class DeviceNetwork:
                              "use device='cpu' or pass a dense array")
         self.layout._check(params.shape[0], X, Y, sw, -1 if grad is None else grad.shape[0])
 
-    def _views(self, flat, l):
-        """Layer l's (weights in x out, biases) inside a flat buffer."""
-        w, nw, b, nb = (int(v) for v in self.blocks[l, :4])
-        spec = self.specs[l]
-        return flat[w:w + nw].reshape(spec.c, spec.oc), flat[b:b + nb]
+    @property
+    def xp(self):
+        return self.backend.xp
 
-    def _kernel(self, name, dtype):
-        return name + SUFFIX[np.dtype(dtype)]
+    def launch(self, name, dtype, n, *args):
+        """Kernel `name` of dtype's twin over n indices."""
+        self.backend.launch(name + SUFFIX[np.dtype(dtype)], n, *args)
+
+    def epilogue(self, y, z, b, spec):
+        """y (rows x width) becomes f(y + b) (b None: no bias); z, when
+        given, gets y + b for backward (gelu)."""
+        rows, width = y.shape
+        self.launch("bias_activation", y.dtype, y.size, y, z, b, np.int64(rows),
+                    np.int64(width), np.int32(_engine.ACTIVATIONS[spec.activation]))
+
+    def weight_grads(self, x, dZ, dW, db, add):
+        """dW = x' dZ and db = the column sums of dZ (added to them when
+        `add`, else written)."""
+        if add:
+            part = self.xp.empty_like(dW)
+            self.backend.matmul(x.T, dZ, part)
+            dW += part
+        else:
+            self.backend.matmul(x.T, dZ, dW)
+            db.fill(0)
+        self.launch("bias_grad", dZ.dtype, dZ.shape[1], db, dZ, np.int64(dZ.shape[0]),
+                    np.int64(dZ.shape[1]))
+
+    def _views(self, flat, l):
+        """Layer l's (weights (inputs x outputs), biases), None where it
+        has none, inside a flat buffer."""
+        w, nw, b, nb = (int(v) for v in self.blocks[l, :4])
+        oc = self.specs[l].oc
+        return (flat[w:w + nw].reshape(-1, oc) if nw else None,
+                flat[b:b + nb] if nb else None)
 
     def _forward(self, params, X, seed, keep):
         """Every layer's output on X (device rows), the last one through the
-        output activation; with keep, also gelu layers' pre-activations.
-        Returns (outputs, pre-activations or None per layer)."""
-        be, xp, dtype, n = self.backend, self.backend.xp, params.dtype, X.shape[0]
-        outs, zs = [], []
+        output activation; with keep, what backward needs.  Returns
+        (outputs, pre-activations or None, kinds' kept values) per layer."""
+        xp, n = self.xp, X.shape[0]
+        outs, zs, kept = [], [], []
         x = X
         for l, spec in enumerate(self.specs):
             W, b = self._views(params, l)
-            y = xp.empty((n, spec.oc), dtype=dtype)
-            be.matmul(x, W, y)
-            z = xp.empty_like(y) if keep and spec.activation == "gelu" else None
-            be.launch(self._kernel("bias_activation", dtype), y.size, y, z, b,
-                      np.int64(n), np.int64(spec.oc), np.int32(self.acts[l]))
+            width = spec.oh * spec.ow * spec.oc
+            z = xp.empty((n, width), dtype=X.dtype) \
+                if keep and spec.activation == "gelu" else None
+            y, k = KINDS[spec.kind].forward(self, spec, x, W, b, z)
             if seed and spec.dropout > 0 and l < len(self.specs) - 1:
-                be.launch(self._kernel("dropout_forward", dtype), y.size, y, np.int64(y.size),
-                          np.uint64(keep_threshold(spec.dropout)),
-                          dtype.type(1 / (1 - spec.dropout)),
-                          np.uint64(layer_seed(seed, l)), np.int64(0))
+                self.launch("dropout_forward", y.dtype, y.size, y, np.int64(y.size),
+                            np.uint64(keep_threshold(spec.dropout)),
+                            y.dtype.type(1 / (1 - spec.dropout)),
+                            np.uint64(layer_seed(seed, l)), np.int64(0))
             outs.append(y)
             zs.append(z)
+            kept.append(k if keep else None)
             x = y
-        be.launch(self._kernel("output_forward", dtype), n, x, np.int64(n),
-                  np.int64(x.shape[1]), np.int32(self.out_code))
-        return outs, zs
+        self.launch("output_forward", x.dtype, n, x, np.int64(n), np.int64(x.shape[1]),
+                    np.int32(self.out_code))
+        return outs, zs, kept
 
     def _loss(self, P, Y, sw, want_grad):
         """(the rows' summed loss as a device scalar, dZ or None)."""
-        be, xp, n, k = self.backend, self.backend.xp, P.shape[0], P.shape[1]
+        xp, n, k = self.xp, P.shape[0], P.shape[1]
         rows = xp.empty(n, dtype=np.float64)
         dZ = xp.empty_like(P) if want_grad else None
-        be.launch(self._kernel("loss_rows", P.dtype), n, rows, dZ, P, Y, sw, np.int64(n),
-                  np.int64(k), np.int32(self.out_code))
+        self.launch("loss_rows", P.dtype, n, rows, dZ, P, Y, sw, np.int64(n), np.int64(k),
+                    np.int32(self.out_code))
         return rows.sum(), dZ
 
-    def _backward(self, grad, params, X, outs, zs, dZ, seed, add):
+    def _backward(self, grad, params, X, forward, dZ, seed, add):
         """Parameter gradients into grad (added when `add`, else written
         over each trainable layer's blocks) from the output gradient dZ."""
-        be, xp, dtype, n = self.backend, self.backend.xp, params.dtype, X.shape[0]
+        outs, zs, kept = forward
         for l in range(len(self.specs) - 1, self.first - 1, -1):
             spec = self.specs[l]
             x = X if l == 0 else outs[l - 1]
             W, _ = self._views(params, l)
-            if not spec.frozen:
-                dW, db = self._views(grad, l)
-                if add:
-                    part = xp.empty_like(dW)
-                    be.matmul(x.T, dZ, part)
-                    dW += part
-                else:
-                    be.matmul(x.T, dZ, dW)
-                    db.fill(0)
-                be.launch(self._kernel("bias_grad", dtype), spec.oc, db, dZ, np.int64(n),
-                          np.int64(spec.oc))
+            dW, db = self._views(grad, l) if not spec.frozen else (None, None)
+            dX = KINDS[spec.kind].backward(self, spec, x, W, kept[l], dZ, dW, db,
+                                           l > self.first, add)
             if l == self.first:
                 break
             prev = self.specs[l - 1]
-            dX = xp.empty((n, spec.c), dtype=dtype)
-            be.matmul(dZ, W.T, dX)
             A = outs[l - 1]
             if seed and prev.dropout > 0:  # only kept outputs had an effect
-                be.launch(self._kernel("dropout_backward", dtype), dX.size, dX,
-                          None if prev.activation == "identity" else A, np.int64(dX.size),
-                          np.uint64(keep_threshold(prev.dropout)),
-                          dtype.type(1 / (1 - prev.dropout)), dtype.type(1 - prev.dropout),
-                          np.uint64(layer_seed(seed, l - 1)), np.int64(0))
+                self.launch("dropout_backward", dX.dtype, dX.size, dX,
+                            None if prev.activation == "identity" else A, np.int64(dX.size),
+                            np.uint64(keep_threshold(prev.dropout)),
+                            dX.dtype.type(1 / (1 - prev.dropout)),
+                            dX.dtype.type(1 - prev.dropout),
+                            np.uint64(layer_seed(seed, l - 1)), np.int64(0))
             act = np.int32(self.acts[l - 1])
             if zs[l - 1] is not None:
-                be.launch(self._kernel("activation_backward_from_input", dtype), dX.size,
-                          dX, dX, zs[l - 1], np.int64(dX.size), act)
+                self.launch("activation_backward_from_input", dX.dtype, dX.size, dX, dX,
+                            zs[l - 1], np.int64(dX.size), act)
             elif prev.activation != "identity":
-                be.launch(self._kernel("activation_backward", dtype), dX.size, dX, dX, A,
-                          np.int64(dX.size), act)
+                self.launch("activation_backward", dX.dtype, dX.size, dX, dX, A,
+                            np.int64(dX.size), act)
             dZ = dX
 
     # ---- what the estimators call -----------------------------------------
@@ -197,7 +225,7 @@ class DeviceNetwork:
         out = np.empty((X.shape[0], self.n_outputs), dtype=params.dtype)
         for start in range(0, X.shape[0], CHUNK_ROWS):
             rows = be.to_device(np.ascontiguousarray(X[start:start + CHUNK_ROWS]))
-            outs, _ = self._forward(p, rows, 0, False)
+            outs, _, _ = self._forward(p, rows, 0, False)
             out[start:start + rows.shape[0]] = be.to_host(outs[-1])
         return out
 
@@ -213,12 +241,13 @@ class DeviceNetwork:
         for start in range(0, X.shape[0], CHUNK_ROWS):
             stop = start + CHUNK_ROWS
             rows = be.to_device(np.ascontiguousarray(X[start:stop]))
-            outs, zs = self._forward(p, rows, seed, grad is not None)
+            forward = self._forward(p, rows, seed, grad is not None)
             w = None if sw is None else be.to_device(np.ascontiguousarray(sw[start:stop]))
-            loss, dZ = self._loss(outs[-1], be.to_device(np.ascontiguousarray(Y[start:stop])),
-                                  w, grad is not None)
+            loss, dZ = self._loss(forward[0][-1],
+                                  be.to_device(np.ascontiguousarray(Y[start:stop])), w,
+                                  grad is not None)
             if grad is not None:
-                self._backward(g, p, rows, outs, zs, dZ, seed, True)
+                self._backward(g, p, rows, forward, dZ, seed, True)
             total += float(loss)
         if grad is not None:
             grad += be.to_host(g)
@@ -248,7 +277,7 @@ class DeviceNetwork:
     def _step(self, params, state, grad, opt, scale):
         """One optimizer step (optim.inc's fnn_optim_step); returns the sum of
         squares of the decayed weights before it (a device scalar)."""
-        be, xp, dtype = self.backend, self.backend.xp, params.dtype
+        xp, dtype = self.xp, params.dtype
         ranges = self._ranges()
         alpha_scale = 1.0
         if opt.clip_norm > 0:  # the data gradient's norm, over the trainable spans
@@ -263,28 +292,29 @@ class DeviceNetwork:
         sq = xp.zeros((), dtype=np.float64)
         for lo, hi, _, decays in ranges:
             if decays:
-                sq += xp.vdot(params[lo:hi], params[lo:hi]).astype(np.float64)
+                w = params[lo:hi].astype(np.float64)  # summed in double, as the engine does
+                sq += xp.vdot(w, w)
         real, n_state = dtype.type, self.n_trainable
         for lo, hi, st, decays in ranges:
             n = hi - lo
             p, g = params[lo:hi], grad[lo:hi]
             decay = real(alpha if decays else 0)
             if opt.solver == "sgd":
-                be.launch(self._kernel("sgd_step", dtype), n, p, state[st:st + n], g,
-                          np.int64(n), decay, real(scale), real(opt.learning_rate),
-                          real(opt.momentum), np.int32(bool(opt.nesterov)))
+                self.launch("sgd_step", dtype, n, p, state[st:st + n], g, np.int64(n), decay,
+                            real(scale), real(opt.learning_rate), real(opt.momentum),
+                            np.int32(bool(opt.nesterov)))
             elif opt.solver in ("adam", "adamw"):
                 t = opt.t + 1
                 lr_t = opt.learning_rate * math.sqrt(1 - opt.beta_2 ** t) / (1 - opt.beta_1 ** t)
-                be.launch(self._kernel("adam_step", dtype), n, p, state[st:st + n],
-                          state[n_state + st:n_state + st + n], g, np.int64(n), decay,
-                          real(scale), real(lr_t), real(opt.beta_1), real(opt.beta_2),
-                          real(opt.epsilon), real(wd if decays else 0))
+                self.launch("adam_step", dtype, n, p, state[st:st + n],
+                            state[n_state + st:n_state + st + n], g, np.int64(n), decay,
+                            real(scale), real(lr_t), real(opt.beta_1), real(opt.beta_2),
+                            real(opt.epsilon), real(wd if decays else 0))
             else:  # rmsprop: a running average; adagrad: a running sum
                 keep, add = (opt.rho, 1 - opt.rho) if opt.solver == "rmsprop" else (1.0, 1.0)
-                be.launch(self._kernel("rms_step", dtype), n, p, state[st:st + n], g,
-                          np.int64(n), decay, real(scale), real(opt.learning_rate),
-                          real(keep), real(add), real(opt.epsilon))
+                self.launch("rms_step", dtype, n, p, state[st:st + n], g, np.int64(n), decay,
+                            real(scale), real(opt.learning_rate), real(keep), real(add),
+                            real(opt.epsilon))
         if opt.solver in ("adam", "adamw"):
             opt.t += 1
         return sq
@@ -321,9 +351,9 @@ class DeviceNetwork:
                 if sw_sum == 0 or not math.isfinite(sw_sum):
                     raise _engine.NonFiniteLoss("a batch's sample weights sum to %r" % sw_sum)
                 batch_seed = (mix64(seed + start) | 1) if seed else 0
-                outs, zs = self._forward(p, Xb, batch_seed, True)
-                loss, dZ = self._loss(outs[-1], Yb, wb, True)
-                self._backward(g, p, Xb, outs, zs, dZ, batch_seed, False)
+                forward = self._forward(p, Xb, batch_seed, True)
+                loss, dZ = self._loss(forward[0][-1], Yb, wb, True)
+                self._backward(g, p, Xb, forward, dZ, batch_seed, False)
                 sq = self._step(p, s, g, opt, 1.0 / sw_sum)
                 total += (loss * loss_scale + penalty * sq) / sw_sum * nb
                 if progress is not None:

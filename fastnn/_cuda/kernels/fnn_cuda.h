@@ -1,12 +1,12 @@
 /* What every kernel source shares.  The same files compile two ways:
- *  - on the device, with NVRTC (fastnn/cuda/_compile.py): a kernel is a
+ *  - on the device, with NVRTC (fastnn/_cuda/_compile.py): a kernel is a
  *    __global__ function whose threads walk its index range in a
  *    grid-stride loop;
- *  - on the host, as C (the tests: tests/test_cuda_host.py), where one
+ *  - on the host, as C (the tests: tests/cuda_host.py), where one
  *    call walks the whole range, so each kernel's body and index
  *    arithmetic runs on any machine against the CPU engine.
  * Names of activations, outputs and solvers come in as -D definitions
- * made from the CPU engine's own tables (fastnn/cuda/_compile.py), so no
+ * made from the CPU engine's own tables (fastnn/_cuda/_compile.py), so no
  * list is written twice.  No standard header is included on the device:
  * NVRTC has none without a toolkit, and needs none. */
 #ifndef FNN_CUDA_H

@@ -1,13 +1,14 @@
-/* The dense layer's work beside its two products (cuBLAS): the bias and
- * activation after the forward product, the bias gradient in backward.
- * Included once per dtype by kernels.cu. */
+/* What every layer with a bias does beside its products (cuBLAS): the
+ * bias and the activation after the forward product (one pass), and the
+ * bias gradient in backward.  Included once per dtype by kernels.cu. */
 
-/* Y: N x K, the product X W; becomes f(Y + b).  Z (N x K, or NULL): gets
- * Y + b, the pre-activation a gelu layer keeps for backward. */
+/* Y: N x K (a product X W, or a pool's output); becomes f(Y + b), b NULL
+ * for none.  Z (N x K, or NULL): gets Y + b, the pre-activation a gelu
+ * layer keeps for backward. */
 FNN_KERNEL FNN_FN(bias_activation)(fnn_real *Y, fnn_real *Z, const fnn_real *b, fnn_i64 N,
                                    fnn_i64 K, int act) {
     FNN_EACH(i, N * K) {
-        const fnn_real z = Y[i] + b[i % K];
+        const fnn_real z = b ? Y[i] + b[i % K] : Y[i];
         if (Z) Z[i] = z;
         Y[i] = FNN_FN(activate)(z, act);
     }

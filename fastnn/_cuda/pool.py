@@ -1,0 +1,30 @@
+"""Max and average pooling on the device (kernels/pool.cu): windows of
+stride = window, max pooling's gradient to the first maximum, found again
+from the input (nothing kept)."""
+import numpy as np
+
+
+class Pool:
+    def check(self, spec):
+        if spec.masked:
+            return "a pool over the steps that are not padding"
+        return None
+
+    def forward(self, net, spec, x, W, b, z):
+        n = x.shape[0]
+        y = net.xp.empty((n, spec.oh * spec.ow * spec.c), dtype=x.dtype)
+        net.launch("pool_forward", x.dtype, y.size, y, x, *self.sizes(spec, n))
+        net.epilogue(y, z, None, spec)  # an activation moved behind the pool
+        return y, None
+
+    def backward(self, net, spec, x, W, kept, dZ, dW, db, need_dx, add):
+        if not need_dx:
+            return None
+        dX = net.xp.empty(x.shape, dtype=x.dtype)
+        net.launch("pool_backward", x.dtype, dX.size, dX, dZ, x, *self.sizes(spec, x.shape[0]))
+        return dX
+
+    @staticmethod
+    def sizes(spec, n):
+        return (np.int64(n), np.int64(spec.h), np.int64(spec.w), np.int64(spec.c),
+                np.int64(spec.kh), np.int64(spec.kw), np.int32(spec.kind == "maxpool"))
