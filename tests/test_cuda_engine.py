@@ -121,6 +121,41 @@ def test_convolutions_and_pools_are_the_cpu_engines(activation, dtype, where):
     assert np.abs(g_dev[:cpu.param_blocks()[0, 1]]).max() > 0
 
 
+def sequence_stack(cell, dirs, masked):
+    """Ids of 6 steps (0: padding when masked) through an embedding, a
+    recurrent layer returning every step in `dirs` directions, one
+    returning the last step, and a dense layer."""
+    return [LayerSpec("embedding", 6, 1, 1, 6, 1, 4, vocab=7),
+            LayerSpec("recurrent", 6, 1, 4, 6, 1, 5 * dirs, cell=cell, dirs=dirs,
+                      masked=masked, dropout=0.2),
+            LayerSpec("recurrent", 6, 1, 5 * dirs, 1, 1, 3, cell=cell, masked=masked),
+            dense(3, 2)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("dirs,masked", [(1, False), (2, True)], ids=["one-way", "two-masked"])
+def test_embeddings_and_recurrent_layers_are_the_cpu_engines(cell, dirs, masked, dtype, where):
+    backend, tol = where[0], where[1][dtype]
+    rng = np.random.default_rng(13)
+    cpu, dev = pair(sequence_stack(cell, dirs, masked), "softmax", backend)
+    p = (0.5 * rng.standard_normal(cpu.n_params)).astype(dtype)
+    X = rng.integers(1, 7, (12, 6)).astype(dtype)
+    X[::3, :2] = 0  # padding at the start of some sequences, and ids 0 elsewhere
+    X[1::3, 4:] = 0
+    Y = targets("softmax", rng, 12, 2, dtype)
+    close(cpu.forward(p, X), dev.forward(p, X), tol)
+    for seed in (0, 5):
+        g_cpu, g_dev = np.zeros_like(p), np.zeros_like(p)
+        loss_cpu = cpu.loss_grad(p, g_cpu, X, Y, None, seed=seed)
+        assert dev.loss_grad(p, g_dev, X, Y, None, seed=seed) == pytest.approx(loss_cpu,
+                                                                               rel=tol)
+        close(g_cpu, g_dev, tol)
+    assert np.abs(g_dev[:cpu.param_blocks()[0, 1]]).max() > 0  # the embedding learns
+    with pytest.raises(ValueError, match="token ids"):
+        dev.forward(p, X + 0.5)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 def test_dropout_masks_are_the_cpu_engines(dtype, where):
     """The same seed drops the same values; another seed drops others."""
@@ -184,15 +219,18 @@ def test_these_networks_launch_every_kernel_the_sources_define():
     host, rng = HostBackend(), np.random.default_rng(0)
     specs = conv_stack()[:-1] + [dense(4, 8, "tanh", dropout=0.5), dense(8, 8, "gelu"),
                                  dense(8, 2)]
-    dev = DeviceNetwork(specs, "softmax", host)
+    sequences = sequence_stack("gru", 2, True)
     for dtype in (np.float32, np.float64):
         X = rng.standard_normal((8, 7 * 6 * 2)).astype(dtype)
+        ids = rng.integers(0, 7, (8, 6)).astype(dtype)
         Y = targets("softmax", rng, 8, 2, dtype)
-        for solver in ("sgd", "adam", "rmsprop"):
+        for solver, stack, rows in (("sgd", specs, X), ("adam", specs, X),
+                                    ("rmsprop", sequences, ids)):
+            dev = DeviceNetwork(stack, "softmax", host)
             params = rng.standard_normal(dev.n_params).astype(dtype)
             opt = StepSettings(solver=solver, learning_rate=0.1)
             state = np.zeros(_engine.optim_state_size(solver, dev.n_trainable), dtype)
-            dev.train_epoch(params, np.empty_like(params), state, X, Y, None,
+            dev.train_epoch(params, np.empty_like(params), state, rows, Y, None,
                             np.arange(8), 4, opt, 1.0, seed=1)
     assert kernel_names() == host.launched
 
@@ -262,12 +300,24 @@ def test_a_conv_net_fits_and_predicts_as_on_the_cpu(on_device):
     np.testing.assert_allclose(dev.predict_proba(X), cpu.predict_proba(X), atol=1e-3)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_recurrent_model_fits_and_predicts_as_on_the_cpu(cell, on_device):
+    X, y = load_digits(return_X_y=True)
+    X = (X[:400] / 16).reshape(-1, 8, 8)  # rows as steps, float64
+    cpu, dev = (fastnn.RNNClassifier(cell=cell, recurrent_layer_sizes=(16,), bidirectional=True,
+                                     max_iter=2, random_state=0,
+                                     device=device).fit(X, y[:400])
+                for device in ("cpu", "cuda"))
+    assert dev.loss_ == pytest.approx(cpu.loss_, rel=1e-9)
+    np.testing.assert_allclose(dev.predict_proba(X), cpu.predict_proba(X), atol=1e-9)
+
+
 def test_what_the_cuda_engine_does_not_run_yet_is_refused_before_the_fit(on_device):
     X, y = load_digits(return_X_y=True)
-    rnn = fastnn.RNNClassifier(device="cuda", max_iter=1)
-    with pytest.raises(ValueError, match="recurrent layer.*does not run yet"):
-        rnn.fit(X.reshape(-1, 8, 8), y)
-    assert not hasattr(rnn, "coefs_")
+    model = fastnn.TransformerClassifier(device="cuda", max_iter=1)
+    with pytest.raises(ValueError, match="does not run yet"):
+        model.fit(X.reshape(-1, 8, 8), y)
+    assert not hasattr(model, "coefs_")
     with pytest.raises(ValueError, match="batch norm"):
         fastnn.MLPClassifier(batch_norm=True, device="cuda").fit(X, y)
     with pytest.raises(ValueError, match="sparse input"):

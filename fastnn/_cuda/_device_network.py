@@ -23,7 +23,9 @@ import numpy as np
 from .. import _engine
 from .conv import Conv
 from .dense import Dense
+from .embedding import Embedding
 from .pool import Pool
+from .recurrent import Recurrent
 
 # dtype -> the kernels' name suffix
 SUFFIX = {np.dtype(np.float32): "_f32", np.dtype(np.float64): "_f64"}
@@ -54,7 +56,8 @@ def keep_threshold(rate):
     return MASK64 if t >= 18446744073709549568.0 else int(t)
 
 
-KINDS = {"dense": Dense(), "conv": Conv(), "maxpool": Pool(), "avgpool": Pool()}
+KINDS = {"dense": Dense(), "conv": Conv(), "maxpool": Pool(), "avgpool": Pool(),
+         "recurrent": Recurrent(), "embedding": Embedding()}
 
 
 def unsupported(specs):
@@ -62,6 +65,8 @@ def unsupported(specs):
     for i, spec in enumerate(specs):
         kind = KINDS.get(spec.kind)
         what = "a %s layer" % spec.kind if kind is None else kind.check(spec)
+        if what is None and spec.kind == "embedding" and i > 0:
+            what = "an embedding after a join"
         if what is None and spec.batch_norm:
             what = "batch norm"
         if what is None:
@@ -113,6 +118,8 @@ class DeviceNetwork:
             raise ValueError("sparse input is not supported by the CUDA engine yet; "
                              "use device='cpu' or pass a dense array")
         self.layout._check(params.shape[0], X, Y, sw, -1 if grad is None else grad.shape[0])
+        if self.specs[0].kind == "embedding":
+            KINDS["embedding"].check_ids(self.specs[0], X)
 
     @property
     def xp(self):
@@ -125,6 +132,8 @@ class DeviceNetwork:
     def epilogue(self, y, z, b, spec):
         """y (rows x width) becomes f(y + b) (b None: no bias); z, when
         given, gets y + b for backward (gelu)."""
+        if b is None and z is None and spec.activation == "identity":
+            return
         rows, width = y.shape
         self.launch("bias_activation", y.dtype, y.size, y, z, b, np.int64(rows),
                     np.int64(width), np.int32(_engine.ACTIVATIONS[spec.activation]))
@@ -146,8 +155,10 @@ class DeviceNetwork:
         """Layer l's (weights (inputs x outputs), biases), None where it
         has none, inside a flat buffer."""
         w, nw, b, nb = (int(v) for v in self.blocks[l, :4])
-        oc = self.specs[l].oc
-        return (flat[w:w + nw].reshape(-1, oc) if nw else None,
+        spec = self.specs[l]
+        kind = KINDS[spec.kind]
+        shape = kind.weight_shape(spec) if hasattr(kind, "weight_shape") else (-1, spec.oc)
+        return (flat[w:w + nw].reshape(shape) if nw else None,
                 flat[b:b + nb] if nb else None)
 
     def _forward(self, params, X, seed, keep):
@@ -162,7 +173,7 @@ class DeviceNetwork:
             width = spec.oh * spec.ow * spec.oc
             z = xp.empty((n, width), dtype=X.dtype) \
                 if keep and spec.activation == "gelu" else None
-            y, k = KINDS[spec.kind].forward(self, spec, x, W, b, z)
+            y, k = KINDS[spec.kind].forward(self, spec, x, W, b, z, X)
             if seed and spec.dropout > 0 and l < len(self.specs) - 1:
                 self.launch("dropout_forward", y.dtype, y.size, y, np.int64(y.size),
                             np.uint64(keep_threshold(spec.dropout)),
@@ -195,7 +206,7 @@ class DeviceNetwork:
             W, _ = self._views(params, l)
             dW, db = self._views(grad, l) if not spec.frozen else (None, None)
             dX = KINDS[spec.kind].backward(self, spec, x, W, kept[l], dZ, dW, db,
-                                           l > self.first, add)
+                                           l > self.first, add, X)
             if l == self.first:
                 break
             prev = self.specs[l - 1]

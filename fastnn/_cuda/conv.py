@@ -21,7 +21,7 @@ class Conv:
     def check(self, spec):
         return None
 
-    def forward(self, net, spec, x, W, b, z):
+    def forward(self, net, spec, x, W, b, z, ids):
         """(y = f(conv(x) + b), n x (oh ow oc); the columns, kept)."""
         xp, n = net.xp, x.shape[0]
         pixels = n * spec.oh * spec.ow
@@ -35,7 +35,7 @@ class Conv:
         net.epilogue(y, None if z is None else z.reshape(pixels, spec.oc), b, spec)
         return y.reshape(n, -1), col
 
-    def backward(self, net, spec, x, W, col, dZ, dW, db, need_dx, add):
+    def backward(self, net, spec, x, W, col, dZ, dW, db, need_dx, add, ids):
         xp, n = net.xp, x.shape[0]
         dZ = dZ.reshape(col.shape[0], spec.oc)
         if dW is not None:

@@ -10,14 +10,14 @@ class Pool:
             return "a pool over the steps that are not padding"
         return None
 
-    def forward(self, net, spec, x, W, b, z):
+    def forward(self, net, spec, x, W, b, z, ids):
         n = x.shape[0]
         y = net.xp.empty((n, spec.oh * spec.ow * spec.c), dtype=x.dtype)
         net.launch("pool_forward", x.dtype, y.size, y, x, *self.sizes(spec, n))
         net.epilogue(y, z, None, spec)  # an activation moved behind the pool
         return y, None
 
-    def backward(self, net, spec, x, W, kept, dZ, dW, db, need_dx, add):
+    def backward(self, net, spec, x, W, kept, dZ, dW, db, need_dx, add, ids):
         if not need_dx:
             return None
         dX = net.xp.empty(x.shape, dtype=x.dtype)
