@@ -15,6 +15,7 @@ cdef extern from "fastnn.h" nogil:
     # (fnn_name), so they are written once, in fastnn.h.
     double FNN_LEAKY_SLOPE
     double FNN_NORM_EPS
+    double FNN_NORM_MOMENTUM
     ctypedef int fnn_activation
     ctypedef int fnn_output
     ctypedef int fnn_solver

@@ -36,6 +36,7 @@ SOLVERS = _names(4)
 GATES = {name: fnn_cell_gates(number) for name, number in CELLS.items()}
 LEAKY_SLOPE = FNN_LEAKY_SLOPE  # leaky_relu's slope below 0
 NORM_EPS = FNN_NORM_EPS  # batch norm's epsilon
+NORM_MOMENTUM = FNN_NORM_MOMENTUM  # a batch's weight in its running statistics
 
 # Rows per chunk when predicting or computing a full-batch gradient: keeps
 # the workspace small without making the GEMMs thin.

@@ -72,9 +72,11 @@ typedef enum {
 #define FNN_COUNT_ONE(...) +1 /* counts a list's entries, apart from its enum */
 
 /* leaky_relu's slope below 0; batch norm's epsilon, added to the variance
- * (PyTorch's).  The ONNX export reads both from here. */
+ * (PyTorch's), and the weight of a batch in its running statistics.  The
+ * ONNX export and the CUDA kernels read them from here. */
 #define FNN_LEAKY_SLOPE 0.01
 #define FNN_NORM_EPS 1e-5
+#define FNN_NORM_MOMENTUM 0.1
 
 /* Hidden-layer activations.  leaky_relu has slope FNN_LEAKY_SLOPE below 0; elu has
  * alpha 1; gelu is the exact z * Phi(z) (Phi the standard normal CDF);

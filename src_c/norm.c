@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FNN_NORM_MOMENTUM 0.1  /* weight of a batch in the running statistics */
-
 #include "fnn_dtype_f32.h"
 #include "norm.inc"
 #include "fnn_dtype_f64.h"

@@ -6,6 +6,8 @@ Every test runs twice: on the host (the engine's code with its kernels
 compiled for the CPU, tests/cuda_host.py), everywhere; and on the GPU,
 where one is usable (else skipped with the reason; tools/gpu_check.sh
 runs them on a GPU machine)."""
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -18,6 +20,7 @@ from fastnn._optimizer import StepSettings
 from fastnn._cuda._device_network import DeviceNetwork
 
 from cuda_host import HostBackend
+from test_net import STACKS, stack_input, stack_specs
 
 ACTIVATIONS = list(_engine.ACTIVATIONS)
 OUTPUTS = list(_engine.OUTPUTS)
@@ -71,6 +74,14 @@ def targets(output, rng, n, k, dtype):
 def close(a, b, tol):
     scale = max(np.abs(a).max(), np.abs(b).max(), 1e-30)
     np.testing.assert_array_less(np.abs(a - b).max() / scale, tol)
+
+
+def random_params(net, rng, dtype, scale=0.5):
+    """Values for net's buffer; batch norm's running variances positive."""
+    p = (scale * rng.standard_normal(net.n_params)).astype(dtype)
+    for start, count in net.param_blocks()[:, 4:6]:
+        p[start + 2 * count // 3:start + count] = 0.5 + rng.random(count // 3)
+    return p
 
 
 def pair(specs, output, backend):
@@ -157,6 +168,36 @@ def test_embeddings_and_recurrent_layers_are_the_cpu_engines(cell, dirs, masked,
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("stack", list(STACKS))
+def test_every_stack_of_the_engines_tests_runs_as_on_the_cpu(stack, dtype, where):
+    """tests/test_net.py's stacks, which use every layer kind with masks,
+    joins, dropout and batch norm: the same outputs, losses and gradients
+    in inference and training mode, or a refusal that names the layer."""
+    backend, tol = where[0], where[1][dtype]
+    specs = stack_specs(stack)
+    why = _cuda.unsupported(specs)
+    if why:
+        with pytest.raises(ValueError, match="does not run yet"):
+            DeviceNetwork(specs, "softmax", backend)
+        raise AssertionError(why)
+    cpu, dev = pair(specs, "softmax", backend)
+    rng = np.random.default_rng(7)
+    p = random_params(cpu, rng, dtype)
+    X = stack_input(stack, rng, 7).astype(dtype)
+    Y = targets("softmax", rng, 7, 3, dtype)
+    close(cpu.forward(p, X), dev.forward(p, X), tol)
+    # training mode; and inference mode where no layer is batch-normalised
+    # (the engine has no gradient through the running statistics but a
+    # frozen layer's, and no solver asks for one)
+    for seed in (9,) if any(s.batch_norm for s in specs) else (0, 9):
+        g_cpu, g_dev = np.zeros_like(p), np.zeros_like(p)
+        loss_cpu = cpu.loss_grad(p, g_cpu, X, Y, None, seed=seed)
+        assert dev.loss_grad(p, g_dev, X, Y, None, seed=seed) == pytest.approx(loss_cpu,
+                                                                               rel=tol)
+        close(g_cpu, g_dev, tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 def test_dropout_masks_are_the_cpu_engines(dtype, where):
     """The same seed drops the same values; another seed drops others."""
     backend, tol = where[0], where[1][dtype]
@@ -214,24 +255,25 @@ def test_an_epoch_of_steps_is_the_cpu_engines(settings, dtype, where):
 
 
 def test_these_networks_launch_every_kernel_the_sources_define():
-    """Each kernel is reached by the kinds of network tested above."""
+    """Each kernel is reached by the kinds of network tested above: every
+    stack of tests/test_net.py in inference, training and a training step,
+    and batch norm frozen."""
     from test_cuda_sources import kernel_names
     host, rng = HostBackend(), np.random.default_rng(0)
-    specs = conv_stack()[:-1] + [dense(4, 8, "tanh", dropout=0.5), dense(8, 8, "gelu"),
-                                 dense(8, 2)]
-    sequences = sequence_stack("gru", 2, True)
+    frozen_norm = [dataclasses.replace(s, frozen=s.batch_norm) for s in stack_specs("dense")]
+    stacks = [(stack_specs(name), stack_input(name, rng, 6)) for name in STACKS]
     for dtype in (np.float32, np.float64):
-        X = rng.standard_normal((8, 7 * 6 * 2)).astype(dtype)
-        ids = rng.integers(0, 7, (8, 6)).astype(dtype)
-        Y = targets("softmax", rng, 8, 2, dtype)
-        for solver, stack, rows in (("sgd", specs, X), ("adam", specs, X),
-                                    ("rmsprop", sequences, ids)):
-            dev = DeviceNetwork(stack, "softmax", host)
-            params = rng.standard_normal(dev.n_params).astype(dtype)
+        Y = targets("softmax", rng, 6, 3, dtype)
+        for solver, (specs, X) in zip(["sgd", "adam", "rmsprop"] * len(stacks),
+                                      stacks + [(frozen_norm, stacks[0][1])]):
+            dev = DeviceNetwork(specs, "softmax", host)
+            X = X.astype(dtype)
+            params = random_params(dev, rng, dtype, 0.3)
+            dev.forward(params, X)
             opt = StepSettings(solver=solver, learning_rate=0.1)
             state = np.zeros(_engine.optim_state_size(solver, dev.n_trainable), dtype)
-            dev.train_epoch(params, np.empty_like(params), state, rows, Y, None,
-                            np.arange(8), 4, opt, 1.0, seed=1)
+            dev.train_epoch(params, np.empty_like(params), state, X, Y, None,
+                            np.arange(6), 3, opt, 1.0, seed=1)
     assert kernel_names() == host.launched
 
 
@@ -312,14 +354,33 @@ def test_a_recurrent_model_fits_and_predicts_as_on_the_cpu(cell, on_device):
     np.testing.assert_allclose(dev.predict_proba(X), cpu.predict_proba(X), atol=1e-9)
 
 
-def test_what_the_cuda_engine_does_not_run_yet_is_refused_before_the_fit(on_device):
+def test_a_transformer_and_a_batch_normalised_mlp_fit_and_predict_as_on_the_cpu(on_device):
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 20, (240, 8)).astype(np.float32)
+    y = (ids[:, :4] > 10).sum(axis=1) > 2
+    models = [(fastnn.TransformerClassifier(vocab_size=20, d_model=16, heads=2, ff=32,
+                                            encoder_dropout=0.1, max_iter=2, random_state=0,
+                                            device=device), ids)
+              for device in ("cpu", "cuda")]
+    X, yd = load_digits(return_X_y=True)
+    models += [(fastnn.MLPClassifier((32,), batch_norm=True, dropout=0.1, max_iter=2,
+                                     random_state=0, device=device), X[:500] / 16)
+               for device in ("cpu", "cuda")]
+    for (cpu, Xc), (dev, _) in (models[:2], models[2:]):
+        target = y if Xc is ids else yd[:500]
+        cpu.fit(Xc, target)
+        dev.fit(Xc, target)
+        assert dev.loss_ == pytest.approx(cpu.loss_, rel=1e-4)
+        np.testing.assert_allclose(dev.predict_proba(Xc), cpu.predict_proba(Xc), atol=1e-3)
+
+
+def test_every_layer_kind_of_the_engine_has_its_device_twin():
+    from fastnn._cuda._device_network import KINDS
+    assert set(KINDS) == set(_engine.LAYER_KINDS)
+
+
+def test_what_the_cuda_engine_does_not_run_is_refused_before_the_fit(on_device):
     X, y = load_digits(return_X_y=True)
-    model = fastnn.TransformerClassifier(device="cuda", max_iter=1)
-    with pytest.raises(ValueError, match="does not run yet"):
-        model.fit(X.reshape(-1, 8, 8), y)
-    assert not hasattr(model, "coefs_")
-    with pytest.raises(ValueError, match="batch norm"):
-        fastnn.MLPClassifier(batch_norm=True, device="cuda").fit(X, y)
     with pytest.raises(ValueError, match="sparse input"):
         fastnn.MLPClassifier(device="cuda", max_iter=1).fit(sp.csr_matrix(X), y)
     with pytest.raises(ValueError, match="bf16"):

@@ -26,8 +26,11 @@ def sources():
 
 def defines():
     """{macro: value} the sources read: FNN_ACT_<NAME> for each hidden
-    activation, FNN_OUT_<NAME> for each output, FNN_LEAKY_SLOPE."""
-    found = {"FNN_LEAKY_SLOPE": repr(float(_engine.LEAKY_SLOPE))}
+    activation, FNN_OUT_<NAME> for each output, FNN_LEAKY_SLOPE,
+    FNN_NORM_EPS and FNN_NORM_MOMENTUM."""
+    found = {"FNN_LEAKY_SLOPE": repr(float(_engine.LEAKY_SLOPE)),
+             "FNN_NORM_EPS": repr(float(_engine.NORM_EPS)),
+             "FNN_NORM_MOMENTUM": repr(float(_engine.NORM_MOMENTUM))}
     for prefix, table in (("FNN_ACT_", _engine.ACTIVATIONS), ("FNN_OUT_", _engine.OUTPUTS)):
         for name, number in table.items():
             found[prefix + name.upper()] = str(int(number))

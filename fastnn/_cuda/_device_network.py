@@ -9,22 +9,28 @@ same activation, loss and update formulas (kernels/), the same dropout
 masks from the same seeds, and the same order of the optimizer's ranges,
 so a fit on either device follows the same path to rounding.
 
-Each layer kind has its own module (dense.py, conv.py, pool.py) with its
-forward and backward, listed in KINDS by the engine's kind name; the
-network owns what every layer shares: activations, dropout, the walk
-back, the loss and the optimizer.  Kinds come to the device one at a
-time: `unsupported` names what a network needs that the device engine
-does not run yet, and the estimator refuses such a network before
+Each layer kind has its own module (dense.py, conv.py, pool.py,
+recurrent.py, embedding.py, layernorm.py, attention.py, position.py,
+join.py) with its forward and backward, listed in KINDS by the engine's
+kind name; the network owns what every layer shares: activations, batch
+norm, dropout, the joins' gathered gradients, the walk back, the loss and
+the optimizer.  `unsupported` names what a network needs that the device
+engine does not run, and the estimator refuses such a network before
 training."""
+import dataclasses
 import math
 
 import numpy as np
 
 from .. import _engine
+from .attention import Attention
 from .conv import Conv
 from .dense import Dense
 from .embedding import Embedding
+from .join import Join
+from .layernorm import LayerNorm
 from .pool import Pool
+from .position import Position
 from .recurrent import Recurrent
 
 # dtype -> the kernels' name suffix
@@ -57,7 +63,9 @@ def keep_threshold(rate):
 
 
 KINDS = {"dense": Dense(), "conv": Conv(), "maxpool": Pool(), "avgpool": Pool(),
-         "recurrent": Recurrent(), "embedding": Embedding()}
+         "recurrent": Recurrent(), "embedding": Embedding(), "layernorm": LayerNorm(),
+         "take": Join(), "add": Join(), "concat": Join(), "attention": Attention(),
+         "position": Position(), "sinusoid": Position()}
 
 
 def unsupported(specs):
@@ -65,15 +73,13 @@ def unsupported(specs):
     for i, spec in enumerate(specs):
         kind = KINDS.get(spec.kind)
         what = "a %s layer" % spec.kind if kind is None else kind.check(spec)
-        if what is None and spec.kind == "embedding" and i > 0:
-            what = "an embedding after a join"
-        if what is None and spec.batch_norm:
-            what = "batch norm"
+        if what is None and spec.kind == "embedding" and i > 0 and not (
+                specs[i - 1].kind == "take" and specs[i - 1].src == 0):
+            what = "an embedding of another layer's output"
         if what is None:
             continue
-        return ("layer %d needs %s, which the CUDA engine does not run yet: it runs "
-                "%s layers (any activation, dropout, frozen layers); use device='cpu' "
-                "for this network" % (i, what, ", ".join(KINDS)))
+        return ("layer %d needs %s, which the CUDA engine does not run yet; use "
+                "device='cpu' for this network" % (i, what))
     return None
 
 
@@ -90,6 +96,9 @@ class DeviceNetwork:
         for name in ("n_params", "n_coefs", "n_inputs", "n_outputs", "n_trainable"):
             setattr(self, name, getattr(self.layout, name))
         self.blocks = self.layout.param_blocks()
+        # what a batch-normalised layer's kind computes: no bias (batch
+        # norm's shift replaces it), no activation (it comes after)
+        self.bare = [dataclasses.replace(s, activation="identity") for s in self.specs]
         self.spans = self.layout.trainable_spans()
         self.out_code = int(_engine.OUTPUTS[output])
         self.acts = [int(_engine.ACTIVATIONS[s.activation]) for s in self.specs]
@@ -97,6 +106,7 @@ class DeviceNetwork:
         # no input gradient is needed below the first trainable layer
         self.first = trainable[0] if trainable else len(self.specs)
         self._rows = None  # (host X, host Y, device X, device Y) of the last epoch
+        self._constants = {}  # device arrays made once (the sinusoid table)
 
     def use_bf16(self, on):
         if on:
@@ -118,12 +128,20 @@ class DeviceNetwork:
             raise ValueError("sparse input is not supported by the CUDA engine yet; "
                              "use device='cpu' or pass a dense array")
         self.layout._check(params.shape[0], X, Y, sw, -1 if grad is None else grad.shape[0])
-        if self.specs[0].kind == "embedding":
-            KINDS["embedding"].check_ids(self.specs[0], X)
+        for i, spec in enumerate(self.specs):  # ids: the input's first or taken columns
+            if spec.kind == "embedding":
+                start = self.specs[i - 1].src_at if i else 0
+                KINDS["embedding"].check_ids(spec, X[:, start:start + spec.h])
 
     @property
     def xp(self):
         return self.backend.xp
+
+    def constant(self, key, make):
+        """A device copy of the host array make() returns, made once."""
+        if key not in self._constants:
+            self._constants[key] = self.backend.to_device(make())
+        return self._constants[key]
 
     def launch(self, name, dtype, n, *args):
         """Kernel `name` of dtype's twin over n indices."""
@@ -139,17 +157,18 @@ class DeviceNetwork:
                     np.int64(width), np.int32(_engine.ACTIVATIONS[spec.activation]))
 
     def weight_grads(self, x, dZ, dW, db, add):
-        """dW = x' dZ and db = the column sums of dZ (added to them when
-        `add`, else written)."""
+        """dW = x' dZ (added to it when `add`, else written: a block no
+        other layer writes) and db += the column sums of dZ (db None: no
+        bias)."""
         if add:
             part = self.xp.empty_like(dW)
             self.backend.matmul(x.T, dZ, part)
             dW += part
         else:
             self.backend.matmul(x.T, dZ, dW)
-            db.fill(0)
-        self.launch("bias_grad", dZ.dtype, dZ.shape[1], db, dZ, np.int64(dZ.shape[0]),
-                    np.int64(dZ.shape[1]))
+        if db is not None:
+            self.launch("bias_grad", dZ.dtype, dZ.shape[1], db, dZ, np.int64(dZ.shape[0]),
+                        np.int64(dZ.shape[1]))
 
     def _views(self, flat, l):
         """Layer l's (weights (inputs x outputs), biases), None where it
@@ -161,10 +180,55 @@ class DeviceNetwork:
         return (flat[w:w + nw].reshape(shape) if nw else None,
                 flat[b:b + nb] if nb else None)
 
-    def _forward(self, params, X, seed, keep):
+    def _norm_stats(self, flat, l):
+        n0, count = (int(v) for v in self.blocks[l, 4:6])
+        return flat[n0:n0 + count]
+
+    def _batch_norm(self, y, l, params, b, training, update):
+        """Batch norm of layer l's output y in place: by the batch's
+        statistics in training (update: the parameter buffer whose running
+        statistics move, or None), else by the running ones.  Returns what
+        backward keeps (training) or None."""
+        F = self.specs[l].oc
+        M = y.size // F
+        stats = self._norm_stats(params, l)
+        if not training:
+            self.launch("batchnorm_infer", y.dtype, y.size, y, stats, b, np.int64(M),
+                        np.int64(F))
+            return None
+        moments = self.xp.empty(2 * F, dtype=np.float64)
+        inv = self.xp.empty(F, dtype=y.dtype)
+        hat = self.xp.empty_like(y)
+        self.launch("batchnorm_moments", y.dtype, F, moments, inv,
+                    None if update is None else self._norm_stats(update, l), y, np.int64(M),
+                    np.int64(F))
+        self.launch("batchnorm_apply", y.dtype, y.size, y, hat, moments, inv, stats, b,
+                    np.int64(M), np.int64(F))
+        return hat, inv
+
+    def _batch_norm_back(self, dZ, l, params, grad, db, kept):
+        """dZ in place, back through layer l's batch norm; its scale's and
+        shift's gradients added (training; none when frozen)."""
+        F = self.specs[l].oc
+        M = dZ.size // F
+        stats = self._norm_stats(params, l)
+        if kept is None:  # normalised by the running statistics
+            self.launch("batchnorm_infer_back", dZ.dtype, dZ.size, dZ, stats, np.int64(M),
+                        np.int64(F))
+            return
+        hat, inv = kept
+        sums = self.xp.empty(2 * F, dtype=np.float64)
+        self.launch("batchnorm_grad_sums", dZ.dtype, F, sums, self._norm_stats(grad, l)[:F],
+                    db, dZ, hat, np.int64(M), np.int64(F))
+        self.launch("batchnorm_input_grad", dZ.dtype, dZ.size, dZ, sums, hat, inv, stats,
+                    np.int64(M), np.int64(F))
+
+    def _forward(self, params, X, seed, keep, update=None):
         """Every layer's output on X (device rows), the last one through the
-        output activation; with keep, what backward needs.  Returns
-        (outputs, pre-activations or None, kinds' kept values) per layer."""
+        output activation; with keep, what backward needs; update: the
+        parameter buffer whose batch norm running statistics move (training
+        steps), or None.  Returns (outputs, pre-activations or None, kept
+        values: the kind's and batch norm's) per layer."""
         xp, n = self.xp, X.shape[0]
         outs, zs, kept = [], [], []
         x = X
@@ -173,7 +237,19 @@ class DeviceNetwork:
             width = spec.oh * spec.ow * spec.oc
             z = xp.empty((n, width), dtype=X.dtype) \
                 if keep and spec.activation == "gelu" else None
-            y, k = KINDS[spec.kind].forward(self, spec, x, W, b, z, X)
+            kind = KINDS[spec.kind]
+            norm = None
+            if getattr(kind, "joins", False):  # reads an earlier tensor too
+                y, k = kind.forward(self, spec, x, X if spec.src == 0 else outs[spec.src - 1],
+                                    z), None
+            elif spec.batch_norm:
+                y, k = kind.forward(self, self.bare[l], x, W, None, None, X)
+                # a frozen layer normalises by its running statistics
+                norm = self._batch_norm(y, l, params, b, seed != 0 and not spec.frozen,
+                                        update)
+                self.epilogue(y, z, None, spec)
+            else:
+                y, k = kind.forward(self, spec, x, W, b, z, X)
             if seed and spec.dropout > 0 and l < len(self.specs) - 1:
                 self.launch("dropout_forward", y.dtype, y.size, y, np.int64(y.size),
                             np.uint64(keep_threshold(spec.dropout)),
@@ -181,7 +257,7 @@ class DeviceNetwork:
                             np.uint64(layer_seed(seed, l)), np.int64(0))
             outs.append(y)
             zs.append(z)
-            kept.append(k if keep else None)
+            kept.append((k, norm) if keep else None)
             x = y
         self.launch("output_forward", x.dtype, n, x, np.int64(n), np.int64(x.shape[1]),
                     np.int32(self.out_code))
@@ -197,18 +273,33 @@ class DeviceNetwork:
         return rows.sum(), dZ
 
     def _backward(self, grad, params, X, forward, dZ, seed, add):
-        """Parameter gradients into grad (added when `add`, else written
-        over each trainable layer's blocks) from the output gradient dZ."""
+        """Parameter gradients added into grad from the output gradient dZ
+        (without `add`, grad is zeros and the products may write theirs)."""
         outs, zs, kept = forward
+        gathered = {}  # tensor t: the joins' share of its gradient, so far
         for l in range(len(self.specs) - 1, self.first - 1, -1):
             spec = self.specs[l]
             x = X if l == 0 else outs[l - 1]
-            W, _ = self._views(params, l)
-            dW, db = self._views(grad, l) if not spec.frozen else (None, None)
-            dX = KINDS[spec.kind].backward(self, spec, x, W, kept[l], dZ, dW, db,
-                                           l > self.first, add, X)
+            kind = KINDS[spec.kind]
+            if getattr(kind, "joins", False):
+                S = X if spec.src == 0 else outs[spec.src - 1]
+                dX, dS = kind.backward(self, spec, x.shape, S.shape, dZ, l > self.first)
+                if spec.src > 0:  # the input's gradient is never needed
+                    gathered[spec.src] = dS if spec.src not in gathered \
+                        else gathered[spec.src] + dS
+            else:
+                W, _ = self._views(params, l)
+                dW, db = self._views(grad, l) if not spec.frozen else (None, None)
+                own, norm = kept[l]
+                if spec.batch_norm:  # its shift is the bias: done here
+                    self._batch_norm_back(dZ, l, params, grad, db, norm)
+                    db = None
+                dX = kind.backward(self, spec, x, W, own, dZ, dW, db, l > self.first,
+                                   add, X)
             if l == self.first:
                 break
+            if l in gathered:  # tensor l, this layer's input, read by joins too
+                dX = dX + gathered.pop(l)
             prev = self.specs[l - 1]
             A = outs[l - 1]
             if seed and prev.dropout > 0:  # only kept outputs had an effect
@@ -362,8 +453,9 @@ class DeviceNetwork:
                 if sw_sum == 0 or not math.isfinite(sw_sum):
                     raise _engine.NonFiniteLoss("a batch's sample weights sum to %r" % sw_sum)
                 batch_seed = (mix64(seed + start) | 1) if seed else 0
-                forward = self._forward(p, Xb, batch_seed, True)
+                forward = self._forward(p, Xb, batch_seed, True, p if batch_seed else None)
                 loss, dZ = self._loss(forward[0][-1], Yb, wb, True)
+                g.fill(0)  # batch norm's and the embeddings' gradients add up
                 self._backward(g, p, Xb, forward, dZ, batch_seed, False)
                 sq = self._step(p, s, g, opt, 1.0 / sw_sum)
                 total += (loss * loss_scale + penalty * sq) / sw_sum * nb

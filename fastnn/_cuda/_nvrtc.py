@@ -17,6 +17,8 @@ class NVRTCError(RuntimeError):
 
 
 def _wheel_libraries():
+    """NVRTC from NVIDIA's wheels: nvidia/cuda_nvrtc/lib (CUDA 12's) or
+    nvidia/cu13/lib (CUDA 13's), any folder under the nvidia package."""
     try:
         import nvidia
     except ImportError:
@@ -24,14 +26,22 @@ def _wheel_libraries():
     found = []
     for root in getattr(nvidia, "__path__", []):
         for name in _NAMES:
-            found += sorted(glob.glob(os.path.join(root, "cuda_nvrtc", "lib", name)))
+            found += sorted(glob.glob(os.path.join(root, "**", name), recursive=True))
     return found
+
+
+def _toolkit_libraries():
+    """NVRTC of a CUDA toolkit, where CUDA_PATH, CUDA_HOME or the usual
+    folder has one."""
+    roots = [os.environ.get("CUDA_PATH"), os.environ.get("CUDA_HOME"), "/usr/local/cuda"]
+    return [os.path.join(root, "lib64", name) for root in roots if root for name in _NAMES
+            if os.path.exists(os.path.join(root, "lib64", name))]
 
 
 def load():
     """The NVRTC library (ctypes.CDLL); NVRTCError says why not."""
     tried = []
-    for path in _wheel_libraries() + list(_NAMES):
+    for path in _wheel_libraries() + _toolkit_libraries() + list(_NAMES):
         try:
             return ctypes.CDLL(path)
         except OSError as exc:

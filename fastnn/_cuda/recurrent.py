@@ -87,9 +87,6 @@ class Recurrent:
                 dh += part
         grads = gates.reshape(n * T, D * GH)
         if dW is not None:
-            if not add:
-                dW.fill(0)
-                db.fill(0)
             self.weight_grads(net, spec, x, grads, aux, hid, dW, db)
         if not need_dx:
             return None

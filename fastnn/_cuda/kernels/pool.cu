@@ -55,3 +55,42 @@ FNN_KERNEL FNN_FN(pool_backward)(fnn_real *dX, const fnn_real *dY, const fnn_rea
         dX[i] = (iy - oy * kh) * kw + (ix - ox * kw) == at ? d : 0;
     }
 }
+
+/* Global pooling over the steps that are not padding (ids, N x T: 0):
+ * Y: N x c, X: N x T x c; a sequence of padding only gives 0.  A thread
+ * per output value. */
+FNN_KERNEL FNN_FN(pool_masked_forward)(fnn_real *Y, const fnn_real *X, const fnn_real *ids,
+                                       fnn_i64 N, fnn_i64 T, fnn_i64 c, int is_max) {
+    FNN_EACH(i, N * c) {
+        const fnn_i64 n = i / c, ci = i % c;
+        fnn_real y = 0;
+        fnn_i64 seen = 0;
+        for (fnn_i64 t = 0; t < T; t++) {
+            if (ids[n * T + t] == 0) continue;
+            const fnn_real x = X[(n * T + t) * c + ci];
+            y = seen++ == 0 ? x : (is_max ? (x > y ? x : y) : y + x);
+        }
+        Y[i] = seen == 0 ? 0 : (is_max ? y : y / (fnn_real)seen);
+    }
+}
+
+/* dX: N x T x c (overwritten): max, to the first unmasked maximum;
+ * average, evenly over the unmasked steps; padding steps get 0.  A thread
+ * per (sample, channel). */
+FNN_KERNEL FNN_FN(pool_masked_backward)(fnn_real *dX, const fnn_real *dY, const fnn_real *X,
+                                        const fnn_real *ids, fnn_i64 N, fnn_i64 T, fnn_i64 c,
+                                        int is_max) {
+    FNN_EACH(i, N * c) {
+        const fnn_i64 n = i / c, ci = i % c;
+        const fnn_real *id = ids + n * T, *x = X + n * T * c + ci;
+        const fnn_real dy = dY[i];
+        fnn_i64 seen = 0, at = -1;
+        for (fnn_i64 t = 0; t < T; t++) {
+            seen += id[t] != 0;
+            if (is_max && id[t] != 0 && (at < 0 || x[t * c] > x[at * c])) at = t;
+        }
+        for (fnn_i64 t = 0; t < T; t++)
+            dX[(n * T + t) * c + ci] =
+                id[t] == 0 ? 0 : (is_max ? (t == at ? dy : 0) : dy / (fnn_real)seen);
+    }
+}

@@ -1,0 +1,33 @@
+"""Layer normalisation on the device (kernels/layernorm.cu): each
+position's features normalised, scaled and shifted."""
+import numpy as np
+
+
+class LayerNorm:
+    def check(self, spec):
+        return None
+
+    def forward(self, net, spec, x, W, b, z, ids):
+        n, F = x.shape[0], spec.c
+        M = n * spec.h * spec.w
+        y = net.xp.empty(x.shape, dtype=x.dtype)
+        hat = net.xp.empty(x.shape, dtype=x.dtype)
+        inv = net.xp.empty(M, dtype=x.dtype)
+        net.launch("layernorm_forward", x.dtype, M, y, hat, inv, net.xp.ascontiguousarray(x),
+                   W.reshape(F), b, np.int64(M), np.int64(F))
+        net.epilogue(y, z, None, spec)
+        return y, (hat, inv)
+
+    def backward(self, net, spec, x, W, kept, dZ, dW, db, need_dx, add, ids):
+        hat, inv = kept
+        F = spec.c
+        M = hat.size // F
+        if dW is not None:
+            net.launch("layernorm_param_grads", x.dtype, F, dW.reshape(F), db, dZ, hat,
+                       np.int64(M), np.int64(F))
+        if not need_dx:
+            return None
+        dX = net.xp.empty(x.shape, dtype=x.dtype)
+        net.launch("layernorm_input_grad", x.dtype, M, dX, dZ, hat, inv, W.reshape(F),
+                   np.int64(M), np.int64(F))
+        return dX
