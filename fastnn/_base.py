@@ -320,9 +320,6 @@ class BaseNetwork(BaseEstimator):
         y = np.ascontiguousarray(y, dtype=dtype)
         specs = self._layer_specs(X.shape[1], y.shape[1])
         self._check_device(specs)
-        if self.device == "cuda" and hasattr(X, "tocsr"):
-            raise ValueError("sparse input is not supported by the CUDA engine yet; use "
-                             "device='cpu' or a dense array")
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, specs, dtype)

@@ -21,16 +21,22 @@ BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels", "bui
 
 
 def build():
-    """The host library's path, compiled when a source is newer."""
-    lib = os.path.join(BUILD, "kernels_host.so")
+    """The host library's path, compiled when a source is newer; with
+    FASTNN_SANITIZE (tools/sanitize.sh) under those sanitizers, so that an
+    index past an array's end in a kernel is a report."""
+    sanitize = os.environ.get("FASTNN_SANITIZE", "")
+    lib = os.path.join(BUILD, "kernels_host%s.so" % ("_" + sanitize.replace(",", "_")
+                                                     if sanitize else ""))
+    flags = (["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=" + sanitize] if sanitize
+             else ["-O2"])
     newest = max(os.path.getmtime(os.path.join(_compile.KERNEL_DIR, name))
                  for name in _compile.sources())
     if os.path.exists(lib) and os.path.getmtime(lib) >= newest:
         return lib
     os.makedirs(BUILD, exist_ok=True)
     cc = shlex.split(sysconfig.get_config_var("CC") or "cc")
-    command = (cc + ["-x", "c", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-shared",
-                     "-fPIC", "-I", _compile.KERNEL_DIR]
+    command = (cc + ["-x", "c", "-std=c99", "-Wall", "-Wextra", "-Werror", "-shared",
+                     "-fPIC", "-I", _compile.KERNEL_DIR] + flags
                + ["-D%s=%s" % item for item in sorted(_compile.defines().items())]
                + [os.path.join(_compile.KERNEL_DIR, _compile.UNIT), "-o", lib + ".tmp", "-lm"])
     done = subprocess.run(command, capture_output=True, text=True)

@@ -7,6 +7,7 @@ compiled for the CPU, tests/cuda_host.py), everywhere; and on the GPU,
 where one is usable (else skipped with the reason; tools/gpu_check.sh
 runs them on a GPU machine)."""
 import dataclasses
+import warnings
 
 import numpy as np
 import pytest
@@ -374,14 +375,58 @@ def test_a_transformer_and_a_batch_normalised_mlp_fit_and_predict_as_on_the_cpu(
         np.testing.assert_allclose(dev.predict_proba(Xc), cpu.predict_proba(Xc), atol=1e-3)
 
 
+def test_a_layer_stack_and_an_autoencoder_fit_and_transform_as_on_the_cpu(on_device):
+    from fastnn import layers as L
+    rng = np.random.default_rng(1)
+    X = np.hstack([rng.integers(0, 6, (300, 4)), rng.standard_normal((300, 3))])
+    y = X[:, 4] * (X[:, 0] > 2) + 0.1 * rng.standard_normal(300)
+    stack = [L.Parallel([[L.Columns(0, 4), L.Embedding(6, 3, mask_padding=False), L.GRU(4)],
+                         [L.Columns(4, 7), L.Dense(8, "tanh"),
+                          L.Residual([L.Dense(8, "gelu"), L.Dense(8)], "relu")]]),
+             L.Dense(4)]
+    cpu, dev = (fastnn.NetRegressor(stack, max_iter=3, random_state=0, device=device).fit(X, y)
+                for device in ("cpu", "cuda"))
+    assert dev.loss_ == pytest.approx(cpu.loss_, rel=1e-9)
+    np.testing.assert_allclose(dev.predict(X), cpu.predict(X), rtol=1e-9, atol=1e-12)
+    digits = load_digits().data[:300] / 16
+    cpu, dev = (fastnn.AutoencoderTransformer([L.Dense(32, "relu"), L.Dense(8)], max_iter=3,
+                                              random_state=0, device=device).fit(digits)
+                for device in ("cpu", "cuda"))
+    np.testing.assert_allclose(dev.transform(digits), cpu.transform(digits), rtol=1e-9,
+                               atol=1e-12)
+    np.testing.assert_allclose(dev.inverse_transform(dev.transform(digits)),
+                               cpu.inverse_transform(cpu.transform(digits)), atol=1e-9)
+
+
 def test_every_layer_kind_of_the_engine_has_its_device_twin():
     from fastnn._cuda._device_network import KINDS
     assert set(KINDS) == set(_engine.LAYER_KINDS)
 
 
+def test_sparse_input_fits_as_on_the_cpu(on_device):
+    X, y = load_digits(return_X_y=True)
+    X = sp.csr_matrix(X[:400] / 16)
+    cpu, dev = (fastnn.MLPClassifier((16,), max_iter=3, random_state=0,
+                                     device=device).fit(X, y[:400])
+                for device in ("cpu", "cuda"))
+    assert dev.loss_ == pytest.approx(cpu.loss_, rel=1e-9)
+    np.testing.assert_allclose(dev.predict_proba(X), cpu.predict_proba(X), atol=1e-9)
+
+
+@pytest.mark.parametrize("Estimator", [fastnn.MLPClassifier, fastnn.MLPRegressor],
+                         ids=lambda e: e.__name__)
+def test_scikit_learns_estimator_checks_pass_on_the_device(Estimator, on_device):
+    from sklearn.utils.estimator_checks import check_estimator
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(Estimator(device="cuda"), on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])[:300]) for r in results
+              if r["status"] == "failed"]
+    assert not failed
+    assert len(results) > 50
+
+
 def test_what_the_cuda_engine_does_not_run_is_refused_before_the_fit(on_device):
     X, y = load_digits(return_X_y=True)
-    with pytest.raises(ValueError, match="sparse input"):
-        fastnn.MLPClassifier(device="cuda", max_iter=1).fit(sp.csr_matrix(X), y)
     with pytest.raises(ValueError, match="bf16"):
         fastnn.MLPClassifier(device="cuda", precision="bf16").fit(X, y)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The CUDA engine's checks on a machine with an NVIDIA GPU, in under 8
-# minutes: fastnn built there, the CUDA tests (every kernel against the CPU
-# engine, the estimators' fits on the GPU; they skip elsewhere), and
-# benchmarks/compare.py's workloads on the GPU against PyTorch's (when a
-# CUDA build of PyTorch is there).  Needs CuPy and NVRTC: fastnn's 'cuda'
+# minutes: fastnn built there, the CUDA tests (every kernel and every
+# stack of tests/test_net.py against the CPU engine, a fit and predict of
+# each estimator family on the GPU; they skip elsewhere), and
+# benchmarks/compare.py's mlp, conv, lstm and transformer workloads on the
+# GPU against PyTorch's (when a CUDA build of PyTorch is there).  Needs CuPy and NVRTC: fastnn's 'cuda'
 # extra, or an image that has them.
 #   tools/gpu_check.sh [output folder]     (default: gpu_check_out)
 set -uo pipefail
@@ -22,8 +23,8 @@ start=$SECONDS
         tests/test_device.py -W ignore::sklearn.exceptions.ConvergenceWarning
     status=$?
     echo "tests: exit $status after $((SECONDS - start)) s"
-    for workload in mlp; do
-        timeout 120 python benchmarks/compare.py --workload "$workload" --device cuda \
+    for workload in mlp conv lstm transformer; do
+        timeout 90 python benchmarks/compare.py --workload "$workload" --device cuda \
             --repeat 2 --libs fastnn,torch
     done
     echo "done in $((SECONDS - start)) s"

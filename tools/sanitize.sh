@@ -72,6 +72,14 @@ if ! FASTNN_SANITIZE=address,undefined "$py" tests/kernels/build_kernels.py \
     echo "sanitize: building the tests' kernels FAILED" >&2
     exit 2
 fi
+# the CUDA kernels compiled for the host (tests/cuda_host.py), likewise
+export FASTNN_SANITIZE=address,undefined
+if ! ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$libasan" "$py" -c "import sys; sys.path.insert(0, 'tests'); import cuda_host; cuda_host.build()" \
+        >"$scratch/build-cuda-host.log" 2>&1; then
+    tail -n 40 "$scratch/build-cuda-host.log"
+    echo "sanitize: building the CUDA kernels for the host FAILED" >&2
+    exit 2
+fi
 
 if [ "${LEAKS:-0}" = 1 ]; then
     leaks="detect_leaks=1"

@@ -123,10 +123,18 @@ class DeviceNetwork:
         raise TypeError("DeviceNetwork is rebuilt from the estimator, not pickled")
 
     # ---- the pieces --------------------------------------------------------
-    def _check(self, params, X, Y=None, sw=None, grad=None):
+    @staticmethod
+    def _host_rows(X, rows):
+        """Rows of X (a slice or an index array) as a dense array: sparse
+        input is densified a batch or chunk at a time on its way to the
+        device."""
         if isinstance(X, _engine.CSRBatches):
-            raise ValueError("sparse input is not supported by the CUDA engine yet; "
-                             "use device='cpu' or pass a dense array")
+            import scipy.sparse
+            csr = scipy.sparse.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
+            return csr[rows].toarray()
+        return np.ascontiguousarray(X[rows])
+
+    def _check(self, params, X, Y=None, sw=None, grad=None):
         self.layout._check(params.shape[0], X, Y, sw, -1 if grad is None else grad.shape[0])
         for i, spec in enumerate(self.specs):  # ids: the input's first or taken columns
             if spec.kind == "embedding":
@@ -326,7 +334,7 @@ class DeviceNetwork:
         p = be.to_device(params)
         out = np.empty((X.shape[0], self.n_outputs), dtype=params.dtype)
         for start in range(0, X.shape[0], CHUNK_ROWS):
-            rows = be.to_device(np.ascontiguousarray(X[start:start + CHUNK_ROWS]))
+            rows = be.to_device(self._host_rows(X, slice(start, start + CHUNK_ROWS)))
             outs, _, _ = self._forward(p, rows, 0, False)
             out[start:start + rows.shape[0]] = be.to_host(outs[-1])
         return out
@@ -342,7 +350,7 @@ class DeviceNetwork:
         total = 0.0
         for start in range(0, X.shape[0], CHUNK_ROWS):
             stop = start + CHUNK_ROWS
-            rows = be.to_device(np.ascontiguousarray(X[start:stop]))
+            rows = be.to_device(self._host_rows(X, slice(start, stop)))
             forward = self._forward(p, rows, seed, grad is not None)
             w = None if sw is None else be.to_device(np.ascontiguousarray(sw[start:stop]))
             loss, dZ = self._loss(forward[0][-1],
@@ -357,10 +365,12 @@ class DeviceNetwork:
 
     def _device_rows(self, X, Y):
         """X and Y on the device, uploaded once for the epochs of a fit
-        (the trainer passes the same arrays every epoch)."""
+        (the trainer passes the same arrays every epoch); sparse X stays
+        on the host (None), its batches densified one at a time."""
         if self._rows is None or self._rows[0] is not X or self._rows[1] is not Y:
             be = self.backend
-            self._rows = (X, Y, be.to_device(X), be.to_device(Y))
+            sparse = isinstance(X, _engine.CSRBatches)
+            self._rows = (X, Y, None if sparse else be.to_device(X), be.to_device(Y))
         return self._rows[2], self._rows[3]
 
     def _ranges(self):
@@ -444,7 +454,9 @@ class DeviceNetwork:
             for start in range(0, n, batch_size):
                 nb = min(batch_size, n - start)
                 rows = idx[start:start + nb]
-                Xb, Yb = xp.take(Xd, rows, axis=0), xp.take(Yd, rows, axis=0)
+                Xb = be.to_device(self._host_rows(X, order[start:start + nb])) if Xd is None \
+                    else xp.take(Xd, rows, axis=0)
+                Yb = xp.take(Yd, rows, axis=0)
                 if sw is None:
                     wb, sw_sum = None, float(nb)
                 else:
