@@ -3,7 +3,8 @@ from ._wait_policy import WAIT_POLICY  # noqa: F401  first: loads the engine (se
 from .autoencoder import AutoencoderTransformer
 from .conv import ConvClassifier, ConvRegressor
 from . import exceptions, layers, text
-from ._precision import bf16_supported, cuda_available
+from ._cuda import cuda_available
+from ._precision import bf16_supported
 from ._version import __version__
 from .mlp import MLPClassifier, MLPRegressor
 from .net import NetClassifier, NetRegressor

@@ -26,32 +26,3 @@ def bf16_supported():
     """
     return _engine.bf16_supported()
 
-
-def cuda_available():
-    """Whether estimators may be given ``device='cuda'`` here, and why not.
-
-    That needs CuPy (with NVIDIA's runtime compiler and cuBLAS, all
-    installed by ``pip install 'scikit-fastnn[cuda]'``), an NVIDIA driver
-    and a GPU it sees.  No CUDA toolkit is needed: the kernels are
-    compiled at first use.
-
-    Returns
-    -------
-    available : Availability
-        True or false as a bool; its ``reason`` (also its repr) says which
-        GPU was found, or what is missing.
-
-    See Also
-    --------
-    fastnn.MLPClassifier : Its ``device`` parameter, as every estimator's.
-
-    Examples
-    --------
-    >>> import fastnn
-    >>> device = "cuda" if fastnn.cuda_available() else "cpu"
-    >>> model = fastnn.MLPClassifier(device=device)
-    >>> isinstance(fastnn.cuda_available().reason, str)
-    True
-    """
-    from . import _cuda
-    return _cuda.availability()

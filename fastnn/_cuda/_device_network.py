@@ -69,14 +69,16 @@ KINDS = {"dense": Dense(), "conv": Conv(), "maxpool": Pool(), "avgpool": Pool(),
 
 
 def unsupported(specs):
-    """Why the device engine cannot run these layer specs yet, or None."""
+    """Why the device engine cannot run these layer specs, or None: an
+    embedding reads the input's ids (its first or taken columns), which the
+    host checks before they go to the device."""
     for i, spec in enumerate(specs):
-        kind = KINDS.get(spec.kind)
-        what = "a %s layer" % spec.kind if kind is None else kind.check(spec)
-        if what is None and spec.kind == "embedding" and i > 0 and not (
+        if spec.kind not in KINDS:
+            what = "a %s layer" % spec.kind
+        elif spec.kind == "embedding" and i > 0 and not (
                 specs[i - 1].kind == "take" and specs[i - 1].src == 0):
             what = "an embedding of another layer's output"
-        if what is None:
+        else:
             continue
         return ("layer %d needs %s, which the CUDA engine does not run yet; use "
                 "device='cpu' for this network" % (i, what))
@@ -84,8 +86,8 @@ def unsupported(specs):
 
 
 class DeviceNetwork:
-    """A network of dense layers on a backend; the interface of
-    fastnn._engine.Network that the estimators use."""
+    """A network of the engine's layer specs on a backend; the interface
+    of fastnn._engine.Network that the estimators and solvers use."""
 
     def __init__(self, specs, output, backend):
         why = unsupported(specs)
@@ -107,11 +109,6 @@ class DeviceNetwork:
         self.first = trainable[0] if trainable else len(self.specs)
         self._rows = None  # (host X, host Y, device X, device Y) of the last epoch
         self._constants = {}  # device arrays made once (the sinusoid table)
-
-    def use_bf16(self, on):
-        if on:
-            raise ValueError("precision='bf16' is a CPU mode (AVX512-BF16); the CUDA engine "
-                             "computes in the model's float32 or float64")
 
     def trainable_spans(self):
         return self.spans

@@ -9,9 +9,6 @@ import numpy as np
 
 
 class Attention:
-    def check(self, spec):
-        return None
-
     @staticmethod
     def weight_shape(spec):
         return spec.c, 4 * spec.c

@@ -18,9 +18,6 @@ def geometry(spec):
 
 
 class Conv:
-    def check(self, spec):
-        return None
-
     def forward(self, net, spec, x, W, b, z, ids):
         """(y = f(conv(x) + b), n x (oh ow oc); the columns, kept)."""
         xp, n = net.xp, x.shape[0]

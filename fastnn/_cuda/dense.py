@@ -3,10 +3,6 @@ activation in one pass (kernels/bias.cu)."""
 
 
 class Dense:
-    def check(self, spec):
-        """Why the device cannot run this spec, or None."""
-        return None
-
     def forward(self, net, spec, x, W, b, z, ids):
         """(y = f(x W + b) for the n rows of x, what backward keeps: none)."""
         y = net.xp.empty((x.shape[0], spec.oc), dtype=x.dtype)

@@ -6,9 +6,6 @@ import numpy as np
 
 
 class Embedding:
-    def check(self, spec):
-        return None
-
     def check_ids(self, spec, ids):
         """The ValueError the CPU engine gives for ids that are not whole
         numbers in [0, vocab), checked on the host before the upload."""

@@ -8,9 +8,6 @@ a join's gradient for S and adds it in when the walk back reaches S."""
 class Join:
     joins = True
 
-    def check(self, spec):
-        return None
-
     def forward(self, net, spec, x, S, z):
         """y (n x oh ow oc) from the input x and the earlier tensor S."""
         xp, n = net.xp, x.shape[0]

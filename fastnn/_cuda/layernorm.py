@@ -4,9 +4,6 @@ import numpy as np
 
 
 class LayerNorm:
-    def check(self, spec):
-        return None
-
     def forward(self, net, spec, x, W, b, z, ids):
         n, F = x.shape[0], spec.c
         M = n * spec.h * spec.w

@@ -6,9 +6,6 @@ import numpy as np
 
 
 class Pool:
-    def check(self, spec):
-        return None
-
     def forward(self, net, spec, x, W, b, z, ids):
         n = x.shape[0]
         y = net.xp.empty((n, spec.oh * spec.ow * spec.c), dtype=x.dtype)

@@ -18,9 +18,6 @@ def sinusoid_table(T, D, dtype):
 
 
 class Position:
-    def check(self, spec):
-        return None
-
     def forward(self, net, spec, x, W, b, z, ids):
         if spec.kind == "sinusoid":
             W = net.constant(("sinusoid", spec.h, spec.c, x.dtype),

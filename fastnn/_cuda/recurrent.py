@@ -12,9 +12,6 @@ CELLS = {"rnn": (0, 1), "lstm": (1, 4), "gru": (2, 3)}  # cell: (code, gates)
 
 
 class Recurrent:
-    def check(self, spec):
-        return None
-
     @staticmethod
     def weight_shape(spec):
         T, D, H, G = Recurrent.shape(spec)
