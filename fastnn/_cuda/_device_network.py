@@ -36,6 +36,7 @@ from .recurrent import Recurrent
 # dtype -> the kernels' name suffix
 SUFFIX = {np.dtype(np.float32): "_f32", np.dtype(np.float64): "_f64"}
 CHUNK_ROWS = 16384  # rows per pass of forward and loss_grad
+SUM_ROWS = 256  # rows a thread of a column sum adds (reduce.cu)
 MASK64 = (1 << 64) - 1
 
 
@@ -161,6 +162,17 @@ class DeviceNetwork:
         self.launch("bias_activation", y.dtype, y.size, y, z, b, np.int64(rows),
                     np.int64(width), np.int32(_engine.ACTIVATIONS[spec.activation]))
 
+    def column_sums(self, A, B=None):
+        """The column sums of A (rows x F) in double, and with B those of A *
+        B too: (F,) or (2, F) on the device."""
+        rows, F = A.shape
+        parts = -(-rows // SUM_ROWS)
+        partial = self.xp.empty((2 if B is not None else 1, parts, F), dtype=np.float64)
+        self.launch("column_sums", A.dtype, parts * F, partial, A, B, np.int64(rows),
+                    np.int64(F), np.int64(SUM_ROWS))
+        sums = partial.sum(axis=1)
+        return sums if B is not None else sums[0]
+
     def weight_grads(self, x, dZ, dW, db, add):
         """dW = x' dZ (added to it when `add`, else written: a block no
         other layer writes) and db += the column sums of dZ (db None: no
@@ -172,8 +184,7 @@ class DeviceNetwork:
         else:
             self.backend.matmul(x.T, dZ, dW)
         if db is not None:
-            self.launch("bias_grad", dZ.dtype, dZ.shape[1], db, dZ, np.int64(dZ.shape[0]),
-                        np.int64(dZ.shape[1]))
+            db += self.column_sums(dZ).astype(dZ.dtype)
 
     def _views(self, flat, l):
         """Layer l's (weights (inputs x outputs), biases), None where it
@@ -204,9 +215,10 @@ class DeviceNetwork:
         moments = self.xp.empty(2 * F, dtype=np.float64)
         inv = self.xp.empty(F, dtype=y.dtype)
         hat = self.xp.empty_like(y)
+        rows = y.reshape(M, F)
         self.launch("batchnorm_moments", y.dtype, F, moments, inv,
-                    None if update is None else self._norm_stats(update, l), y, np.int64(M),
-                    np.int64(F))
+                    None if update is None else self._norm_stats(update, l),
+                    self.column_sums(rows, rows), np.int64(M), np.int64(F))
         self.launch("batchnorm_apply", y.dtype, y.size, y, hat, moments, inv, stats, b,
                     np.int64(M), np.int64(F))
         return hat, inv
@@ -222,9 +234,9 @@ class DeviceNetwork:
                         np.int64(F))
             return
         hat, inv = kept
-        sums = self.xp.empty(2 * F, dtype=np.float64)
-        self.launch("batchnorm_grad_sums", dZ.dtype, F, sums, self._norm_stats(grad, l)[:F],
-                    db, dZ, hat, np.int64(M), np.int64(F))
+        sums = self.column_sums(dZ.reshape(M, F), hat.reshape(M, F))  # dY, dY Yhat
+        db += sums[0].astype(dZ.dtype)
+        self._norm_stats(grad, l)[:F] += sums[1].astype(dZ.dtype)
         self.launch("batchnorm_input_grad", dZ.dtype, dZ.size, dZ, sums, hat, inv, stats,
                     np.int64(M), np.int64(F))
 

@@ -99,11 +99,9 @@ class Recurrent:
         T, D, H, G = self.shape(spec)
         GH, c = G * H, spec.c
         gru = spec.cell == "gru"
-        net.launch("bias_grad", grads.dtype, D * GH, db, grads, np.int64(n * T),
-                   np.int64(D * GH))
+        db[:D * GH] += net.column_sums(grads).astype(grads.dtype)
         if gru:
-            net.launch("bias_grad", grads.dtype, D * H, db[D * GH:], aux,
-                       np.int64(n * T), np.int64(D * H))
+            db[D * GH:] += net.column_sums(aux.reshape(n * T, D * H)).astype(grads.dtype)
         part = xp.empty((c, D * GH), dtype=grads.dtype)
         net.backend.matmul(x.reshape(n * T, c).T, grads, part)
         dW[:c] += part

@@ -17,6 +17,7 @@
 #include "pool.cu"
 #include "position.cu"
 #include "recurrent.cu"
+#include "reduce.cu"
 
 #include "real_f64.h"
 #include "activation.cu"
@@ -32,3 +33,4 @@
 #include "pool.cu"
 #include "position.cu"
 #include "recurrent.cu"
+#include "reduce.cu"

@@ -24,21 +24,6 @@ FNN_KERNEL FNN_FN(layernorm_forward)(fnn_real *Y, fnn_real *hat, fnn_real *inv,
     }
 }
 
-/* dW, db: F (+=; db NULL: none): the sums over the rows of dY hat and dY,
- * in double, rows in order.  A thread per feature. */
-FNN_KERNEL FNN_FN(layernorm_param_grads)(fnn_real *dW, fnn_real *db, const fnn_real *dY,
-                                         const fnn_real *hat, fnn_i64 M, fnn_i64 F) {
-    FNN_EACH(j, F) {
-        double sw = 0, sb = 0;
-        for (fnn_i64 r = 0; r < M; r++) {
-            sw += (double)dY[r * F + j] * hat[r * F + j];
-            sb += dY[r * F + j];
-        }
-        dW[j] += (fnn_real)sw;
-        if (db) db[j] += (fnn_real)sb;
-    }
-}
-
 /* dX: M x F; with g = dY W, dx = inv / F (F g - sum(g) - hat sum(g hat)).
  * A thread per row. */
 FNN_KERNEL FNN_FN(layernorm_input_grad)(fnn_real *dX, const fnn_real *dY, const fnn_real *hat,

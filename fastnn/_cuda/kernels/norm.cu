@@ -1,24 +1,20 @@
 /* Batch normalisation of a layer's output, per feature over the rows M
  * (samples, times pixels for a convolution), as the CPU engine's
  * norm.inc: stats is the layer's block of 3F values, gamma, running mean
- * and running variance; beta (F) the layer's bias, the shift.  Sums in
- * double, rows in order.  Included once per dtype by kernels.cu. */
+ * and running variance; beta (F) the layer's bias, the shift.  The
+ * features' sums come from column_sums (reduce.cu), in double.  Included
+ * once per dtype by kernels.cu. */
 
-/* Training, first half: each feature's batch mean and variance into
- * moments (2F, double), inv (F) = 1 / sqrt(var + eps), and with update
- * (3F, or NULL) the running statistics moved towards the batch's (the
- * variance unbiased).  A thread per feature. */
+/* Training, first half: from sums (2F: the features' sums of Y and of
+ * Y^2), each feature's batch mean and variance into moments (2F, double),
+ * inv (F) = 1 / sqrt(var + eps), and with update (3F, or NULL) the running
+ * statistics moved towards the batch's (the variance unbiased).  A thread
+ * per feature. */
 FNN_KERNEL FNN_FN(batchnorm_moments)(double *moments, fnn_real *inv, fnn_real *update,
-                                     const fnn_real *Y, fnn_i64 M, fnn_i64 F) {
+                                     const double *sums, fnn_i64 M, fnn_i64 F) {
     FNN_EACH(j, F) {
-        double s = 0, s2 = 0;
-        for (fnn_i64 r = 0; r < M; r++) {
-            const fnn_real y = Y[r * F + j];
-            s += y;
-            s2 += (double)y * y;
-        }
-        const double mean = s / M;
-        double var = s2 / M - mean * mean;
+        const double mean = sums[j] / M;
+        double var = sums[F + j] / M - mean * mean;
         if (var < 0) var = 0; /* rounding */
         moments[j] = mean;
         moments[F + j] = var;
@@ -55,27 +51,9 @@ FNN_KERNEL FNN_FN(batchnorm_infer)(fnn_real *Y, const fnn_real *stats, const fnn
     }
 }
 
-/* Backward, first half: sums (2F, double) of dY and of dY Zh per feature,
- * added to dbeta and dgamma (the running statistics get no gradient).  A
- * thread per feature. */
-FNN_KERNEL FNN_FN(batchnorm_grad_sums)(double *sums, fnn_real *dgamma, fnn_real *dbeta,
-                                       const fnn_real *dY, const fnn_real *Zh, fnn_i64 M,
-                                       fnn_i64 F) {
-    FNN_EACH(j, F) {
-        double s = 0, s2 = 0;
-        for (fnn_i64 r = 0; r < M; r++) {
-            s += dY[r * F + j];
-            s2 += (double)dY[r * F + j] * Zh[r * F + j];
-        }
-        sums[j] = s;
-        sums[F + j] = s2;
-        dbeta[j] += (fnn_real)s;
-        dgamma[j] += (fnn_real)s2;
-    }
-}
-
-/* Backward, second half: dY in place, to the input's gradient,
- * gamma inv / M (M dY - sum dY - Yhat sum(dY Yhat)).  A thread per value. */
+/* Backward: dY in place, to the input's gradient, gamma inv / M (M dY -
+ * sum dY - Yhat sum(dY Yhat)), the sums (2F) from column_sums.  A thread
+ * per value. */
 FNN_KERNEL FNN_FN(batchnorm_input_grad)(fnn_real *dY, const double *sums, const fnn_real *Zh,
                                         const fnn_real *inv, const fnn_real *stats,
                                         fnn_i64 M, fnn_i64 F) {
