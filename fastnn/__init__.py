@@ -15,5 +15,4 @@ from .windows import make_windows
 __all__ = ["AutoencoderTransformer", "ConvClassifier", "ConvRegressor", "MLPClassifier",
            "MLPRegressor", "NetClassifier", "NetRegressor", "RNNClassifier", "RNNRegressor",
            "TransformerClassifier", "TransformerRegressor", "bf16_supported", "cuda_available",
-           "exceptions",
-           "layers", "make_windows", "text", "__version__"]
+           "exceptions", "layers", "make_windows", "text", "__version__"]

@@ -131,7 +131,7 @@ PARAMETERS = {
     "device": ("{'cpu', 'cuda'}",
                "Where the network trains and predicts. 'cuda' runs it on an NVIDIA GPU "
                "(``fastnn.cuda_available()`` says whether one is usable here; see "
-               "docs/gpu.md for the layers it runs so far)."),
+               "docs/gpu.md)."),
     "precision": ("{'bf16'} or None",
                   "None: the input's float type, as scikit-learn's.  'bf16': float32 "
                   "values and sums, with every matrix product's operands rounded to "
