@@ -35,7 +35,6 @@ from .recurrent import Recurrent
 
 # dtype -> the kernels' name suffix
 SUFFIX = {np.dtype(np.float32): "_f32", np.dtype(np.float64): "_f64"}
-CHUNK_ROWS = 16384  # rows per pass of forward and loss_grad
 SUM_ROWS = 256  # rows a thread of a column sum adds (reduce.cu)
 MASK64 = (1 << 64) - 1
 
@@ -103,6 +102,7 @@ class DeviceNetwork:
         # norm's shift replaces it), no activation (it comes after)
         self.bare = [dataclasses.replace(s, activation="identity") for s in self.specs]
         self.spans = self.layout.trainable_spans()
+        self.ranges = self._optimizer_ranges()
         self.out_code = int(_engine.OUTPUTS[output])
         self.acts = [int(_engine.ACTIVATIONS[s.activation]) for s in self.specs]
         trainable = [i for i, s in enumerate(self.specs) if not s.frozen]
@@ -134,6 +134,9 @@ class DeviceNetwork:
 
     def _check(self, params, X, Y=None, sw=None, grad=None):
         self.layout._check(params.shape[0], X, Y, sw, -1 if grad is None else grad.shape[0])
+
+    def _check_ids(self, X):
+        """Host rows' token ids, before they go to the device."""
         for i, spec in enumerate(self.specs):  # ids: the input's first or taken columns
             if spec.kind == "embedding":
                 start = self.specs[i - 1].src_at if i else 0
@@ -339,11 +342,14 @@ class DeviceNetwork:
     def forward(self, params, X):
         """The network's output (NumPy) for every row of X."""
         self._check(params, X)
+        self._check_ids(X)
         be = self.backend
         p = be.to_device(params)
         out = np.empty((X.shape[0], self.n_outputs), dtype=params.dtype)
-        for start in range(0, X.shape[0], CHUNK_ROWS):
-            rows = be.to_device(self._host_rows(X, slice(start, start + CHUNK_ROWS)))
+        # chunks sized as the CPU engine's, by what a row's pass keeps
+        chunk = self.layout.chunk_rows(X.shape[0])
+        for start in range(0, X.shape[0], chunk):
+            rows = be.to_device(self._host_rows(X, slice(start, start + chunk)))
             outs, _, _ = self._forward(p, rows, 0, False)
             out[start:start + rows.shape[0]] = be.to_host(outs[-1])
         return out
@@ -353,12 +359,14 @@ class DeviceNetwork:
         (None: the loss only).  seed: 0 for inference mode, else that
         seed's dropout masks."""
         self._check(params, X, Y, sw, grad)
+        self._check_ids(X)
         be = self.backend
         p = be.to_device(params)
         g = be.xp.zeros_like(p) if grad is not None else None
         total = 0.0
-        for start in range(0, X.shape[0], CHUNK_ROWS):
-            stop = start + CHUNK_ROWS
+        chunk = self.layout.chunk_rows(X.shape[0])
+        for start in range(0, X.shape[0], chunk):
+            stop = start + chunk
             rows = be.to_device(self._host_rows(X, slice(start, stop)))
             forward = self._forward(p, rows, seed, grad is not None)
             w = None if sw is None else be.to_device(np.ascontiguousarray(sw[start:stop]))
@@ -377,12 +385,13 @@ class DeviceNetwork:
         (the trainer passes the same arrays every epoch); sparse X stays
         on the host (None), its batches densified one at a time."""
         if self._rows is None or self._rows[0] is not X or self._rows[1] is not Y:
+            self._check_ids(X)
             be = self.backend
             sparse = isinstance(X, _engine.CSRBatches)
             self._rows = (X, Y, None if sparse else be.to_device(X), be.to_device(Y))
         return self._rows[2], self._rows[3]
 
-    def _ranges(self):
+    def _optimizer_ranges(self):
         """The optimizer's ranges: (start, end, state offset, decays) for
         each trainable span, split where the weights end (biases do not
         decay), in buffer order as optim.inc walks them."""
@@ -398,8 +407,7 @@ class DeviceNetwork:
     def _step(self, params, state, grad, opt, scale):
         """One optimizer step (optim.inc's fnn_optim_step); returns the sum of
         squares of the decayed weights before it (a device scalar)."""
-        xp, dtype = self.xp, params.dtype
-        ranges = self._ranges()
+        xp, dtype, ranges = self.xp, params.dtype, self.ranges
         alpha_scale = 1.0
         if opt.clip_norm > 0:  # the data gradient's norm, over the trainable spans
             norm = abs(scale) * math.sqrt(sum(float(xp.vdot(grad[a:b], grad[a:b]))
