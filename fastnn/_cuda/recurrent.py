@@ -58,6 +58,7 @@ class Recurrent:
         dY = dZ.reshape(n, T, D, H) if seq else dZ.reshape(n, D, H)
         dh = xp.empty((n, H), dtype=dtype)
         dc = xp.empty((n, H), dtype=dtype)
+        part = xp.empty((n, H), dtype=dtype)  # a step's recurrent product
         sizes = (np.int64(n), np.int64(T), np.int64(D), np.int64(H))
         for d in range(D):
             Wh = W[c:, d * GH:(d + 1) * GH]
@@ -73,7 +74,6 @@ class Recurrent:
                 if k == 0:
                     break
                 # h_prev's gradient through the recurrent weights
-                part = xp.empty((n, H), dtype=dtype)
                 g_t = gates[:, t, d]
                 if gru:
                     net.backend.matmul(g_t[:, :2 * H], Wh[:, :2 * H].T, part)
